@@ -16,6 +16,7 @@ import json
 import pickle
 import re
 import types
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -146,7 +147,9 @@ def read_checkpoint(path):
             config = json.loads(metadata["config"]) if "config" in metadata else None
             return tensors, config
         if _is_torchscript(path):
-            return dict(torch.jit.load(str(path), map_location="cpu").state_dict()), None
+            with warnings.catch_warnings():  # torch.jit is deprecated, but OpenAI ships CLIP that way
+                warnings.simplefilter("ignore", FutureWarning)
+                return dict(torch.jit.load(str(path), map_location="cpu").state_dict()), None
         obj = _read_torch(path)
     except CheckpointError:
         raise
