@@ -1,0 +1,16 @@
+"""Dataset readers shared by training and evaluation: every layout becomes a list of ``Sequence`` records.
+
+    from simtrack.data import load_dataset
+    sequences = load_dataset("lasot")                         # LaSOT test, from ./data/LaSOT
+    sequences = load_dataset("got10k", split="vottrain", root="/datasets/GOT-10k")
+    sequences = load_dataset("demo")                          # synthetic set, generated on first use
+
+See docs/datasets.md for the layouts, splits and naming conventions.
+"""
+from .files import FrameList
+from .registry import dataset_key, dataset_names, load_dataset, resolve_root
+from .sequence import Sequence
+from .synthetic import SyntheticSequence, ensure_demo_dataset, render_sequence
+
+__all__ = ["FrameList", "Sequence", "SyntheticSequence", "dataset_key", "dataset_names", "ensure_demo_dataset",
+           "load_dataset", "render_sequence", "resolve_root"]

@@ -1,0 +1,176 @@
+"""Parsing of annotation text files and cheap frame listings, shared by every dataset reader.
+
+Benchmarks disagree on separators (LaSOT commas, OTB tabs or spaces, TrackingNet leading spaces and
+CRLF), so every reader goes through these helpers and accepts comma, tab, space and semicolon alike.
+Errors name the file, what was expected and what was found.
+"""
+import os
+import re
+from collections.abc import Sequence as SequenceABC
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DatasetError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+_SEPARATORS = re.compile(r"[,;\s]+")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def read_boxes(path):
+    """Read ``x, y, w, h`` rows (any separator, ``NaN`` allowed) as a float64 (K, 4) array."""
+    return _read_table(path, 4, np.float64)
+
+
+def read_numbers(path, dtype=np.int64):
+    """Read a flat list of numbers, one per line or all on one line (LaSOT flags, GOT-10k labels)."""
+    text = _read_text(path)
+    tokens = [token for token in _SEPARATORS.split(text) if token]
+    try:
+        return np.array(tokens, dtype=np.float64).astype(dtype)
+    except ValueError:
+        bad = next(token for token in tokens if not _is_number(token))
+        raise DatasetError(f"{path}: expected numbers separated by commas or whitespace, found {bad!r}") from None
+
+
+def read_flags(path, count):
+    """Read ``count`` 0/1 flags as a bool array; the count must match the sequence length."""
+    flags = read_numbers(path)
+    if len(flags) != count:
+        raise DatasetError(f"{path}: expected {count} flags (one per frame), found {len(flags)}")
+    return flags.astype(bool)
+
+
+def read_sentence(path):
+    """Read a one-sentence description (LaSOT nlp.txt, TNL2K language.txt), whitespace collapsed."""
+    return " ".join(_read_text(path).split())
+
+
+def read_lines(path):
+    """Read the non-empty, stripped lines of a list file (split lists, list.txt)."""
+    return [line.strip() for line in _read_text(path).splitlines() if line.strip()]
+
+
+def shipped_split(filename):
+    """Names listed in one of the split files shipped in ``simtrack/data/splits``."""
+    return read_lines(resources.files("simtrack.data") / "splits" / filename)
+
+
+def require_file(path, what):
+    """Raise a DatasetError naming ``path`` unless it is a file."""
+    if not Path(path).is_file():
+        raise DatasetError(f"missing {what}: {path} does not exist")
+    return Path(path)
+
+
+def natural_key(name):
+    """Sort key that orders embedded numbers by value (``2.jpg`` before ``10.jpg``)."""
+    return [int(part) if part.isdigit() else part for part in _DIGITS.split(name)]
+
+
+def list_images(folder):
+    """Image paths in ``folder`` in natural order, from one directory listing (no image is opened)."""
+    try:
+        names = [entry.name for entry in os.scandir(folder)
+                 if entry.name.lower().endswith(IMAGE_EXTENSIONS) and not entry.name.startswith(".")]
+    except FileNotFoundError:
+        raise DatasetError(f"missing frame folder: {folder} does not exist") from None
+    return [os.path.join(str(folder), name) for name in sorted(names, key=natural_key)]
+
+
+def list_subfolders(folder):
+    """Names of the visible subfolders of ``folder`` in natural order."""
+    return sorted((entry.name for entry in os.scandir(folder)
+                   if entry.is_dir() and not entry.name.startswith(".")), key=natural_key)
+
+
+def check_counts(frames, boxes, gt_path, allow_first_only=True):
+    """Check that a listed frame folder and its ground truth agree.
+
+    One row is accepted for test splits that only publish the initial box; otherwise there must be
+    one row per frame.
+    """
+    if len(frames) == 0:
+        raise DatasetError(f"{gt_path}: the sequence has no frames next to it")
+    if len(boxes) == len(frames) or (allow_first_only and len(boxes) == 1):
+        return
+    raise DatasetError(f"{gt_path}: {len(boxes)} ground-truth rows for {len(frames)} frames "
+                       f"(expected one row per frame{' or only the first row' if allow_first_only else ''})")
+
+
+class FrameList(SequenceABC):
+    """Frame paths named by a number pattern, built on demand instead of stored.
+
+    LaSOT, GOT-10k and TrackingNet training splits hold millions of frames; a pattern plus a range
+    keeps listing them instant and their memory constant. Behaves like a read-only list of ``str``.
+    """
+
+    def __init__(self, folder, pattern, numbers):
+        self.folder = str(folder)
+        self.pattern = pattern
+        self.numbers = numbers
+
+    @classmethod
+    def checked(cls, folder, pattern, numbers, gt_path):
+        """Build the list and make sure its first and last frames exist (two stat calls)."""
+        frames = cls(folder, pattern, numbers)
+        if len(frames) == 0:
+            raise DatasetError(f"{gt_path}: no ground-truth rows, so the sequence has no frames")
+        for path in (frames[0], frames[-1]):
+            if not os.path.isfile(path):
+                raise DatasetError(f"{gt_path}: has rows for {len(frames)} frames named like "
+                                   f"{os.path.basename(frames[0])} but frame {path} does not exist")
+        return frames
+
+    def __len__(self):
+        return len(self.numbers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return FrameList(self.folder, self.pattern, self.numbers[index])
+        return os.path.join(self.folder, self.pattern.format(self.numbers[index]))
+
+    def __eq__(self, other):
+        if isinstance(other, SequenceABC) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == str(b) for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self):
+        return f"FrameList({self.folder!r}, {self.pattern!r}, {self.numbers!r})"
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise DatasetError(f"missing annotation file: {path} does not exist") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path} is a folder, expected an annotation text file") from None
+
+
+def _read_table(path, columns, dtype):
+    lines = [line for line in _read_text(path).splitlines() if line.strip()]
+    tokens = _SEPARATORS.split(" ".join(lines).strip(" ,;\t")) if lines else []
+    try:
+        values = np.array(tokens, dtype=dtype)
+    except ValueError:
+        values = None
+    if values is not None and len(values) == columns * len(lines):
+        return values.reshape(len(lines), columns)
+    for number, line in enumerate(lines, start=1):
+        row = [token for token in _SEPARATORS.split(line.strip()) if token]
+        if len(row) != columns or not all(_is_number(token) for token in row):
+            raise DatasetError(f"{path}, line {number}: expected {columns} numbers separated by commas, "
+                               f"tabs or spaces (x,y,w,h), found {line.strip()!r}")
+    raise DatasetError(f"{path}: expected rows of {columns} numbers, could not read them as numbers")
+
+
+def _is_number(token):
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True

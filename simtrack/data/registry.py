@@ -1,0 +1,112 @@
+"""The dataset registry behind ``load_dataset``: names, splits, roots and sequence filtering.
+
+Every reader module offers ``names(root, split)`` (cheap: listings and list files only) and
+``load(root, split, name, dataset)`` (parses one sequence), so ``sequences=`` only parses what was
+asked for.
+"""
+import difflib
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from ..errors import DatasetError
+from . import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
+from .roots import candidate_root, missing_root_error
+from .synthetic import prepare_demo_root
+
+
+@dataclass(frozen=True)
+class Reader:
+    layout: str
+    splits: tuple          # accepted splits; the first is the default
+    names: Callable
+    load: Callable
+    split_in_key: bool = False                 # GOT-10k: the split is always part of the dataset key
+    create: Optional[Callable] = None          # builds a missing root instead of failing (demo)
+
+
+_BENCHMARK = ("test",)
+READERS = {
+    "lasot": Reader(lasot.LAYOUT, ("test", "train"), lasot.names, lasot.load),
+    "lasot_ext": Reader(lasot.LAYOUT, _BENCHMARK, lasot.all_names, lasot.load),
+    "got10k": Reader(got10k.LAYOUT, got10k.SPLITS, got10k.names, got10k.load, split_in_key=True),
+    "trackingnet": Reader(trackingnet.LAYOUT, trackingnet.SPLITS, trackingnet.names, trackingnet.load),
+    "uav123": Reader(uav123.LAYOUT, _BENCHMARK, uav123.names, uav123.load),
+    "tnl2k": Reader(tnl2k.LAYOUT, _BENCHMARK, tnl2k.names, tnl2k.load),
+    "otb100": Reader(otb.LAYOUT, _BENCHMARK, otb.names, otb.load),
+    "nfs": Reader(nfs.LAYOUT, _BENCHMARK, nfs.names, nfs.load),
+    "coco": Reader(coco.LAYOUT, coco.SPLITS, coco.names, coco.load),
+    "folder": Reader(folder.LAYOUT, _BENCHMARK, folder.names, folder.load),
+    "demo": Reader(lasot.LAYOUT, _BENCHMARK, lasot.names, lasot.load, create=prepare_demo_root),
+}
+ALIASES = {"got10k_val": ("got10k", "val"), "got10k_test": ("got10k", "test")}
+
+
+def dataset_names():
+    """Every name ``load_dataset`` accepts, shorthands included."""
+    return list(READERS) + list(ALIASES)
+
+
+def dataset_key(name, split=None):
+    """The key stored in ``Sequence.dataset`` (and used for result folders), e.g. ``got10k_test``.
+
+    It is the dataset name for the default split and ``<name>_<split>`` otherwise; GOT-10k always
+    carries its split because both val and test are benchmarks.
+    """
+    name, split = _select(name, split)
+    if READERS[name].split_in_key or split != READERS[name].splits[0]:
+        return f"{name}_{split}"
+    return name
+
+
+def resolve_root(name, root=None):
+    """The folder dataset ``name`` is read from; raises a DatasetError saying where to put it if missing."""
+    name, _ = _select(name, None)
+    path, source = candidate_root(name, root)
+    if READERS[name].create is None and not path.is_dir():
+        raise missing_root_error(name, path, source, READERS[name].layout)
+    return path
+
+
+def load_dataset(name, root=None, split=None, sequences=None):
+    """Read a dataset split as a list of ``Sequence`` records (optionally only the named sequences)."""
+    key = dataset_key(name, split)
+    name, split = _select(name, split)
+    reader = READERS[name]
+    path = resolve_root(name, root)
+    if reader.create is not None:
+        reader.create(path)
+    available = reader.names(path, split)
+    chosen = available if sequences is None else _check_requested(sequences, available, key, path)
+    return [reader.load(path, split, sequence, key) for sequence in chosen]
+
+
+def _select(name, split):
+    """Resolve shorthands and validate the split; returns ``(canonical name, split)``."""
+    if name in ALIASES:
+        name, implied = ALIASES[name]
+        if split is not None and split.lower() != implied:
+            raise DatasetError(f"dataset {name}_{implied} already means split {implied!r}; got split={split!r}")
+        split = implied
+    if name not in READERS:
+        close = difflib.get_close_matches(str(name), dataset_names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DatasetError(f"unknown dataset {name!r}{hint}; known datasets: {', '.join(dataset_names())}")
+    splits = READERS[name].splits
+    split = splits[0] if split is None else split.lower()
+    if split not in splits:
+        raise DatasetError(f"unknown split {split!r} for {name}; choose one of {', '.join(splits)} "
+                           f"(default {splits[0]})")
+    return name, split
+
+
+def _check_requested(sequences, available, key, path):
+    requested = [sequences] if isinstance(sequences, str) else list(dict.fromkeys(sequences))
+    known = set(available)
+    unknown = [sequence for sequence in requested if sequence not in known]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], available, n=3)
+        hint = f"; close matches for {unknown[0]!r}: {', '.join(close)}" if close else ""
+        examples = ", ".join(available[:3]) + (", ..." if len(available) > 3 else "")
+        raise DatasetError(f"unknown sequence name(s) for {key} at {path}: {', '.join(unknown)}{hint} "
+                           f"({len(available)} sequences, e.g. {examples or 'none'})")
+    return requested
