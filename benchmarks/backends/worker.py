@@ -1,0 +1,100 @@
+"""What every worker does, whichever backend started it: load the model once, then run jobs.
+
+A job never raises out of ``run_job``: a sequence that fails (corrupt frame, missing file, bad
+box) becomes an ``Outcome`` with its error and traceback, and the worker takes the next job.
+"""
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from simtrack.errors import SimTrackError
+
+from ..tracking import track_sequence
+
+
+class WorkerStartError(SimTrackError):
+    """A worker could not load the model or open its device (the whole run stops)."""
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker needs to build its tracker (small and picklable)."""
+
+    checkpoint: str
+    variant: Optional[str] = None
+
+
+@dataclass
+class Outcome:
+    """Result of one job: ``boxes``/``times`` on success, ``error``/``traceback`` on failure."""
+
+    job_id: int
+    boxes: Optional[np.ndarray] = None
+    times: Optional[np.ndarray] = None
+    error: Optional[str] = None
+    traceback: str = ""
+
+    @property
+    def ok(self):
+        return self.error is None
+
+
+def describe(error):
+    """One-line message: our errors already say what and where; others get their type name."""
+    return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
+
+
+def configure_threads(threads):
+    """Give this worker its share of the cores (torch intra-op and OpenCV's pool)."""
+    import cv2
+    import torch
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only allowed before the first parallel work; harmless if too late
+        pass
+    cv2.setNumThreads(threads)
+
+
+def open_tracker(spec, device, threads):
+    """Set threads and load the model once for the lifetime of the worker."""
+    from simtrack import Tracker
+    configure_threads(threads)
+    return Tracker.from_checkpoint(spec.checkpoint, variant=spec.variant, device=device)
+
+
+def run_job(tracker, job, on_frames=None):
+    """Track one job's sequence; failures are returned, never raised."""
+    try:
+        output = track_sequence(tracker, job.sequence, on_frames=on_frames)
+    except Exception as error:
+        return Outcome(job.id, error=describe(error), traceback=traceback.format_exc())
+    return Outcome(job.id, boxes=output.boxes, times=output.times)
+
+
+class ThrottledCounter:
+    """Adds up frame counts and hands them to ``send`` at most every ``interval`` seconds.
+
+    Per-frame messages would cost more than the tiny models' frames; ``flush`` at the end of a job.
+    """
+
+    def __init__(self, send, interval=0.25):
+        self._send = send
+        self._interval = interval
+        self._pending = 0
+        self._last = time.monotonic()
+
+    def __call__(self, count):
+        self._pending += count
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
+            self.flush()
+
+    def flush(self):
+        if self._pending:
+            pending, self._pending = self._pending, 0
+            self._send(pending)

@@ -1,0 +1,157 @@
+"""Result folders of a run: layout, atomic writes, the resume check, the error log and the run lock.
+
+Layout: ``<results>/<tracker>/<dataset>/<sequence>.txt`` (one ``x,y,w,h`` row per frame, first frame
+included) and ``<sequence>_time.txt`` (seconds per frame); run k >= 2 of ``--repeat`` lives in
+``repeat<k>/`` below it. Every file is written to a temporary name in the same folder, fsynced and
+renamed, and the boxes file goes last, so a killed run leaves complete files or none.
+"""
+import io
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from simtrack.errors import ResultsError
+
+from .results_io import read_boxes, read_times
+
+BOX_FORMAT = "%.4f"
+TIME_FORMAT = "%.8f"
+ERROR_LOG = "errors.log"
+_TEMP_SUFFIX = ".partial"
+_LOCK_NAME = ".runner.lock"
+
+
+def dataset_folder(results_root, tracker_name, dataset):
+    return Path(results_root) / tracker_name / dataset
+
+
+def run_folder(results_root, tracker_name, dataset, repeat=1):
+    """Folder of run ``repeat`` (1-based): the dataset folder itself for run 1."""
+    base = dataset_folder(results_root, tracker_name, dataset)
+    return base if repeat == 1 else base / f"repeat{repeat}"
+
+
+def result_paths(folder, name):
+    """``(boxes_path, times_path)`` of sequence ``name`` in ``folder``."""
+    folder = Path(folder)
+    return folder / f"{name}.txt", folder / f"{name}_time.txt"
+
+
+def atomic_write(path, data):
+    """Write bytes to ``path`` so that it is either complete or absent, even after a crash."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder):
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _table(values, fmt):
+    buffer = io.BytesIO()
+    np.savetxt(buffer, values, fmt=fmt, delimiter=",")
+    return buffer.getvalue()
+
+
+def write_result(folder, name, boxes, times):
+    """Write the times file, then the boxes file (the boxes file is the 'sequence done' mark)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    times = np.asarray(times, dtype=np.float64).reshape(-1)
+    if len(boxes) != len(times):
+        raise ValueError(f"{name}: {len(boxes)} boxes but {len(times)} times")
+    boxes_path, times_path = result_paths(folder, name)
+    atomic_write(times_path, _table(times[:, None], TIME_FORMAT))
+    atomic_write(boxes_path, _table(boxes, BOX_FORMAT))
+
+
+def result_is_complete(folder, name, frames):
+    """True when both files of ``name`` exist and hold ``frames`` rows of finite numbers.
+
+    Anything else (missing, truncated, malformed, a count from another dataset version) means the
+    sequence has to be run again.
+    """
+    boxes_path, times_path = result_paths(folder, name)
+    if not (boxes_path.is_file() and times_path.is_file()):
+        return False
+    try:
+        boxes, times = read_boxes(boxes_path), read_times(times_path)
+    except ResultsError:
+        return False
+    return (boxes.shape == (frames, 4) and times.shape == (frames, 1)
+            and bool(np.isfinite(boxes).all() and np.isfinite(times).all()))
+
+
+def remove_partial_files(folder):
+    """Delete temporary files a killed run left behind (call while holding the run lock)."""
+    folder = Path(folder)
+    if folder.is_dir():
+        for path in folder.glob(f".*{_TEMP_SUFFIX}"):
+            path.unlink(missing_ok=True)
+
+
+def append_error(folder, label, message, traceback_text):
+    """Record a failed sequence in ``<folder>/errors.log`` (appended, fsynced); returns the log path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    entry = f"=== {stamp} {label}: {message}\n{traceback_text.rstrip()}\n\n"
+    path = folder / ERROR_LOG
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(entry)
+        file.flush()
+        os.fsync(file.fileno())
+    return path
+
+
+class RunLock:
+    """Exclusive lock on a dataset folder for the length of a run (released by the OS on any exit).
+
+    Two runners writing into one folder would remove each other's temporary files; the second
+    one is refused instead.
+    """
+
+    def __init__(self, folder):
+        self.path = Path(folder) / _LOCK_NAME
+        self._file = None
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a")
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks, run unguarded
+            return self
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._file.close()
+            raise ResultsError(f"another runner is writing into {self.path.parent}; wait for it to finish "
+                               f"or pass a different --tracker-name / --results") from None
+        return self
+
+    def __exit__(self, *exc):
+        self._file.close()

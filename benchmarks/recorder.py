@@ -1,0 +1,69 @@
+"""The runner's side of every backend: write finished sequences, log failures, show progress.
+
+Backends call ``frames(job_id, n)`` as workers report and ``finished(job, outcome)`` once per job.
+Only this process writes result files, so every write is atomic and there is one writer per file.
+"""
+import sys
+import time
+from dataclasses import dataclass, field
+
+from tqdm import tqdm
+
+from .outputs import append_error, run_folder, write_result
+
+
+@dataclass
+class Summary:
+    done: int = 0
+    skipped: int = 0
+    failed: list = field(default_factory=list)   # (label, message, log path)
+    frames: int = 0
+    seconds: float = 0.0
+
+    @property
+    def fps(self):
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+    def lines(self):
+        lines = [f"sequences: {self.done} done, {self.skipped} skipped (already complete), {len(self.failed)} failed",
+                 f"frames: {self.frames} in {self.seconds:.1f} s wall time ({self.fps:.1f} frames/s)"]
+        if self.failed:
+            lines.append("failed sequences (tracebacks in the error logs):")
+            lines += [f"  {label}: {message}  [{log}]" for label, message, log in self.failed]
+        return lines
+
+
+class Recorder:
+    """Collects outcomes for one run into ``<results>/<tracker>/<dataset>[/repeat<k>]``."""
+
+    def __init__(self, results_root, tracker_name, dataset, plan, skipped=0, stream=None):
+        self._folder = lambda repeat: run_folder(results_root, tracker_name, dataset, repeat)
+        self.summary = Summary(skipped=skipped)
+        self._seen = {}  # job id -> frames reported so far
+        stream = stream or sys.stderr
+        interactive = getattr(stream, "isatty", lambda: False)()
+        self._bar = tqdm(total=plan.frames, unit="frame", file=stream, dynamic_ncols=True, smoothing=0.05,
+                         mininterval=0.2 if interactive else 10.0, desc=f"{tracker_name}/{dataset}")
+        self._start = time.perf_counter()
+
+    def frames(self, job_id, count):
+        self._seen[job_id] = self._seen.get(job_id, 0) + count
+        self._bar.update(count)
+
+    def finished(self, job, outcome):
+        folder = self._folder(job.repeat)
+        # Keep the bar honest: a failed job's unprocessed frames are no longer ahead of us.
+        self._bar.update(max(0, job.frames - self._seen.pop(job.id, 0)))
+        if outcome.ok:
+            write_result(folder, job.sequence.name, outcome.boxes, outcome.times)
+            self.summary.done += 1
+            self.summary.frames += job.frames
+            return
+        log = append_error(folder, job.label, outcome.error, outcome.traceback or "(no traceback)")
+        self.summary.failed.append((job.label, outcome.error, str(log)))
+        self._bar.write(f"FAILED {job.label}: {outcome.error}")
+
+    def close(self):
+        self.summary.seconds = time.perf_counter() - self._start
+        self._bar.close()
+        return self.summary

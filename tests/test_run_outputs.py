@@ -1,0 +1,113 @@
+"""Result files: atomic writes, the resume check, the error log, the run lock and the manifest."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import outputs
+from benchmarks.manifest import build_manifest, write_manifest
+from benchmarks.outputs import (RunLock, append_error, atomic_write, remove_partial_files, result_is_complete,
+                                result_paths, run_folder, write_result)
+from benchmarks.planning import Slot
+from benchmarks.tracking import TIMING_DEFINITION
+from simtrack.errors import ResultsError
+
+BOXES = np.array([[1, 2, 3, 4], [1.5, 2.25, 3.125, 4.0625], [0, 0, 10, 10]], dtype=np.float64)
+TIMES = np.array([0.5, 0.01, 0.02])
+
+
+def test_layout_puts_repeats_below_the_first_run(tmp_path):
+    assert run_folder(tmp_path, "trk", "lasot") == tmp_path / "trk" / "lasot"
+    assert run_folder(tmp_path, "trk", "lasot", repeat=3) == tmp_path / "trk" / "lasot" / "repeat3"
+
+
+def test_written_results_read_back_and_count_as_complete(tmp_path):
+    write_result(tmp_path, "seq", BOXES, TIMES)
+    boxes_path, times_path = result_paths(tmp_path, "seq")
+    lines = boxes_path.read_text().splitlines()
+    assert lines[0] == "1.0000,2.0000,3.0000,4.0000" and len(lines) == 3
+    np.testing.assert_allclose(np.loadtxt(boxes_path, delimiter=","), BOXES, atol=1e-4)
+    np.testing.assert_allclose(np.loadtxt(times_path), TIMES)
+    assert result_is_complete(tmp_path, "seq", 3)
+    assert not result_is_complete(tmp_path, "seq", 4)   # another dataset version: redo
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seq.txt", "seq_time.txt"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "nan", "missing_times", "missing_boxes", "short_times", "text"])
+def test_anything_but_two_valid_files_means_redo(tmp_path, damage):
+    write_result(tmp_path, "seq", BOXES, TIMES)
+    boxes_path, times_path = result_paths(tmp_path, "seq")
+    if damage == "truncated":
+        boxes_path.write_text(boxes_path.read_text()[:-9])
+    elif damage == "nan":
+        boxes_path.write_text("1,2,3,4\nnan,2,3,4\n1,2,3,4\n")
+    elif damage == "missing_times":
+        times_path.unlink()
+    elif damage == "missing_boxes":
+        boxes_path.unlink()
+    elif damage == "short_times":
+        times_path.write_text("0.1\n0.1\n")
+    else:
+        boxes_path.write_bytes(b"\x00\xff garbage")
+    assert not result_is_complete(tmp_path, "seq", 3)
+
+
+def test_a_failed_write_leaves_neither_file_nor_temp(tmp_path, monkeypatch):
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(outputs.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write(tmp_path / "seq.txt", b"1,2,3,4\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_partial_files_of_a_killed_run_are_removed(tmp_path):
+    (tmp_path / ".seq.txt.abc123.partial").write_text("1,2,")
+    (tmp_path / "seq.txt").write_text("1,2,3,4\n")
+    remove_partial_files(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["seq.txt"]
+    remove_partial_files(tmp_path / "absent")   # nothing there yet: no error
+
+
+def test_error_log_keeps_message_and_traceback(tmp_path):
+    log = append_error(tmp_path / "run", "seq-1", "frame x.jpg cannot be decoded", "Traceback ...\nError: x")
+    append_error(tmp_path / "run", "seq-2", "other", "Traceback 2")
+    text = log.read_text()
+    assert log == tmp_path / "run" / "errors.log"
+    assert "seq-1: frame x.jpg cannot be decoded" in text and "Traceback ...\nError: x" in text and "seq-2" in text
+
+
+def test_a_second_runner_on_the_same_folder_is_refused(tmp_path):
+    with RunLock(tmp_path):
+        with pytest.raises(ResultsError, match="another runner is writing"):
+            with RunLock(tmp_path):
+                pass
+    with RunLock(tmp_path):   # released on exit
+        pass
+
+
+def _manifest(sha, path="model.safetensors"):
+    return build_manifest(checkpoint=Path(path), checkpoint_sha256=sha, config={"name": "tiny", "depth": 4},
+                          tracker_name="trk", dataset="lasot", data_root=None, sequences=["a", "b"], repeats=1,
+                          backend="local", slots=[Slot(0, "cuda:0", 4), Slot(1, "cuda:1", 4)])
+
+
+def test_manifest_records_weights_code_and_timing(tmp_path):
+    path = write_manifest(tmp_path, _manifest("ab" * 32))
+    manifest = json.loads(path.read_text())
+    assert manifest["checkpoint"]["sha256"] == "ab" * 32 and Path(manifest["checkpoint"]["path"]).is_absolute()
+    assert manifest["variant"] == "tiny" and manifest["config"]["depth"] == 4
+    assert set(manifest["versions"]) == {"python", "torch", "numpy", "simtrack"}
+    assert "git_commit" in manifest and manifest["timing"] == TIMING_DEFINITION
+    assert "decoding" in manifest["timing"] and "not included" in manifest["timing"]
+    assert manifest["runs"][0]["devices"] == ["cuda:0", "cuda:1"]
+
+
+def test_manifest_appends_resumed_runs_and_refuses_other_weights(tmp_path):
+    write_manifest(tmp_path, _manifest("ab" * 32))
+    write_manifest(tmp_path, _manifest("ab" * 32))
+    assert len(json.loads((tmp_path / "manifest.json").read_text())["runs"]) == 2
+    with pytest.raises(ResultsError, match="--tracker-name"):
+        write_manifest(tmp_path, _manifest("cd" * 32, "other.pth"))
