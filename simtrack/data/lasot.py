@@ -53,7 +53,8 @@ def load(root, split, name, dataset):
     cls = name.rsplit("-", 1)[0]
     folder = root / cls / name
     if not folder.is_dir():
-        raise DatasetError(f"missing sequence folder {folder} (expected {cls}/{name}/ under {root})")
+        raise DatasetError(f"missing sequence folder {folder} (expected {cls}/{name}/ under {root}); "
+                           f"expected layout:\n{LAYOUT}")
     gt_path = require_file(folder / "groundtruth.txt", "LaSOT ground truth")
     boxes = read_boxes(gt_path)
     count = len(boxes)
