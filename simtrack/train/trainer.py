@@ -1,0 +1,223 @@
+"""The training loop: one process, or one per device under torchrun (DistributedDataParallel).
+
+Distributed settings come from torchrun's environment (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
+``MASTER_ADDR``/``MASTER_PORT``): NCCL on GPUs, gloo on the CPU. Only the first process writes
+checkpoints, logs and TensorBoard scalars.
+
+A SIGINT or SIGTERM finishes the current step, then every process agrees to stop, the weights
+and training state are saved, and the run exits; ``--resume`` continues from the next sample.
+Sampling randomness comes from per-sample generators (``simtrack.train.data``) and training
+draws no torch random numbers (no dropout), so a resumed run repeats the uninterrupted one.
+"""
+import math
+import os
+import random
+import signal
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from ..checkpoints import load_weights, save_checkpoint
+from ..errors import ConfigError
+from ..model import build_model
+from .data import EpochBatches, PairDataset, build_loader, build_processor, load_pools
+from .loss import TrackingLoss
+from .optim import build_optimizer
+from .progress import Progress, open_tensorboard
+from .sampler import MixedPairSampler
+from .state import load_state, prune_epochs, resume_path, save_state
+
+AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class DistributedContext:
+    """Rank, world size and device of this process; sets up the process group under torchrun."""
+
+    def __init__(self, device="auto"):
+        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device not in ("cpu", "cuda"):
+            raise ConfigError(f"run.device must be auto, cpu or cuda, got {device!r}")
+        if device == "cuda":
+            if not torch.cuda.is_available():
+                raise ConfigError("run.device is cuda but torch sees no CUDA device; use device: cpu or auto")
+            torch.cuda.set_device(self.local_rank)
+            self.device = torch.device("cuda", self.local_rank)
+        else:
+            self.device = torch.device("cpu")
+        if self.world_size > 1 and not dist.is_initialized():
+            dist.init_process_group("nccl" if device == "cuda" else "gloo")
+
+    @property
+    def is_main(self):
+        return self.rank == 0
+
+    def any(self, flag):
+        """True on every process when ``flag`` is true on one of them."""
+        if self.world_size == 1:
+            return flag
+        value = torch.tensor([int(flag)], device=self.device)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return bool(value.item())
+
+    def close(self):
+        if self.world_size > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    torch.manual_seed(seed)
+
+
+class Trainer:
+    """Builds model, data, optimiser from a ``TrainConfig`` and runs (or resumes) the recipe.
+
+    Args:
+        config: a ``simtrack.train.config.TrainConfig``.
+        resume: None, "auto" (the run's own last state) or a path to a ``last.state.pt``.
+    """
+
+    def __init__(self, config, resume=None):
+        self.config = config
+        if config.run.threads:
+            torch.set_num_threads(config.run.threads)
+        self.context = DistributedContext(config.run.device)
+        seed_everything(config.run.seed + self.context.rank)
+        self.model = build_model(config.model.variant).to(self.context.device)
+        self.optimizer, self.scheduler = build_optimizer(self.model, config.optim)
+        self.scaler = torch.amp.GradScaler(self.context.device.type, enabled=config.optim.amp == "fp16")
+        self.criterion = TrackingLoss(config.optim.giou_weight, config.optim.l1_weight)
+        self.epoch, self.samples_done = 0, 0
+        if resume:
+            self._resume(resume_path(config.run.output_dir, resume))
+        elif config.model.backbone_init:
+            load_weights(self.model, config.model.backbone_init, backbone_only=True)
+        pools, ratios = load_pools(config.data)
+        dataset = PairDataset(MixedPairSampler(pools, ratios, config.data.max_gap),
+                              build_processor(self.model.config, config.data), config.run.seed,
+                              config.data.pairs_per_sequence)
+        self.batches = EpochBatches(config.data.samples_per_epoch, config.optim.batch_size,
+                                    self.context.rank, self.context.world_size)
+        self.loader = build_loader(dataset, self.batches, config.data.workers,
+                                   pin_memory=self.context.device.type == "cuda")
+        self.network = self.model
+        if self.context.world_size > 1:
+            ids = [self.context.local_rank] if self.context.device.type == "cuda" else None
+            self.network = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.stop_signal = None
+
+    # ------------------------------------------------------------------ state
+
+    def _resume(self, path):
+        state = load_state(path, self.model)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        self.epoch, self.samples_done = state["epoch"], state["samples_done"]
+
+    def _state(self):
+        return {"epoch": self.epoch, "samples_done": self.samples_done,
+                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else {},
+                "model_config": self.model.config.to_dict(), "recipe": self.config.to_dict(),
+                "world_size": self.context.world_size}
+
+    def _save(self, weights_name, loss):
+        if not self.context.is_main:
+            return None
+        metadata = {"recipe": self.config.name, "epoch": self.epoch, "samples_done": self.samples_done,
+                    "loss": f"{loss:.6f}" if loss is not None else ""}
+        return save_state(self.model, self.config.run.output_dir, weights_name, self._state(), metadata)
+
+    # ------------------------------------------------------------------ signals
+
+    def request_stop(self, signum=signal.SIGINT):
+        """Finish the current step, save, and return from ``train`` (what SIGINT/SIGTERM do)."""
+        self.stop_signal = signum
+
+    def _install_signal_handlers(self):
+        previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda s, _frame: self.request_stop(s))
+        return previous
+
+    # ------------------------------------------------------------------ loop
+
+    def step(self, batch):
+        """One optimiser step on a batch dict; returns its statistics."""
+        device, optim = self.context.device, self.config.optim
+        template, search, anno, target = (batch[k].to(device, non_blocking=True)
+                                          for k in ("template", "search", "template_anno", "search_box"))
+        autocast = (torch.autocast(device.type, dtype=AMP_DTYPES[optim.amp]) if optim.amp in AMP_DTYPES
+                    else nullcontext())
+        with autocast:
+            output = self.network(template, search, anno)
+        loss, stats = self.criterion(output["boxes"], target)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if optim.grad_clip > 0:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), optim.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return stats
+
+    def train(self, callback=None):
+        """Run the remaining epochs. Returns 0 when finished, 128 + signal number when stopped.
+
+        ``callback(trainer, stats)`` runs after every step (tests use it to stop mid-epoch).
+        """
+        config, context = self.config, self.context
+        global_batch = config.optim.batch_size * context.world_size
+        steps_per_epoch = self.batches.batches_per_epoch
+        first_batch = math.ceil(self.samples_done / global_batch)
+        progress = Progress(context.is_main, steps_per_epoch * config.optim.epochs,
+                            self.epoch * steps_per_epoch + first_batch, global_batch, config.run.log_every,
+                            open_tensorboard(os.path.join(config.run.output_dir, "tensorboard"))
+                            if context.is_main and config.run.tensorboard else None)
+        previous = self._install_signal_handlers()
+        self.model.train()
+        try:
+            while self.epoch < config.optim.epochs:
+                self.batches.set_epoch(self.epoch, first_batch)
+                progress.start_epoch(self.epoch, config.optim.epochs, steps_per_epoch, first_batch)
+                for batch_index, batch in enumerate(self.loader, start=first_batch):
+                    stats = self.step(batch)
+                    self.samples_done = (batch_index + 1) * global_batch
+                    progress.step(stats, self.optimizer.param_groups[0]["lr"])
+                    if callback is not None:
+                        callback(self, stats)
+                    if context.any(self.stop_signal is not None):
+                        progress.end_epoch()
+                        path = self._save("interrupted.safetensors", stats["loss"])
+                        progress.message(f"stopped after {self.samples_done} samples of epoch {self.epoch + 1}; "
+                                         f"state saved to {path}; continue with --resume")
+                        return 128 + int(self.stop_signal or signal.SIGINT)
+                progress.end_epoch()
+                self.scheduler.step()
+                self.epoch, self.samples_done, first_batch = self.epoch + 1, 0, 0
+                path = self._save(f"epoch_{self.epoch:04d}.safetensors", progress.last.get("loss"))
+                if context.is_main:
+                    prune_epochs(config.run.output_dir, config.run.keep_epochs)
+                    progress.message(f"epoch {self.epoch} done: loss {progress.last.get('loss', float('nan')):.4f}, "
+                                     f"{progress.samples_per_second():.1f} samples/s; saved {path}")
+            if context.is_main and config.run.export:
+                save_checkpoint(self.model, config.run.export,
+                                {"recipe": config.name, "epoch": self.epoch, "loss": progress.last.get("loss")})
+                progress.message(f"final weights written to {config.run.export}")
+            return 0
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            progress.close()
+
+    def close(self):
+        self.context.close()
