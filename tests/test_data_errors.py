@@ -2,9 +2,11 @@
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from simtrack.data import load_dataset, resolve_root
+from simtrack.data.files import read_boxes
 from simtrack.errors import DatasetError
 
 from fabricate import make_folder, make_got10k, make_lasot, make_tnl2k, make_trackingnet, write_frames, write_rows
@@ -72,8 +74,18 @@ def test_unreadable_numbers_name_file_and_line(tmp_path):
     lines[2] = "1,2,three,4"
     gt.write_text("\n".join(lines))
     raises(re.escape(f"{gt}, line 3") + ".*'1,2,three,4'", "folder", root=tmp_path)
-    gt.write_text("1,2,3\n")
+    gt.write_text("1,2,3\n4,5,6,7,8\n")                # right total, wrong rows
     raises(re.escape(f"{gt}, line 1: expected 4 numbers"), "folder", root=tmp_path)
+    gt.write_text("\ufeff1,2,3,4\n\n 5;6;7;8 \n9\t10 11 12,\n1,2,3,x\n")
+    raises(re.escape(f"{gt}, line 5:") + ".*'1,2,3,x'", "folder", root=tmp_path)
+
+
+def test_mixed_separators_bom_and_blank_lines_parse(tmp_path):
+    path = tmp_path / "groundtruth.txt"
+    path.write_text("\ufeff1,2,3,4\r\n\r\n 5;6;7;8 \n9\t10  11 12,\nNaN,NaN,NaN,NaN\n")
+    boxes = read_boxes(path)
+    np.testing.assert_array_equal(boxes[:3], [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]])
+    assert np.isnan(boxes[3]).all() and boxes.dtype == np.float64
 
 
 def test_unknown_sequence_names_are_listed(tmp_path):

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Sequence as SequenceABC
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from ..errors import DatasetError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 _SEPARATORS = re.compile(r"[,;\s]+")
+_TO_SPACES = str.maketrans(",;", "  ")
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -31,7 +33,7 @@ def read_numbers(path, dtype=np.int64):
     try:
         return np.array(tokens, dtype=np.float64).astype(dtype)
     except ValueError:
-        bad = next(token for token in tokens if not _is_number(token))
+        bad = next((token for token in tokens if not _is_number(token)), text.strip()[:40])
         raise DatasetError(f"{path}: expected numbers separated by commas or whitespace, found {bad!r}") from None
 
 
@@ -55,7 +57,8 @@ def read_lines(path):
 
 def shipped_split(filename):
     """Names listed in one of the split files shipped in ``simtrack/data/splits``."""
-    return read_lines(resources.files("simtrack.data") / "splits" / filename)
+    text = (resources.files("simtrack.data") / "splits" / filename).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def require_file(path, what):
@@ -143,7 +146,7 @@ class FrameList(SequenceABC):
 
 def _read_text(path):
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             return handle.read()
     except FileNotFoundError:
         raise DatasetError(f"missing annotation file: {path} does not exist") from None
@@ -152,17 +155,17 @@ def _read_text(path):
 
 
 def _read_table(path, columns, dtype):
-    lines = [line for line in _read_text(path).splitlines() if line.strip()]
-    tokens = _SEPARATORS.split(" ".join(lines).strip(" ,;\t")) if lines else []
-    try:
-        values = np.array(tokens, dtype=dtype)
-    except ValueError:
-        values = None
-    if values is not None and len(values) == columns * len(lines):
-        return values.reshape(len(lines), columns)
-    for number, line in enumerate(lines, start=1):
-        row = [token for token in _SEPARATORS.split(line.strip()) if token]
-        if len(row) != columns or not all(_is_number(token) for token in row):
+    """Parse rows of ``columns`` numbers; str.translate/split keep 10k-row files at a few ms."""
+    lines = _read_text(path).splitlines()
+    rows = [line.translate(_TO_SPACES).split() for line in lines]
+    filled = [row for row in rows if row]
+    if all(len(row) == columns for row in filled):
+        try:
+            return np.array(list(chain.from_iterable(filled)), dtype=dtype).reshape(len(filled), columns)
+        except ValueError:
+            pass
+    for number, (line, row) in enumerate(zip(lines, rows), start=1):
+        if row and (len(row) != columns or not all(_is_number(token) for token in row)):
             raise DatasetError(f"{path}, line {number}: expected {columns} numbers separated by commas, "
                                f"tabs or spaces (x,y,w,h), found {line.strip()!r}")
     raise DatasetError(f"{path}: expected rows of {columns} numbers, could not read them as numbers")
