@@ -90,7 +90,8 @@ def test_mixed_separators_bom_and_blank_lines_parse(tmp_path):
 
 def test_unknown_sequence_names_are_listed(tmp_path):
     make_got10k(tmp_path, "val")
-    message = raises("GOT-10k_Val_000009", "got10k", root=tmp_path, sequences=["GOT-10k_Val_000001", "GOT-10k_Val_000009"])
+    message = raises("GOT-10k_Val_000009", "got10k", root=tmp_path,
+                     sequences=["GOT-10k_Val_000001", "GOT-10k_Val_000009"])
     assert str(tmp_path) in message and "close matches" in message
     make_got10k(tmp_path, "train", names=["GOT-10k_Train_000002"])
     raises("unknown sequence name.*GOT-10k_Train_000002", "got10k", root=tmp_path, split="vottrain",

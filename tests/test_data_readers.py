@@ -4,7 +4,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 
 from simtrack.data import FrameList, dataset_key, dataset_names, load_dataset, resolve_root
 from simtrack.data.lasot import ATTRIBUTES

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from simtrack.data import ensure_demo_dataset, load_dataset, render_sequence
+from simtrack.data import ensure_demo_dataset, load_dataset, render_sequence, resolve_root
 from simtrack.data.synthetic import DEMO_SEED_BASE, MARKER, PATTERNS, _make_scene, _render
 from simtrack.errors import DatasetError
 
@@ -87,9 +87,13 @@ def test_demo_dataset_written_once_in_lasot_layout(tmp_path):
 
 
 def test_load_demo_generates_the_default_set(tmp_path):
-    sequences = load_dataset("demo", root=tmp_path / "fresh")
+    (tmp_path / "data" / "LaSOT").mkdir(parents=True)             # a data folder holding other datasets
+    sequences = load_dataset("demo", root=tmp_path / "data")
+    assert resolve_root("demo", tmp_path / "data") == tmp_path / "data" / "demo"
+    assert (tmp_path / "data" / "demo" / MARKER).is_file() and not (tmp_path / "data" / MARKER).exists()
     assert 8 <= len(sequences) <= 12 and all(100 <= len(s) <= 200 for s in sequences)
     assert {s.name.rsplit("-", 1)[0] for s in sequences} == set(PATTERNS)
+    assert resolve_root("demo", tmp_path / "fresh") == tmp_path / "fresh"
 
 
 def test_demo_refuses_foreign_folders_and_training_seeds(tmp_path):

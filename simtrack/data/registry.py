@@ -11,7 +11,7 @@ from typing import Callable, Optional
 from ..errors import DatasetError
 from . import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
 from .roots import candidate_root, missing_root_error
-from .synthetic import prepare_demo_root
+from .synthetic import locate_demo_root, prepare_demo_root
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class Reader:
     names: Callable
     load: Callable
     split_in_key: bool = False                 # GOT-10k: the split is always part of the dataset key
-    create: Optional[Callable] = None          # builds a missing root instead of failing (demo)
+    locate: Optional[Callable] = None          # root of a generated dataset, which may not exist yet (demo)
+    create: Optional[Callable] = None          # generates that root instead of failing when it is missing
 
 
 _BENCHMARK = ("test",)
@@ -36,7 +37,8 @@ READERS = {
     "nfs": Reader(nfs.LAYOUT, _BENCHMARK, nfs.names, nfs.load),
     "coco": Reader(coco.LAYOUT, coco.SPLITS, coco.names, coco.load),
     "folder": Reader(folder.LAYOUT, _BENCHMARK, folder.names, folder.load),
-    "demo": Reader(lasot.LAYOUT, _BENCHMARK, lasot.names, lasot.load, create=prepare_demo_root),
+    "demo": Reader(lasot.LAYOUT, _BENCHMARK, lasot.names, lasot.load, locate=locate_demo_root,
+                   create=prepare_demo_root),
 }
 ALIASES = {"got10k_val": ("got10k", "val"), "got10k_test": ("got10k", "test")}
 
@@ -61,9 +63,12 @@ def dataset_key(name, split=None):
 def resolve_root(name, root=None):
     """The folder dataset ``name`` is read from; raises a DatasetError saying where to put it if missing."""
     name, _ = _select(name, None)
+    reader = READERS[name]
     path, source = candidate_root(name, root)
-    if READERS[name].create is None and not path.is_dir():
-        raise missing_root_error(name, path, source, READERS[name].layout)
+    if reader.locate is not None:
+        return reader.locate(path)
+    if not path.is_dir():
+        raise missing_root_error(name, path, source, reader.layout)
     return path
 
 

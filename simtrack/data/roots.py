@@ -1,4 +1,4 @@
-"""Where each dataset lives: an explicit root, else ``$SIMTRACK_DATA/<usual folder>``, else ``./data/<usual folder>``."""
+"""Where each dataset lives: an explicit root, else ``$SIMTRACK_DATA/<usual folder>``, else ``./data/<folder>``."""
 import os
 from pathlib import Path
 
@@ -33,9 +33,9 @@ def candidate_root(name, root=None):
 
 def missing_root_error(name, path, source, layout):
     """The error for a dataset folder that does not exist: path tried, expected layout, how to fix."""
-    folder = USUAL_FOLDERS.get(name, "<dataset folder>")
-    sketch = "\n".join("  " + line.replace("<root>", folder) for line in layout.splitlines())
-    return DatasetError(
-        f"{name} dataset not found at {path} (from {source}). Expected layout:\n{sketch}\n"
-        f"Point at it with --data-root DIR (the {folder} folder itself or the folder that holds it) "
-        f"or set {ENV_VAR} to the folder that holds {folder}/.")
+    folder = USUAL_FOLDERS.get(name)
+    sketch = "\n".join("  " + line.replace("<root>", folder or "<root>") for line in layout.splitlines())
+    how = (f"Point at it with --data-root DIR (the {folder} folder itself or the folder that holds it) "
+           f"or set {ENV_VAR} to the folder that holds {folder}/." if folder else
+           "Point at it with --data-root DIR.")
+    return DatasetError(f"{name} dataset not found at {path} (from {source}). Expected layout:\n{sketch}\n{how}")

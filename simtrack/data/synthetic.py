@@ -105,6 +105,8 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
     with other parameters is replaced.
     """
     root = Path(root) if root is not None else candidate_root("demo")[0]
+    if num_sequences < 1 or num_frames < 1:
+        raise ValueError(f"the demo set needs at least one sequence of one frame, got {num_sequences} x {num_frames}")
     if seed < DEMO_SEED_BASE:
         raise DatasetError(f"demo seeds start at {DEMO_SEED_BASE:,} so that they never coincide with training "
                            f"seeds 0..{DEMO_SEED_BASE - 1:,}; got seed={seed}")
@@ -125,6 +127,15 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return root
+
+
+def locate_demo_root(path):
+    """The demo folder for a given root: ``path`` itself unless it is a non-empty folder holding
+    something else (a data folder such as ``--data-root ~/data``), in which case ``path/demo``."""
+    path = Path(path)
+    if _marker(path) is None and path.is_dir() and any(path.iterdir()):
+        return path / "demo"
+    return path
 
 
 def prepare_demo_root(root):
@@ -164,7 +175,9 @@ def _write_demo_sequence(staging, k, seed, num_frames, size):
     folder = staging / pattern / name
     (folder / "img").mkdir(parents=True)
     for index, frame in enumerate(video.frames, start=1):
-        cv2.imwrite(str(folder / "img" / f"{index:08d}.jpg"), frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
+        path = folder / "img" / f"{index:08d}.jpg"
+        if not cv2.imwrite(str(path), frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92]):
+            raise DatasetError(f"could not write demo frame {path} (is the disk full or read-only?)")
     np.savetxt(folder / "groundtruth.txt", video.boxes, fmt="%d", delimiter=",")
     (folder / "full_occlusion.txt").write_text(",".join(map(str, video.full_occlusion.astype(int))))
     (folder / "out_of_view.txt").write_text(",".join(map(str, video.out_of_view.astype(int))))
