@@ -1,0 +1,261 @@
+"""TraX server that runs SimTrack under the VOT toolkit (``protocol = traxpython`` in trackers.ini).
+
+One process answers every initialisation the toolkit sends on its connection (one per multistart
+anchor, repetition or object), so the model is loaded once per sequence and experiment. The
+``vot`` metadata key is never advertised: the toolkit restarts the tracker for every
+initialisation when it sees it.
+
+Settings come from the environment (``env_*`` lines in trackers.ini) or the matching options:
+
+  SIMTRACK_WEIGHTS      checkpoint file; unset or empty: the embedded tiny demo model
+  SIMTRACK_VARIANT      model variant when the file cannot tell; unset or empty: from the file
+  SIMTRACK_DEVICE       ``auto`` (default), ``cpu``, ``cuda:0``, ...
+  SIMTRACK_VOT_REGIONS  region formats to advertise, comma-separated subset of
+                        rectangle,polygon,mask (default: rectangle)
+  SIMTRACK_VOT_EVENTS   file to which a ``start`` line per process and an ``init`` line per
+                        initialisation are appended (checks that the toolkit does not restart us)
+
+Every reply carries a ``confidence`` property: ``Tracker.confidence``, the geometric mean of the
+two corner heat-map peaks (1 on the initialisation frame). stdout is the protocol pipe, so all
+logging goes to stderr. A bad request (no region, a region outside the frame, an unreadable
+frame) or a failed model load ends the session with the error message as the TraX quit reason,
+which the toolkit prints.
+"""
+import argparse
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..cli import run_cli
+from ..errors import CheckpointError, ConfigError, SimTrackError, TrackerInputError
+from ..images import read_image
+
+try:
+    import trax
+    from trax.image import FileImage
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError("simtrack.adapters.vot needs the TraX bindings: pip install 'vot-trax==4.0.2' "
+                      "(or pip install -e '.[vot]' for the whole VOT toolkit)") from error
+
+DEMO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "tiny_synthetic.safetensors"
+REGION_FORMATS = (trax.Region.RECTANGLE, trax.Region.POLYGON, trax.Region.MASK)
+log = logging.getLogger("simtrack.vot")
+
+
+# --------------------------------------------------------------------------- regions
+
+def region_to_box(region):
+    """A TraX rectangle, polygon or mask as float64 (x, y, w, h): the region's bounding box.
+
+    Masks cover whole pixels, so a mask spanning columns 3..7 gives x=3, w=5.
+    """
+    kind = getattr(region, "type", None)
+    if kind == trax.Region.RECTANGLE:
+        return np.array(region.bounds(), dtype=np.float64)
+    if kind == trax.Region.POLYGON:
+        points = np.array(list(region), dtype=np.float64)
+        low, high = points.min(axis=0), points.max(axis=0)
+        return np.concatenate([low, high - low])
+    if kind == trax.Region.MASK:
+        rows, cols = np.nonzero(region.array())
+        if rows.size == 0:
+            raise TrackerInputError("the initial mask region is empty: it must mark the target's pixels")
+        x0, y0 = region.offset()
+        return np.array([x0 + cols.min(), y0 + rows.min(), cols.max() - cols.min() + 1,
+                         rows.max() - rows.min() + 1], dtype=np.float64)
+    raise TrackerInputError(f"cannot initialise from the region {region}: expected a rectangle, "
+                            f"polygon or mask holding the target")
+
+
+def box_to_region(box, kind):
+    """(x, y, w, h) as a TraX region of ``kind``, the inverse of :func:`region_to_box`."""
+    x, y, w, h = (float(v) for v in box)
+    if kind == trax.Region.POLYGON:
+        return trax.Polygon.create([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+    if kind == trax.Region.MASK:
+        left, top = int(round(x)), int(round(y))
+        width = max(1, int(round(x + w)) - left)
+        height = max(1, int(round(y + h)) - top)
+        return trax.Mask.create(np.ones((height, width), dtype=np.uint8), x=left, y=top)
+    return trax.Rectangle.create(x, y, w, h)
+
+
+def check_inside(box, shape, path):
+    """Refuse an initial box that does not overlap the frame: nothing to build a template from."""
+    height, width = shape[:2]
+    x, y, w, h = box
+    if min(x + w, width) - max(x, 0) <= 0 or min(y + h, height) - max(y, 0) <= 0:
+        raise TrackerInputError(f"initial region x={x:g}, y={y:g}, w={w:g}, h={h:g} lies outside the "
+                                f"{width}x{height} frame {path}: the box must overlap the image")
+
+
+def parse_region_formats(text):
+    """``"rectangle,mask"`` -> ("rectangle", "mask"), refusing unknown names."""
+    names = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [name for name in names if name not in REGION_FORMATS]
+    if unknown or not names:
+        raise ConfigError(f"SIMTRACK_VOT_REGIONS={text!r}: expected a comma-separated subset of "
+                          f"{','.join(REGION_FORMATS)} (e.g. rectangle)")
+    return names
+
+
+# --------------------------------------------------------------------------- settings and model
+
+@dataclass(frozen=True)
+class Settings:
+    weights: str
+    variant: str
+    device: str
+    regions: str
+    events: str
+
+
+def weights_path(value):
+    """The checkpoint to load: the given file, or the embedded demo model when none is given."""
+    if not value:
+        if not DEMO_WEIGHTS.is_file():
+            raise CheckpointError(f"no SIMTRACK_WEIGHTS given and the embedded demo model {DEMO_WEIGHTS} "
+                                  f"is missing; set env_SIMTRACK_WEIGHTS in trackers.ini to a checkpoint")
+        return DEMO_WEIGHTS
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise CheckpointError(f"SIMTRACK_WEIGHTS={value!r}: no such file; give an absolute path in "
+                              f"env_SIMTRACK_WEIGHTS of trackers.ini (the toolkit starts the tracker in a "
+                              f"temporary directory, so relative paths do not resolve) or export it")
+    return path
+
+
+def load_tracker(settings):
+    """Build the tracker once for the whole process."""
+    import torch
+
+    from ..tracker import Tracker
+    if settings.device != "auto":
+        try:
+            torch.device(settings.device)
+        except RuntimeError:
+            raise ConfigError(f"SIMTRACK_DEVICE={settings.device!r}: expected auto, cpu, cuda or cuda:N") from None
+    path = weights_path(settings.weights)
+    start = time.perf_counter()
+    tracker = Tracker.from_checkpoint(path, variant=settings.variant or None, device=settings.device)
+    log.info("loaded %s (variant %s) on %s in %.1f s", path, tracker.config.name, tracker.device,
+             time.perf_counter() - start)
+    if path == DEMO_WEIGHTS:
+        log.warning("running the tiny demo model; set SIMTRACK_WEIGHTS for real SimTrack weights")
+    return tracker
+
+
+class EventLog:
+    """Appends ``<event> <pid> <time>`` lines to a file, when one is configured."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def record(self, event):
+        if self.path:
+            with open(self.path, "a") as handle:
+                handle.write(f"{event} {os.getpid()} {time.time():.3f}\n")
+
+
+# --------------------------------------------------------------------------- protocol loop
+
+def frame_image(request):
+    """The colour frame of a request, read from the path the client sent."""
+    channel = (request.image or {}).get(trax.ImageChannel.COLOR)
+    if not isinstance(channel, FileImage):
+        raise TrackerInputError("the request carries no colour image path: SimTrack accepts "
+                                "file-path images on the 'color' channel")
+    return read_image(channel.path()), channel.path()
+
+
+def initial_region(request):
+    """The one object of an initialisation request."""
+    objects = request.objects or []
+    if len(objects) != 1:
+        raise TrackerInputError(f"an initialisation request must carry exactly one object region, got "
+                                f"{len(objects)}; SimTrack is a single-object tracker")
+    return objects[0][0]
+
+
+def serve(server, tracker, events):
+    """Answer requests until the client quits: any number of initialisations, each followed by frames."""
+    reply_format = trax.Region.RECTANGLE
+    while True:
+        request = server.wait()
+        if request.type == trax.TraxStatus.QUIT:
+            return
+        image, path = frame_image(request)
+        if request.type == trax.TraxStatus.INITIALIZE:
+            region = initial_region(request)
+            box = region_to_box(region)
+            check_inside(box, image.shape, path)
+            tracker.init(image, box)
+            events.record("init")
+            reply_format = region.type
+            reply = box_to_region(box, reply_format)
+        else:
+            reply = box_to_region(tracker.update(image), reply_format)
+        server.status([(reply, {"confidence": f"{tracker.confidence:.6f}"})])
+
+
+def quit_reason(error):
+    """The message sent to the client: ours as written, anything else with its type."""
+    return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
+
+
+def run(settings):
+    """Start the server; a failed start-up is reported to the client as the quit reason."""
+    events = EventLog(settings.events)
+    events.record("start")
+    tracker, formats, failure = None, (trax.Region.RECTANGLE,), None
+    try:
+        formats = parse_region_formats(settings.regions)
+        tracker = load_tracker(settings)
+    except Exception as error:  # reported through the protocol below, where the toolkit shows it
+        failure = error
+        log.error("start-up failed: %s", quit_reason(error), exc_info=not isinstance(error, SimTrackError))
+    server = trax.Server(list(formats), [trax.Image.PATH], [trax.ImageChannel.COLOR], tracker_name="SimTrack",
+                         tracker_description="SimTrack one-stream ViT tracker (simtrack toolkit)")
+    try:
+        if failure is None:
+            serve(server, tracker, events)
+        elif server.wait().type != trax.TraxStatus.QUIT:
+            server.quit(reason=quit_reason(failure))
+            return 2
+    except trax.TraxException as error:
+        log.error("TraX connection failed: %s", error)
+        return 1
+    except Exception as error:
+        log.error("%s", quit_reason(error), exc_info=not isinstance(error, SimTrackError))
+        server.quit(reason=quit_reason(error))
+        return 2 if isinstance(error, SimTrackError) else 1
+    server.quit()
+    return 0
+
+
+def main(argv=None):
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="simtrack-vot", description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", default=env("SIMTRACK_WEIGHTS", ""),
+                        help="checkpoint file (default: $SIMTRACK_WEIGHTS, else the embedded demo model)")
+    parser.add_argument("--variant", default=env("SIMTRACK_VARIANT", ""),
+                        help="model variant if the file cannot tell (default: $SIMTRACK_VARIANT)")
+    parser.add_argument("--device", default=env("SIMTRACK_DEVICE", "") or "auto",
+                        help="auto, cpu, cuda:N (default: $SIMTRACK_DEVICE, else auto)")
+    parser.add_argument("--regions", default=env("SIMTRACK_VOT_REGIONS", "") or trax.Region.RECTANGLE,
+                        help="region formats to advertise (default: $SIMTRACK_VOT_REGIONS, else rectangle)")
+    parser.add_argument("--events", default=env("SIMTRACK_VOT_EVENTS", ""),
+                        help="append start/init lines to this file (default: $SIMTRACK_VOT_EVENTS)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="simtrack-vot: %(message)s")
+    sys.stdout = sys.stderr  # keep stray prints out of the protocol pipe
+    return run(Settings(args.weights, args.variant, args.device, args.regions, args.events))
+
+
+if __name__ == "__main__":
+    run_cli(main)
