@@ -95,10 +95,11 @@ class RunOutcome:
 
 def execute_run(args):
     """Track every sequence that is not complete yet; returns a ``RunOutcome``."""
-    from simtrack.data import dataset_key, load_dataset
+    from simtrack.data import dataset_key, load_dataset, resolve_root
 
-    checkpoint = resolve_checkpoint(args.checkpoint)
     dataset = dataset_key(args.dataset)
+    resolve_root(args.dataset, args.data_root)  # a missing dataset is reported before anything else
+    checkpoint = resolve_checkpoint(args.checkpoint)
     sequences = load_dataset(args.dataset, root=args.data_root, sequences=select_sequences(args.sequences))
     if not sequences:
         raise ConfigError(f"dataset {dataset} has no sequences to run")

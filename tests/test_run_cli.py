@@ -1,0 +1,108 @@
+"""``python -m benchmarks.run`` end to end on a fabricated LaSOT with a random tiny model.
+
+Covers the result layout, resuming, a corrupt frame failing only its sequence, and user errors
+printed as one line. Worker processes are real (spawned), so these tests cost a few seconds each.
+"""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import simtrack
+from benchmarks import run
+from benchmarks.outputs import result_is_complete
+from fabricate import make_lasot
+from simtrack.cli import run_cli
+from simtrack.errors import CheckpointError
+
+NAMES = ("cat-1", "cat-2", "dog-1")
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    return simtrack.save_checkpoint(simtrack.build_model("tiny"), tmp_path_factory.mktemp("weights") / "tiny.safetensors")
+
+
+@pytest.fixture
+def lasot(tmp_path):
+    make_lasot(tmp_path / "LaSOT", names=NAMES, num_frames=5, test_list=True)
+    return tmp_path / "LaSOT"
+
+
+@pytest.fixture(autouse=True)
+def quiet_plots(monkeypatch, tmp_path):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("SIMTRACK_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def argv(lasot, checkpoint, *extra):
+    return ["--dataset", "lasot", "--data-root", str(lasot), "--checkpoint", str(checkpoint),
+            "--results", "out", "--devices", "cpu", *extra]
+
+
+def test_a_corrupt_frame_fails_only_its_sequence_and_a_rerun_finishes_the_rest(lasot, checkpoint, tmp_path, capsys):
+    frame = lasot / "cat" / "cat-2" / "img" / "00000003.jpg"
+    good = frame.read_bytes()
+    frame.write_bytes(b"not a jpeg")
+    args = argv(lasot, checkpoint, "--workers-per-device", "2", "--repeat", "2", "--sequences", "cat-2,dog-1")
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(run.main, args)
+    assert exit_info.value.code == 1
+    out = capsys.readouterr().out
+    assert "2 done, 0 skipped (already complete), 2 failed" in out and "Evaluation skipped" in out
+    assert "cat-2: frame" in out and "cat-2 (repeat 2): frame" in out and "00000003.jpg cannot be decoded" in out
+    first = tmp_path / "out" / "tiny" / "lasot"
+    for folder in (first, first / "repeat2"):
+        assert sorted(p.name for p in folder.glob("*.txt")) == ["dog-1.txt", "dog-1_time.txt"]  # no cat-1: not asked
+        assert result_is_complete(folder, "dog-1", 5)
+        log = (folder / "errors.log").read_text()
+        assert "cat-2" in log and "Traceback (most recent call last)" in log and "TrackerInputError" in log
+    boxes = np.loadtxt(first / "dog-1.txt", delimiter=",")
+    gt = np.loadtxt(lasot / "dog" / "dog-1" / "groundtruth.txt", delimiter=",")
+    np.testing.assert_allclose(boxes[0], gt[0])   # the first frame holds the init box
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["variant"] == "tiny" and manifest["repeats"] == 2 and manifest["sequences"] == ["cat-2", "dog-1"]
+    assert manifest["runs"][0]["devices"] == ["cpu"] and len(manifest["checkpoint"]["sha256"]) == 64
+
+    frame.write_bytes(good)                                               # the user fixes the frame ...
+    (first / "repeat2" / "dog-1.txt").write_text("1,2,3,4\n1,2,")          # ... and a file got damaged
+    assert run.main(args) == 0
+    out = capsys.readouterr().out
+    assert "3 done, 1 skipped (already complete), 0 failed" in out and "AUC" in out
+    assert all(result_is_complete(folder, name, 5) for folder in (first, first / "repeat2")
+               for name in ("cat-2", "dog-1"))
+    assert (tmp_path / "out" / "reports" / "lasot").is_dir()
+    assert len(json.loads((first / "manifest.json").read_text())["runs"]) == 2
+
+    assert run.main(args) == 0                                            # nothing left: no worker starts
+    assert "0 done, 4 skipped" in capsys.readouterr().out
+
+
+def test_a_benchmark_without_data_says_where_to_put_it(checkpoint, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(run.main, ["--dataset", "lasot", "--checkpoint", str(checkpoint)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: lasot dataset not found at data/LaSOT") and "--data-root" in err
+    assert "Traceback" not in err
+
+
+def test_no_checkpoint_and_no_demo_model_is_an_error_not_a_random_model(lasot, tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "DEMO_CHECKPOINT", tmp_path / "weights" / "tiny_synthetic.safetensors")
+    with pytest.raises(CheckpointError, match="no --checkpoint given and the embedded demo model is missing"):
+        run.main(["--dataset", "lasot", "--data-root", str(lasot)])
+    with pytest.raises(CheckpointError, match="does not exist"):
+        run.main(["--dataset", "lasot", "--data-root", str(lasot), "--checkpoint", str(tmp_path / "nope.pth")])
+
+
+@pytest.mark.parametrize("extra, message", [(["--devices", "cuda:7"], "cuda:7 is not available"),
+                                            (["--tracker-name", "../x"], "plain folder name"),
+                                            (["--sequences", "cat-9"], "unknown sequence name")])
+def test_bad_options_are_one_line_errors(lasot, checkpoint, capsys, extra, message):
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(run.main, argv(lasot, checkpoint, *extra))
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
