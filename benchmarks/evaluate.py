@@ -1,0 +1,121 @@
+"""Evaluate trackers' results on a benchmark under its official rules (or another toolkit's).
+
+    python -m benchmarks.evaluate --dataset lasot --trackers simtrack stark=path/to/raw_results
+
+Every tracker's files are checked (all sequences present, one box per frame, same number of runs
+everywhere) before anything is computed; tables and figures go to ``results/reports/<dataset>/``.
+"""
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from simtrack.cli import run_cli
+from simtrack.errors import ConfigError, ResultsError
+
+from . import metrics, report
+from .results_io import load_tracker
+
+DEFAULT_RESULTS = Path("results")
+MAX_LISTED_PROBLEMS = 20
+
+
+@dataclass
+class TrackerResult:
+    """One tracker's per-run statistics, scores (fractions) and mean curves."""
+
+    name: str
+    runs: list
+    scores: list
+    curves: list
+
+
+def compute(protocol, truth, tracker_runs):
+    """TrackerResult for one tracker's loaded runs (``results_io.TrackerRuns``)."""
+    runs, scores, curves = [], [], []
+    for boxes, times in zip(tracker_runs.boxes, tracker_runs.times):
+        try:
+            stats = metrics.evaluate_run(protocol, truth, boxes, times)
+        except ResultsError as error:
+            raise ResultsError(f"{tracker_runs.name} ({tracker_runs.folder}): {error}") from None
+        run_scores, run_curves = metrics.summarize(protocol, stats)
+        runs.append(stats)
+        scores.append(run_scores)
+        curves.append(run_curves)
+    return TrackerResult(tracker_runs.name, runs, scores, curves)
+
+
+def load_all(protocol, trackers, sequences):
+    """Load every tracker's runs; one ResultsError listing every problem of every tracker."""
+    loaded, problems = [], []
+    for name, folder in trackers.items():
+        runs, found = load_tracker(name, folder, sequences, protocol.allow_longer)
+        problems += [f"{name}: {problem}" for problem in found]
+        loaded.append(runs)
+    if problems:
+        shown = problems[:MAX_LISTED_PROBLEMS]
+        more = len(problems) - len(shown)
+        raise ResultsError("results are incomplete, nothing was evaluated:\n  - " + "\n  - ".join(shown)
+                           + (f"\n  ... and {more} more problems" if more else ""))
+    return loaded
+
+
+def evaluate(dataset, trackers, sequences, protocol=None, report_dir=None):
+    """Evaluate ``trackers`` ({name: results folder}) on ``sequences``; write the report; return the summary.
+
+    The summary DataFrame has one row per tracker (scores in percent, FPS in frames/s, ``<m> std``
+    columns for repeated runs); ``summary.attrs`` names the protocol and its rules.
+    """
+    if not trackers:
+        raise ConfigError("no trackers to evaluate; give at least one NAME or NAME=RESULTS_DIR")
+    rules = metrics.get_protocol(dataset, protocol)
+    truth = metrics.GroundTruth.from_sequences(sequences, rules.needs_cover)
+    results = [compute(rules, truth, runs) for runs in load_all(rules, trackers, sequences)]
+    report_dir = Path(report_dir) if report_dir else DEFAULT_RESULTS / "reports" / dataset
+    return report.write_report(rules, sequences, results, report_dir)
+
+
+def parse_trackers(specs, results_root, dataset):
+    """``NAME`` -> ``<results>/<NAME>/<dataset>``; ``NAME=DIR`` -> DIR."""
+    trackers = {}
+    for spec in specs:
+        name, sep, folder = spec.partition("=")
+        if not name or (sep and not folder):
+            raise ConfigError(f"bad --trackers entry {spec!r}; expected NAME or NAME=RESULTS_DIR")
+        if name in trackers:
+            raise ConfigError(f"tracker name {name!r} is given twice in --trackers; names must be unique")
+        trackers[name] = Path(folder) if sep else Path(results_root) / name / dataset
+    return trackers
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", required=True, help="dataset key, e.g. lasot, got10k_val, otb100")
+    parser.add_argument("--data-root", help="dataset folder (default: $SIMTRACK_DATA or ./data, per dataset)")
+    parser.add_argument("--trackers", nargs="+", required=True, metavar="NAME[=RESULTS_DIR]",
+                        help="trackers to compare; NAME alone means <results>/NAME/<dataset>")
+    parser.add_argument("--protocol", choices=metrics.PROTOCOLS, default="official",
+                        help="whose rules compute the numbers (default: the benchmark's official toolkit)")
+    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root (default: results)")
+    parser.add_argument("--report-dir", help="where tables and plots go (default: <results>/reports/<dataset>)")
+    parser.add_argument("--sequences", help="comma-separated subset of sequence names")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from simtrack.data import load_dataset
+
+    names = [name for name in (args.sequences or "").split(",") if name] or None
+    sequences = load_dataset(args.dataset, root=args.data_root, sequences=names)
+    trackers = parse_trackers(args.trackers, args.results, args.dataset)
+    report_dir = Path(args.report_dir) if args.report_dir else Path(args.results) / "reports" / args.dataset
+    summary = evaluate(args.dataset, trackers, sequences, args.protocol, report_dir)
+    print(f"{report.display_name(args.dataset)}: {len(sequences)} sequences, protocol '{summary.attrs['protocol']}' "
+          f"= {summary.attrs['rules']}")
+    print(report.to_markdown(summary))
+    print(f"tables and plots written to {report_dir}/")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,252 @@
+"""Server zips for GOT-10k test and TrackingNet test, built from our results and validated.
+
+    python -m benchmarks.submit --dataset got10k_test --tracker-name simtrack
+
+* GOT-10k: ``<seq>/<seq>_001.txt`` (``_002``... for further runs) and ``<seq>/<seq>_time.txt`` (per-frame
+  seconds, one column per run) for every test sequence, at the zip root.
+* TrackingNet: ``<seq>.txt`` for every test sequence at the zip root (first run only).
+
+Boxes are written as ``x,y,w,h`` comma-separated floats, one line per frame including frame 1. The
+default output is ``<results>/<tracker>/<dataset>.zip``. Result files are only read, never moved.
+Every zip is checked by ``validate_submission`` before it is kept, and a zip that fails is removed.
+"""
+import argparse
+import io
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from simtrack.cli import run_cli
+from simtrack.errors import ConfigError, SubmissionError
+
+from .results_io import load_tracker
+
+SERVERS = {"got10k_test": "GOT-10k test server (http://got-10k.aitestunion.com/submit_instructions)",
+           "trackingnet": "TrackingNet evaluation server (eval.ai, linked from the TrackingNet website)"}
+MAX_LISTED_PROBLEMS = 25
+
+
+def _server(dataset):
+    if dataset not in SERVERS:
+        raise ConfigError(f"no submission format for dataset {dataset!r}; choose one of {', '.join(SERVERS)}")
+    return SERVERS[dataset]
+
+
+def _refuse(subject, problems):
+    shown = problems[:MAX_LISTED_PROBLEMS]
+    more = len(problems) - len(shown)
+    raise SubmissionError(f"{subject} ({len(problems)} problem(s)):\n  - " + "\n  - ".join(shown)
+                          + (f"\n  ... and {more} more" if more else ""))
+
+
+def _rows(array, fmt):
+    buffer = io.StringIO()
+    np.savetxt(buffer, array, fmt=fmt, delimiter=",")
+    return buffer.getvalue()
+
+
+def submission_members(dataset, tracker_runs, sequences):
+    """(zip member name, text) pairs of a submission, and the problems that prevent it."""
+    members, problems = [], []
+    for index, seq in enumerate(sequences):
+        boxes = [run[index] for run in tracker_runs.boxes]
+        if dataset == "trackingnet":
+            boxes = boxes[:1]
+        for run, run_boxes in enumerate(boxes, 1):
+            if not np.isfinite(run_boxes).all():
+                frame = int(np.flatnonzero(~np.isfinite(run_boxes).all(1))[0]) + 1
+                problems.append(f"{seq.name} run {run}: frame {frame} has a non-finite box; the servers need "
+                                "finite numbers on every line (re-run the tracker on this sequence)")
+        if dataset == "trackingnet":
+            members.append((f"{seq.name}.txt", _rows(boxes[0], "%.4f")))
+            continue
+        members += [(f"{seq.name}/{seq.name}_{run:03d}.txt", _rows(run_boxes, "%.4f"))
+                    for run, run_boxes in enumerate(boxes, 1)]
+        times = [run[index] for run in tracker_runs.times]
+        if any(t is None or len(t) != len(seq) for t in times):
+            problems.append(f"{seq.name}: per-frame times missing or not one per frame for some run (the GOT-10k "
+                            f"server needs {seq.name}_time.txt next to the boxes)")
+            continue
+        members.append((f"{seq.name}/{seq.name}_time.txt", _rows(np.stack(times, 1), "%.8f")))
+    return members, problems
+
+
+def make_submission(dataset, tracker_name, results_dir, sequences, out_path=None):
+    """Build and validate the server zip of one tracker; returns its path.
+
+    ``out_path`` defaults to ``<results_dir>/../<dataset>.zip``, i.e. ``results/<tracker>/<dataset>.zip``.
+    """
+    server = _server(dataset)
+    runs, problems = load_tracker(tracker_name, results_dir, sequences, allow_longer=False)
+    members = []
+    if runs is not None:
+        members, problems = submission_members(dataset, runs, sequences)
+    if problems:
+        _refuse(f"cannot build the {server} zip of {tracker_name} from {results_dir}", problems)
+    out_path = Path(out_path) if out_path else Path(results_dir).parent / f"{dataset}.zip"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".zip", dir=out_path.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in members:
+                archive.writestr(name, text)
+        validate_submission(temporary, sequences)
+        os.replace(temporary, out_path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return out_path
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation
+
+def _check_table(text, name, frames, columns, problems):
+    """Lines of ``columns`` finite comma-separated numbers, ``frames`` of them (blank lines ignored)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) != frames:
+        problems.append(f"{name}: {len(lines)} lines for a sequence of {frames} frames (one line per frame, "
+                        "the first frame included)")
+    expected = f"{columns} comma-separated numbers" if columns else "comma-separated numbers"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
+        if (columns is None or table.shape[1] == columns) and np.isfinite(table).all():
+            return table.shape[1]
+    except ValueError:
+        pass
+    for number, line in enumerate(lines, 1):
+        fields = line.split(",")
+        try:
+            values = [float(field) for field in fields]
+        except ValueError:
+            values = None
+        if values is None or (columns and len(values) != columns) or not np.isfinite(values).all():
+            problems.append(f"{name}: line {number} is {line.strip()[:60]!r}; expected {expected}, all finite")
+            return None
+    return None
+
+
+def _nested_hint(files, depth):
+    """A message when every member sits one folder too deep (a zipped folder instead of its contents)."""
+    tops = {name.split("/", 1)[0] for name in files}
+    if files and len(tops) == 1 and all(name.count("/") == depth + 1 for name in files):
+        return (f"every file is inside the folder '{tops.pop()}/'; the server expects them at the zip root "
+                "(zip the folder's contents, not the folder)")
+    return None
+
+
+def _check_got10k(archive, files, sequences, problems):
+    by_sequence = {}
+    for name in files:
+        parts = name.split("/")
+        if len(parts) != 2:
+            problems.append(f"unexpected member {name}: expected <sequence>/<file> at the zip root")
+            continue
+        by_sequence.setdefault(parts[0], []).append(parts[1])
+    expected = {seq.name: seq for seq in sequences}
+    missing = [name for name in expected if name not in by_sequence]
+    extra = sorted(set(by_sequence) - set(expected))
+    if missing:
+        problems.append(f"missing {len(missing)} sequence folder(s): {', '.join(missing[:10])}")
+    if extra:
+        problems.append(f"{len(extra)} folder(s) that are not test sequences: {', '.join(extra[:10])}")
+    for name, seq in expected.items():
+        if name not in by_sequence:
+            continue
+        pattern = re.compile(re.escape(name) + r"_(\d{3})\.txt$")
+        runs = sorted(f for f in by_sequence[name] if pattern.match(f))
+        others = sorted(set(by_sequence[name]) - set(runs) - {f"{name}_time.txt"})
+        if f"{name}_001.txt" not in runs:
+            problems.append(f"{name}/: no {name}_001.txt box file")
+        if others:
+            problems.append(f"{name}/: unexpected file(s) {', '.join(others)}")
+        for run in runs:
+            _check_table(archive.read(f"{name}/{run}").decode("utf-8", "replace"), f"{name}/{run}", len(seq), 4,
+                         problems)
+        if f"{name}_time.txt" not in by_sequence[name]:
+            problems.append(f"{name}/: no {name}_time.txt (per-frame seconds, one column per run)")
+        else:
+            _check_table(archive.read(f"{name}/{name}_time.txt").decode("utf-8", "replace"),
+                         f"{name}/{name}_time.txt", len(seq), None, problems)
+
+
+def _check_trackingnet(archive, files, sequences, problems):
+    nested = [name for name in files if "/" in name]
+    for name in nested:
+        problems.append(f"unexpected member {name}: result files go at the zip root as <sequence>.txt")
+    top = {name for name in files if "/" not in name}
+    expected = {f"{seq.name}.txt": seq for seq in sequences}
+    missing = [name[:-4] for name in expected if name not in top]
+    extra = sorted(top - set(expected))
+    if missing:
+        problems.append(f"missing {len(missing)} sequence file(s): {', '.join(missing[:10])}")
+    if extra:
+        problems.append(f"{len(extra)} file(s) that are not test sequences: {', '.join(extra[:10])}")
+    for name, seq in expected.items():
+        if name in top:
+            _check_table(archive.read(name).decode("utf-8", "replace"), name, len(seq), 4, problems)
+
+
+def validate_submission(zip_path, sequences):
+    """Check a server zip against the split's ``sequences``; SubmissionError lists every problem.
+
+    The dataset (``got10k_test`` or ``trackingnet``) is taken from the sequences.
+    """
+    if not sequences:
+        raise SubmissionError("no sequences to validate against: load the test split first")
+    dataset = sequences[0].dataset
+    server = _server(dataset)
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            files = [name for name in archive.namelist() if not name.endswith("/")]
+            problems = []
+            hint = _nested_hint(files, 1 if dataset == "got10k_test" else 0)
+            if hint:
+                problems.append(hint)
+            else:
+                check = _check_got10k if dataset == "got10k_test" else _check_trackingnet
+                check(archive, files, sequences, problems)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SubmissionError(f"{zip_path} is not a readable zip file ({error})") from None
+    if problems:
+        _refuse(f"{zip_path} is not a valid {server} submission", problems)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.submit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", required=True, choices=sorted(SERVERS))
+    parser.add_argument("--tracker-name", help="results are read from <results>/<NAME>/<dataset>")
+    parser.add_argument("--results", default="results", help="results root (default: results)")
+    parser.add_argument("--data-root", help="dataset folder (default: $SIMTRACK_DATA or ./data, per dataset)")
+    parser.add_argument("--out", help="zip to write (default: <results>/<NAME>/<dataset>.zip)")
+    parser.add_argument("--check", metavar="ZIP", help="only validate an existing zip against the split")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if not args.check and not args.tracker_name:
+        raise ConfigError("give --tracker-name NAME to build a zip, or --check ZIP to validate one")
+    from simtrack.data import load_dataset
+
+    sequences = load_dataset(args.dataset, root=args.data_root)
+    if args.check:
+        validate_submission(args.check, sequences)
+        print(f"{args.check}: valid {SERVERS[args.dataset]} submission ({len(sequences)} sequences)")
+        return 0
+    results_dir = Path(args.results) / args.tracker_name / args.dataset
+    path = make_submission(args.dataset, args.tracker_name, results_dir, sequences, args.out)
+    print(f"wrote {path}: {len(sequences)} sequences, validated; upload it to the {SERVERS[args.dataset]}")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)
