@@ -220,13 +220,11 @@ def load_tracker(name, results_dir, sequences, allow_longer=True):
     """Read and check every result file of one tracker: (TrackerRuns or None, problems)."""
     names = [seq.name for seq in sequences]
     located, problems = locate_runs(results_dir, names)
-    if problems:
-        return None, problems
-    n_runs = len(located[0])
+    n_runs = max((len(runs) for runs in located), default=0)
     boxes = [[None] * len(names) for _ in range(n_runs)]
     times = [[None] * len(names) for _ in range(n_runs)]
     for index, (seq, runs) in enumerate(zip(sequences, located)):
-        for run, files in enumerate(runs):
+        for run, files in enumerate(runs):  # every file found is checked, even when others are missing
             try:
                 boxes[run][index] = validate_box_file(files.boxes, len(seq.boxes), allow_longer)
                 times[run][index] = _run_times(files)

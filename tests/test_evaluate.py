@@ -1,0 +1,244 @@
+"""Result layouts, completeness checks, the evaluate() entry point, its report files and its CLI."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import evaluate as evaluate_module
+from benchmarks import metrics
+from benchmarks.evaluate import evaluate, parse_trackers
+from benchmarks.results_io import load_tracker, read_boxes, sequence_aliases, validate_box_file
+from simtrack.cli import run_cli
+from simtrack.data.sequence import Sequence
+from simtrack.errors import ConfigError, ResultsError
+
+BOXES = np.array([[1, 2, 30, 40], [3.5, 4, 31, 41], [5, 6, 32, 42]], float)
+
+
+def sequence(name, count=3, dataset="otb100", **kwargs):
+    rng = np.random.default_rng(abs(hash(name)) % 1000)
+    boxes = np.round(np.c_[rng.uniform(5, 50, (count, 2)), rng.uniform(10, 40, (count, 2))])
+    return Sequence(name=name, dataset=dataset, frames=[""] * count, boxes=boxes, **kwargs)
+
+
+def write(path, rows, sep=",", fmt="%.2f"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savetxt(path, np.atleast_2d(rows), fmt=fmt, delimiter=sep)
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading result files
+
+@pytest.mark.parametrize("sep,fmt", [(",", "%.3f"), ("\t", "%d"), (" ", "%g"), (", ", "%.1f")])
+def test_read_boxes_accepts_comma_tab_space_ints_and_floats(tmp_path, sep, fmt):
+    path = write(tmp_path / "s.txt", BOXES, sep, fmt)
+    expected = BOXES.astype(int) if fmt == "%d" else np.round(BOXES, 1)
+    np.testing.assert_allclose(read_boxes(path), expected)
+
+
+def test_read_boxes_crlf_nan_and_bad_lines(tmp_path):
+    path = tmp_path / "s.txt"
+    path.write_text(" 1,2,3,4\r\nnan,NaN,nan,nan\r\n")
+    boxes = read_boxes(path)
+    assert boxes.shape == (2, 4) and np.isnan(boxes[1]).all()
+    path.write_text("1,2,3,4\n5,6,7\n")
+    with pytest.raises(ResultsError, match=r"s\.txt: line 2 is '5,6,7'; expected 4 numbers"):
+        read_boxes(path)
+    path.write_text("1,2,3,4\n1,2,x,4\n")
+    with pytest.raises(ResultsError, match="line 2"):
+        read_boxes(path)
+
+
+def test_validate_box_file_checks_the_frame_count(tmp_path):
+    path = write(tmp_path / "s.txt", BOXES)
+    assert validate_box_file(path, 3).shape == (3, 4)
+    with pytest.raises(ResultsError, match=r"3 boxes for a sequence of 4 frames"):
+        validate_box_file(path, 4)
+    with pytest.raises(ResultsError, match="3 boxes for a sequence of 2 frames"):
+        validate_box_file(path, 2)
+    assert validate_box_file(path, 2, allow_longer=True).shape == (3, 4)
+    with pytest.raises(ResultsError, match="missing result file"):
+        validate_box_file(tmp_path / "nope.txt", 3)
+
+
+def test_layouts_ours_with_repeats_got10k_numbered_and_aliases(tmp_path):
+    seqs = [sequence("a"), sequence("b"), sequence("Jogging-1"), sequence("bike1", dataset="uav123")]
+    ours = tmp_path / "ours"
+    for k, folder in ((1, ours), (2, ours / "repeat2"), (3, ours / "repeat3")):
+        for seq in seqs:
+            write(folder / f"{seq.name}.txt", seq.boxes + k)
+            write(folder / f"{seq.name}_time.txt", [[0.1 * k]] * 3)
+    runs, problems = load_tracker("ours", ours, seqs)
+    assert not problems and len(runs.boxes) == 3
+    np.testing.assert_allclose(runs.boxes[2][1], seqs[1].boxes + 3)
+    np.testing.assert_allclose(runs.times[1][0], [0.2] * 3)
+
+    got10k = tmp_path / "got10k"   # <seq>/<seq>_00k.txt, one time column per run, other spellings
+    for seq in seqs:
+        stem = {"Jogging-1": "Jogging.1", "bike1": "uav_bike1"}.get(seq.name, seq.name)
+        for k in (1, 2):
+            write(got10k / stem / f"{stem}_{k:03d}.txt", seq.boxes * k, "\t", "%d")
+        write(got10k / stem / f"{stem}_time.txt", [[0.1, 0.2]] * 3)
+    runs, problems = load_tracker("got10k", got10k, seqs)
+    assert not problems and len(runs.boxes) == 2
+    np.testing.assert_allclose(runs.boxes[1][2], (seqs[2].boxes * 2).astype(int))
+    np.testing.assert_allclose(runs.times[1][3], [0.2] * 3)
+
+    numbered = tmp_path / "simtrack"  # SimTrack's runner: <seq>_001.txt side by side; got10k OTB times/
+    for seq in seqs:
+        write(numbered / f"{seq.name}_001.txt", seq.boxes)
+        write(numbered / "times" / f"{seq.name}_time.txt", [[0.5]] * 3)
+    runs, problems = load_tracker("numbered", numbered, seqs)
+    assert not problems and len(runs.boxes) == 1 and runs.times[0][0] is None
+
+    flat = tmp_path / "flat"
+    for seq in seqs:
+        write(flat / f"{seq.name}.txt", seq.boxes)
+        write(flat / "times" / f"{seq.name}_time.txt", [[0.5]] * 3)
+    runs, _ = load_tracker("flat", flat, seqs)
+    np.testing.assert_allclose(runs.times[0][3], [0.5] * 3)
+
+
+def test_sequence_aliases():
+    assert sequence_aliases("Jogging-1")[:2] == ["Jogging-1", "uav_Jogging-1"]
+    assert {"Jogging_1", "Jogging.1"} <= set(sequence_aliases("Jogging-1"))
+    assert "bike1" in sequence_aliases("uav_bike1") and "Human4_2" in sequence_aliases("Human4")
+
+
+def test_every_problem_of_every_tracker_is_listed_before_computing(tmp_path):
+    seqs = [sequence(name, 5) for name in ("a", "b", "c")]
+    first = tmp_path / "first"
+    write(first / "a.txt", seqs[0].boxes)
+    write(first / "b.txt", seqs[1].boxes[:3])                  # short
+    second = tmp_path / "second"
+    for seq in seqs:
+        write(second / f"{seq.name}.txt", seq.boxes)
+    write(second / "repeat2" / "a.txt", seqs[0].boxes)         # run 2 covers one sequence only
+    with pytest.raises(ResultsError) as caught:
+        evaluate("otb100", {"first": first, "second": second}, seqs, report_dir=tmp_path / "report")
+    message = str(caught.value)
+    assert "nothing was evaluated" in message
+    assert "first:" in message and "no results for 1 of 3 sequences: c" in message
+    assert "b.txt: 3 boxes for a sequence of 5 frames" in message
+    assert "second:" in message and "different numbers of runs" in message
+    assert not (tmp_path / "report").exists()
+
+
+# ----------------------------------------------------------------------------------------------
+# evaluate(): tables, figures, repeated runs
+
+ATTRIBUTES = ("Fast Motion", "Full Occlusion", "Low Resolution")
+
+
+def lasot_like(tmp_path, rng):
+    seqs, trackers = [], {"simtrack": tmp_path / "simtrack", "stark": tmp_path / "stark"}
+    for index in range(6):
+        count = int(rng.integers(20, 40))
+        gt = np.round(np.c_[rng.uniform(10, 200, (count, 2)), rng.uniform(20, 60, (count, 2))])
+        absent = np.zeros(count, bool)
+        absent[5:8] = index % 2 == 0
+        seqs.append(Sequence(f"cat-{index}", "lasot", [""] * count, gt, absent=absent,
+                             attributes={name: bool((index + k) % 3) for k, name in enumerate(ATTRIBUTES)}))
+        for name, noise in (("simtrack", 3), ("stark", 9)):
+            for run in range(3 if name == "simtrack" else 1):
+                folder = trackers[name] / (f"repeat{run + 1}" if run else "")
+                write(folder / f"cat-{index}.txt", gt + rng.normal(0, noise, gt.shape))
+                write(folder / f"cat-{index}_time.txt", rng.uniform(0.01, 0.02, (count, 1)), fmt="%.5f")
+    return seqs, trackers
+
+
+def test_evaluate_writes_report_and_returns_summary(tmp_path):
+    seqs, trackers = lasot_like(tmp_path, np.random.default_rng(0))
+    report = tmp_path / "report"
+    summary = evaluate("lasot", {"stark": trackers["stark"], "simtrack": trackers["simtrack"]}, seqs,
+                       report_dir=report)
+    assert list(summary.index) == ["simtrack", "stark"]            # sorted by AUC
+    assert summary.attrs["protocol"] == "official" and "MATLAB" in summary.attrs["rules"]
+    assert summary.loc["simtrack", "Runs"] == 3 and summary.loc["stark", "Runs"] == 1
+    assert summary.loc["simtrack", "AUC std"] > 0 and np.isnan(summary.loc["stark", "AUC std"])
+    assert 0 < summary.loc["simtrack", "FPS"] and 0 < summary.loc["simtrack", "AUC"] <= 100
+
+    # the table reports, in percent, the mean over runs of what metrics computes per run
+    rules = metrics.get_protocol("lasot")
+    truth = metrics.GroundTruth.from_sequences(seqs)
+    runs, _ = load_tracker("simtrack", trackers["simtrack"], seqs)
+    aucs = [metrics.summarize(rules, metrics.evaluate_run(rules, truth, boxes, times))[0]["AUC"]
+            for boxes, times in zip(runs.boxes, runs.times)]
+    assert summary.loc["simtrack", "AUC"] == pytest.approx(100 * np.mean(aucs))
+    assert summary.loc["simtrack", "AUC std"] == pytest.approx(100 * np.std(aucs, ddof=1))
+
+    for name in ("summary.md", "summary.csv", "summary.tex", "per_sequence.csv", "per_sequence.md",
+                 "attributes.csv", "attributes_auc.md", "attributes_auc.tex", "attributes.png",
+                 "success.png", "success.pdf", "precision.png", "precision.pdf", "norm_precision.png",
+                 "norm_precision.pdf"):
+        assert (report / name).stat().st_size > 0, name
+    markdown = (report / "summary.md").read_text()
+    assert "official protocol" in markdown and "| simtrack |" in markdown and "AUC std" in markdown
+    assert pd.read_csv(report / "summary.csv", index_col=0).loc["stark", "Runs"] == 1
+    assert "\\begin{tabular}" in (report / "summary.tex").read_text()
+    per_sequence = pd.read_csv(report / "per_sequence.csv")
+    assert len(per_sequence) == 12 and {"AUC", "P", "NP"} <= set(per_sequence.columns)
+    attributes = pd.read_csv(report / "attributes.csv")
+    assert set(attributes["Attribute"]) == set(ATTRIBUTES)
+    assert (attributes["Sequences"] == 4).all()   # each attribute is set on 4 of the 6 sequences
+
+
+def test_evaluate_got10k_val_reports_ao_and_a_success_plot_only(tmp_path):
+    rng = np.random.default_rng(3)
+    seqs = []
+    for index in range(3):
+        seq = sequence(f"GOT-10k_Val_00000{index}", 8, "got10k_val",
+                       meta={"cover": np.full(8, 5), "image_size": (100, 100)})
+        seqs.append(seq)
+        write(tmp_path / "t" / seq.name / f"{seq.name}_001.txt", seq.boxes + rng.normal(0, 2, seq.boxes.shape))
+        write(tmp_path / "t" / seq.name / f"{seq.name}_time.txt", np.full((8, 1), 0.01), fmt="%.5f")
+    summary = evaluate("got10k_val", {"t": tmp_path / "t"}, seqs, report_dir=tmp_path / "r")
+    assert list(summary.columns) == ["AO", "SR0.5", "SR0.75", "FPS", "Runs"]
+    assert summary.loc["t", "FPS"] == pytest.approx(100)
+    assert (tmp_path / "r" / "success.png").exists() and not (tmp_path / "r" / "precision.png").exists()
+
+
+def test_evaluate_refuses_test_splits_and_empty_tracker_lists(tmp_path):
+    test_seq = Sequence("s", "trackingnet", [""] * 3, np.array([[1, 2, 3, 4.0]]))
+    with pytest.raises(Exception, match="benchmarks.submit"):
+        evaluate("trackingnet", {"t": tmp_path}, [test_seq], report_dir=tmp_path / "r")
+    with pytest.raises(ConfigError, match="no trackers"):
+        evaluate("lasot", {}, [test_seq])
+
+
+def test_parse_trackers():
+    parsed = parse_trackers(["simtrack", "stark=raw/stark_s50"], "results", "lasot")
+    assert str(parsed["simtrack"]) == "results/simtrack/lasot" and str(parsed["stark"]) == "raw/stark_s50"
+    with pytest.raises(ConfigError, match="twice"):
+        parse_trackers(["a", "a=x"], "results", "lasot")
+    with pytest.raises(ConfigError, match="NAME=RESULTS_DIR"):
+        parse_trackers(["a="], "results", "lasot")
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line, on a dataset in the real LaSOT layout
+
+def test_cli_evaluates_and_names_the_protocol(tmp_path, capsys):
+    fabricate = pytest.importorskip("fabricate")
+    expected = fabricate.make_lasot(tmp_path / "LaSOT", test_list=True)
+    for name, truth in expected.items():
+        write(tmp_path / "results" / "simtrack" / "lasot" / f"{name}.txt", truth.boxes, fmt="%.1f")
+        write(tmp_path / "other" / f"{name}.txt", truth.boxes + 1, "\t", "%d")
+    argv = ["--dataset", "lasot", "--data-root", str(tmp_path / "LaSOT"), "--results", str(tmp_path / "results"),
+            "--trackers", "simtrack", f"other={tmp_path / 'other'}", "--protocol", "pysot"]
+    assert evaluate_module.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "protocol 'pysot'" in out and "pysot-toolkit" in out and "| simtrack |" in out
+    assert (tmp_path / "results" / "reports" / "lasot" / "success.png").exists()
+
+
+def test_cli_user_errors_are_one_line(tmp_path, capsys):
+    fabricate = pytest.importorskip("fabricate")
+    fabricate.make_lasot(tmp_path / "LaSOT", test_list=True)
+    argv = ["--dataset", "lasot", "--data-root", str(tmp_path / "LaSOT"), "--results", str(tmp_path / "results"),
+            "--trackers", "missing"]
+    with pytest.raises(SystemExit) as caught:
+        run_cli(evaluate_module.main, argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: results are incomplete") and "Traceback" not in err
