@@ -3,14 +3,16 @@
 Pre- and post-processing follow the official tracker exactly (see docs/model.md): crops from
 ``simtrack.crop``, the truncated template annotation, the float32 scale-back, the un-rounded
 map-back and the 10-pixel clip margin. Boxes are ``x, y, w, h`` float64 in frame pixels.
+Opt-in speed options (fused attention, GPU crop, bf16/fp16, torch.compile, CUDA graphs) live in
+``simtrack.inference``; several targets in one batch in ``simtrack.batch``.
 """
 
 import numpy as np
 import torch
 
-from .crop import Normalizer, sample_target
 from .errors import TrackerInputError
 from .images import as_rgb_uint8
+from .inference import ModelRunner, Preprocessor, SpeedOptions
 
 CLIP_MARGIN = 10
 
@@ -63,58 +65,80 @@ def map_box_back(state, box_in_crop, resize_factor, search_size):
     return [cx_real - 0.5 * w, cy_real - 0.5 * h, w, h]
 
 
+def locate(state, box, resize_factor, search_size, image_shape):
+    """The network's box (normalised cx, cy, w, h float32 tensor) -> the next clipped state.
+
+    The scale-back to pixels happens in float32 before leaving torch, as the official tracker does.
+    """
+    box_in_crop = (box * search_size / resize_factor).tolist()
+    box = map_box_back(state, box_in_crop, resize_factor, search_size)
+    return clip_box(box, image_shape[0], image_shape[1])
+
+
 class Tracker:
     """Single-object tracker over one SimTrack model.
 
     Args:
         model: a ``simtrack.model.SimTrack`` (weights already loaded).
         device: ``"cpu"``, ``"cuda:0"``, ... or ``"auto"``.
+        fast, precision, compile, cuda_graphs, crop: opt-in speed options, see
+            ``simtrack.inference.SpeedOptions``. All off: the exact official computation.
     """
 
-    def __init__(self, model, device="auto"):
+    def __init__(self, model, device="auto", *, fast=False, precision="fp32", compile=False,
+                 cuda_graphs=False, crop="auto"):
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.config = model.config
-        self.normalize = Normalizer(self.device)
+        self.options = SpeedOptions(fast=fast, precision=precision, compile=compile,
+                                    cuda_graphs=cuda_graphs, crop=crop).checked(self.device)
+        self.preprocess = Preprocessor(self.device, self.options.crop_method(self.device))
+        self.runner = ModelRunner(self.model, self.device, self.options)
         self.state = None
         self.confidence = None
-        self._template_tokens = None
+        self.template_tokens = None
 
     @classmethod
-    def from_checkpoint(cls, path, variant=None, device="auto"):
+    def from_checkpoint(cls, path, variant=None, device="auto", **options):
         """Build the model, load any supported checkpoint format, wrap it in a tracker.
 
-        ``variant`` may be omitted for files in our own format, which record it.
+        ``variant`` may be omitted for files in our own format, which record it. ``options`` are
+        the speed options of ``Tracker``.
         """
         from .checkpoints import load_model
-        return cls(load_model(path, variant), device=device)
+        return cls(load_model(path, variant), device=device, **options)
 
-    @torch.no_grad()
+    @torch.inference_mode()
+    def embed_target(self, image, box):
+        """Template tokens for the target ``box`` (float64 array) on an RGB uint8 ``image``."""
+        cfg = self.config
+        template, resize_factor = self.preprocess(image, box, cfg.template_factor, cfg.template_size)
+        anno = template_annotation(box, resize_factor, cfg.template_size)
+        return self.runner.embed_template(template, torch.from_numpy(anno).to(self.device))
+
+    def crop_search(self, image, state):
+        """Normalised search crop around ``state`` and its resize factor."""
+        cfg = self.config
+        return self.preprocess(image, state, cfg.search_factor, cfg.search_size)
+
+    @torch.inference_mode()
     def init(self, image, box):
         """Start tracking the object in ``box`` = (x, y, w, h) on the RGB uint8 ``image``."""
         image = as_rgb_uint8(image)
         box = check_box(box)
-        cfg = self.config
-        patch, resize_factor = sample_target(image, box, cfg.template_factor, cfg.template_size)
-        anno = template_annotation(box, resize_factor, cfg.template_size)
-        template = self.normalize(patch)
-        self._template_tokens = self.model.embed_template(template, torch.from_numpy(anno).to(self.device))
+        self.template_tokens = self.embed_target(image, box)
         self.state = [float(v) for v in box]
         self.confidence = 1.0
         return box.copy()
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def update(self, image):
         """Locate the object on the next frame; returns float64 (x, y, w, h)."""
-        if self._template_tokens is None:
+        if self.template_tokens is None:
             raise TrackerInputError("update() called before init(): initialise the tracker on the first frame")
         image = as_rgb_uint8(image)
-        cfg = self.config
-        patch, resize_factor = sample_target(image, self.state, cfg.search_factor, cfg.search_size)
-        output = self.model.forward_search(self._template_tokens, self.normalize(patch))
-        # Scale back in float32 before leaving torch, as the official tracker does.
-        box_in_crop = (output["boxes"][0] * cfg.search_size / resize_factor).tolist()
-        box = map_box_back(self.state, box_in_crop, resize_factor, cfg.search_size)
-        self.state = clip_box(box, image.shape[0], image.shape[1])
+        search, resize_factor = self.crop_search(image, self.state)
+        output = self.runner.forward_search(self.template_tokens, search)
+        self.state = locate(self.state, output["boxes"][0], resize_factor, self.config.search_size, image.shape)
         self.confidence = float(output["confidence"][0])
         return np.array(self.state, dtype=np.float64)
