@@ -217,7 +217,10 @@ class TrackerRuns:
 
 
 def load_tracker(name, results_dir, sequences, allow_longer=True):
-    """Read and check every result file of one tracker: (TrackerRuns or None, problems)."""
+    """Read and check every result file of one tracker: (TrackerRuns or None, problems).
+
+    Each file needs one box per frame of its sequence (``len(sequence)``, test splits included).
+    """
     names = [seq.name for seq in sequences]
     located, problems = locate_runs(results_dir, names)
     n_runs = max((len(runs) for runs in located), default=0)
@@ -226,7 +229,7 @@ def load_tracker(name, results_dir, sequences, allow_longer=True):
     for index, (seq, runs) in enumerate(zip(sequences, located)):
         for run, files in enumerate(runs):  # every file found is checked, even when others are missing
             try:
-                boxes[run][index] = validate_box_file(files.boxes, len(seq.boxes), allow_longer)
+                boxes[run][index] = validate_box_file(files.boxes, len(seq), allow_longer)
                 times[run][index] = _run_times(files)
             except ResultsError as error:
                 problems.append(str(error))
