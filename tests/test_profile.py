@@ -1,0 +1,68 @@
+"""The profiler: FLOPs counted by torch agree with the architecture; the report has every section."""
+import json
+
+import pytest
+import torch
+
+import simtrack
+from benchmarks.profile import count_flops, interleaved, main, parameter_counts
+from simtrack.errors import ConfigError
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """The tiny model gains nothing from a second thread, and on a busy shared CPU it loses a lot."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def multiply_adds_per_frame(cfg):
+    """Multiply-adds of one forward_search written out from the architecture."""
+    search, template, foveal = cfg.search_grid ** 2, cfg.template_grid ** 2, cfg.foveal_grid ** 2
+    tokens, dim, hidden = template + 1 + search + foveal, cfg.embed_dim, cfg.hidden_dim
+    patch_embed = search * 3 * cfg.patch_size ** 2 * dim
+    block = tokens * dim * 3 * dim + 2 * tokens * tokens * dim + tokens * dim * dim \
+        + 2 * tokens * dim * int(cfg.mlp_ratio * dim)
+    widths = [hidden, cfg.head_channels, cfg.head_channels // 2, cfg.head_channels // 4, cfg.head_channels // 8]
+    corner = sum(search * 9 * a * b for a, b in zip(widths, widths[1:])) + search * widths[-1]
+    return patch_embed + cfg.depth * block + search * dim * hidden + 2 * corner
+
+
+def test_counted_flops_equal_the_architecture_count():
+    model = simtrack.build_model("tiny").eval()
+    flops = count_flops(model)
+    assert flops["per_frame_gmacs"] * 1e9 == multiply_adds_per_frame(model.config)
+    assert flops["per_frame_gflops"] == 2 * flops["per_frame_gmacs"]
+    assert 0 < flops["template_gflops"] < flops["per_frame_gflops"]
+
+
+def test_parameter_counts_add_up():
+    model = simtrack.build_model("tiny")
+    counts = parameter_counts(model)
+    assert counts["total"] == sum(p.numel() for p in model.parameters())
+
+
+def test_interleaved_times_every_candidate_in_turn():
+    order = []
+    times = interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, repeats=3, warmup=1)
+    assert order == ["a", "b"] * 4 and all(len(t) == 3 for t in times.values())
+
+
+def test_report_has_every_section(tmp_path, capsys):
+    out = tmp_path / "profile.json"
+    assert main(["--variant", "tiny", "--device", "cpu", "--batch", "2", "--repeats", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert set(report["frame_stages"]) == {"decode", "crop_normalise", "model", "postprocess", "total"}
+    assert all(stage["median_ms"] > 0 for stage in report["frame_stages"].values())
+    assert report["model_latency_batch1"]["median_ms"] > 0
+    assert set(report["throughput"]) == {"batch1_frames_per_s", "batch2_frames_per_s", "speedup"}
+    env = report["environment"]
+    assert env["torch"] == torch.__version__ and env["device"] == "cpu" and env["logical_cores"] >= 1
+    assert "model only, batch 1" in capsys.readouterr().out
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ConfigError, match="--batch"):
+        main(["--variant", "tiny", "--batch", "0"])
