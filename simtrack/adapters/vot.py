@@ -68,8 +68,9 @@ def region_to_box(region):
         x0, y0 = region.offset()
         return np.array([x0 + cols.min(), y0 + rows.min(), cols.max() - cols.min() + 1,
                          rows.max() - rows.min() + 1], dtype=np.float64)
-    raise TrackerInputError(f"cannot initialise from the region {region}: expected a rectangle, "
-                            f"polygon or mask holding the target")
+    what = f"special region {region.code} (0 = unknown/absent)" if kind == trax.Region.SPECIAL else str(region)
+    raise TrackerInputError(f"cannot initialise from {what}: the initial region must be the target's "
+                            f"rectangle, polygon or mask")
 
 
 def box_to_region(box, kind):
@@ -184,11 +185,14 @@ def initial_region(request):
 
 def serve(server, tracker, events):
     """Answer requests until the client quits: any number of initialisations, each followed by frames."""
-    reply_format = trax.Region.RECTANGLE
+    reply_format = None
     while True:
         request = server.wait()
         if request.type == trax.TraxStatus.QUIT:
             return
+        if request.type == trax.TraxStatus.FRAME and reply_format is None:
+            raise TrackerInputError("a frame request arrived before any initialisation: the client must "
+                                    "first send the target's region with an initialize request")
         image, path = frame_image(request)
         if request.type == trax.TraxStatus.INITIALIZE:
             region = initial_region(request)
