@@ -98,19 +98,22 @@ def build_parser():
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root (default: results)")
     parser.add_argument("--report-dir", help="where tables and plots go (default: <results>/reports/<dataset>)")
     parser.add_argument("--sequences", help="comma-separated subset of sequence names")
+    parser.add_argument("--split", help="dataset split (default: the benchmark split; e.g. train_0 for a "
+                                        "labelled TrackingNet chunk)")
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    from simtrack.data import load_dataset
+    from simtrack.data import dataset_key, load_dataset
 
     names = [name for name in (args.sequences or "").split(",") if name] or None
-    sequences = load_dataset(args.dataset, root=args.data_root, sequences=names)
-    trackers = parse_trackers(args.trackers, args.results, args.dataset)
-    report_dir = Path(args.report_dir) if args.report_dir else Path(args.results) / "reports" / args.dataset
-    summary = evaluate(args.dataset, trackers, sequences, args.protocol, report_dir)
-    print(f"{report.display_name(args.dataset)}: {len(sequences)} sequences, protocol '{summary.attrs['protocol']}' "
+    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=names)
+    key = dataset_key(args.dataset, args.split)  # also the runner's results folder name
+    trackers = parse_trackers(args.trackers, args.results, key)
+    report_dir = Path(args.report_dir) if args.report_dir else Path(args.results) / "reports" / key
+    summary = evaluate(key, trackers, sequences, args.protocol, report_dir)
+    print(f"{report.display_name(key)}: {len(sequences)} sequences, protocol '{summary.attrs['protocol']}' "
           f"= {summary.attrs['rules']}")
     print(report.to_markdown(summary))
     print(f"tables and plots written to {report_dir}/")

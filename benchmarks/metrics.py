@@ -81,6 +81,7 @@ class GroundTruth:
     absent: np.ndarray      # (F,) True where the dataset flags the target absent
     cover: Optional[np.ndarray] = None   # (F,) GOT-10k visible-ratio level 0-8
     bound: Optional[np.ndarray] = None   # (2, F) image width and height
+    chunk_frames: int = field(default=CHUNK_FRAMES, repr=False)  # frames per group (see evaluate_run)
     _chunks: Optional[list] = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -95,6 +96,7 @@ class GroundTruth:
                     f"{len(seq)} frames (a test split); evaluate it on the benchmark server instead: "
                     f"python -m benchmarks.submit --dataset {seq.dataset} --tracker-name NAME")
         lengths = np.array([len(seq.boxes) for seq in sequences])
+        _check_lengths(sequences, lengths, "absent flags", lambda seq: seq.absent)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         first = np.zeros(lengths.sum(), bool)
         first[starts] = True
@@ -107,15 +109,14 @@ class GroundTruth:
             truth.cover, truth.bound = _got10k_meta(sequences, lengths)
         return truth
 
-    def chunks(self, max_frames=None):
-        """(frame slice, GroundTruth of those sequences) groups of whole sequences, ~max_frames each."""
-        max_frames = max_frames or CHUNK_FRAMES
+    def chunks(self):
+        """(frame slice, GroundTruth of those sequences) groups of whole sequences, ~chunk_frames each."""
         if self._chunks is None:
             ends = np.cumsum(self.lengths)
             groups, first_seq = [], 0
             while first_seq < len(self.names):
                 start = ends[first_seq] - self.lengths[first_seq]
-                last = max(first_seq + 1, int(np.searchsorted(ends, start + max_frames, side="right")))
+                last = max(first_seq + 1, int(np.searchsorted(ends, start + self.chunk_frames, side="right")))
                 groups.append(self._part(first_seq, last, int(start), int(ends[last - 1])))
                 first_seq = last
             self._chunks = groups
@@ -141,6 +142,13 @@ def _columns(arrays):
     return np.concatenate([np.asarray(boxes, float).reshape(-1, 4).T for boxes in arrays], axis=1)
 
 
+def _check_lengths(sequences, lengths, what, values):
+    short = [seq.name for seq, n in zip(sequences, lengths) if values(seq) is not None and len(values(seq)) < n]
+    if short:
+        raise DatasetError(f"{what} shorter than the ground truth for sequence(s) {', '.join(short[:10])}; "
+                           "expected one value per frame")
+
+
 def _got10k_meta(sequences, lengths):
     missing = [seq.name for seq in sequences if "cover" not in seq.meta or "image_size" not in seq.meta]
     if missing:
@@ -148,6 +156,7 @@ def _got10k_meta(sequences, lengths):
             f"GOT-10k rules need meta['cover'] (cover.label) and meta['image_size'] (meta_info.ini "
             f"resolution) for every sequence; missing for {', '.join(missing[:10])}"
             + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""))
+    _check_lengths(sequences, lengths, "GOT-10k cover labels", lambda seq: seq.meta["cover"])
     cover = np.concatenate([np.asarray(seq.meta["cover"], float)[:n] for seq, n in zip(sequences, lengths)])
     bound = np.repeat(np.array([seq.meta["image_size"] for seq in sequences], float).T, lengths, axis=1)
     return cover, bound
@@ -384,12 +393,24 @@ def get_protocol(dataset, protocol=None):
     if dataset in NO_GROUND_TRUTH:
         raise ConfigError(f"{dataset} has no public ground truth, so it cannot be evaluated locally; build the "
                           f"server zip with python -m benchmarks.submit --dataset {NO_GROUND_TRUTH[dataset]}")
-    if dataset not in FAMILIES:
-        raise ConfigError(f"no evaluation protocol for dataset {dataset!r}; known: {', '.join(sorted(FAMILIES))}")
-    return _BUILDERS[key](dataset, FAMILIES[dataset])
+    base = base_dataset(dataset)
+    if base is None:
+        raise ConfigError(f"no evaluation protocol for dataset {dataset!r}; known: {', '.join(sorted(FAMILIES))} "
+                          "(and their labelled splits, e.g. trackingnet_train_0, got10k_train, lasot_train)")
+    return _BUILDERS[key](dataset, base)
 
 
-def _official(dataset, family):
+def base_dataset(dataset):
+    """The benchmark a dataset key belongs to: itself, or the prefix of a split key (``trackingnet_train_0``)."""
+    if dataset in FAMILIES:
+        return dataset
+    if dataset.startswith("got10k_"):  # labelled GOT-10k splits (train, vottrain...) carry val's labels
+        return "got10k_val"
+    return next((base for base in sorted(FAMILIES, key=len, reverse=True) if dataset.startswith(base + "_")), None)
+
+
+def _official(dataset, base):
+    family = FAMILIES[base]
     if family == "got10k":
         return Protocol("official", dataset, "GOT-10k toolkit rules (frame 1 dropped, boxes clipped to the image, "
                         "cover > 0, frames of all sequences and runs pooled; NaN boxes count as IoU 0)",
@@ -408,17 +429,18 @@ def _official(dataset, family):
                     NORMALIZED_0_050, drop_empty_sequences=True)
 
 
-def _pytracking(dataset, family, stark=False):
+def _pytracking(dataset, base, stark=False):
     name = "STARK/OSTrack/SimTrack analysis rules (GT valid when w, h > 0" if stark else \
         "pytracking analysis rules (GT valid when x, y, w, h > 0"
-    rule = partial(pytracking_rule, all_positive=not stark, visibility=dataset in ("lasot", "lasot_ext", "demo"),
-                   invisible_is_miss=dataset in ("lasot", "demo"), invalid_center_hit=family == "uav")
+    rule = partial(pytracking_rule, all_positive=not stark, visibility=base in ("lasot", "lasot_ext", "demo"),
+                   invisible_is_miss=base in ("lasot", "demo"), invalid_center_hit=base == "uav123")
     return Protocol("stark" if stark else "pytracking", dataset,
                     name + "; frame 1 = GT; zero-size boxes carry the previous box; NaN boxes refused)",
                     rule, PYTRACKING_OVERLAP, PIXELS_0_50, NORMALIZED_0_050)
 
 
-def _got10k(dataset, family):
+def _got10k(dataset, base):
+    family = FAMILIES[base]
     if family == "got10k":
         return Protocol("got10k", dataset, "got10k 0.1.3 ExperimentGOT10k (val) literally: a NaN box makes AO NaN",
                         partial(got10k_val_rule, nan_is_miss=False), np.linspace(0, 1, 101), pooled=True,
@@ -433,8 +455,8 @@ def _got10k(dataset, family):
                     normalized_mean=lasot, allow_longer=lasot, speed="got10k_sequence_mean")
 
 
-def _pysot(dataset, family):
-    lasot = family == "lasot"
+def _pysot(dataset, base):
+    lasot = FAMILIES[base] == "lasot"
     return Protocol("pysot", dataset, "pysot-toolkit OPEBenchmark rules (frame 1 as written, no repair"
                     + (", absent frames are misses)" if lasot else ")"),
                     partial(pysot_rule, use_absence=lasot), np.arange(0, 1.05, 0.05), np.arange(0, 51, 1.0),

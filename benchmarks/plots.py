@@ -1,7 +1,7 @@
 """Success, precision and normalised-precision plots, as the benchmark papers draw them.
 
 Legends are ordered by score and carry it (``SimTrack [69.3]``); several runs show their mean curve
-with a +-1 std band. Figures are drawn on a bare Agg canvas (no pyplot state, no display needed) in a
+with a +-1 std band and ``[mean ± std]`` in the legend. Figures are drawn on a bare Agg canvas (no pyplot state, no display needed) in a
 seaborn style, and saved as PNG and PDF.
 """
 from pathlib import Path
@@ -28,6 +28,14 @@ def _style():
 
 def _mean_score(result, name):
     return float(np.mean([run[name] for run in result.scores]))
+
+
+def _label(result, name):
+    """'name [69.3]', or 'name [69.3 ± 0.4]' (mean ± std over runs) for repeated runs."""
+    values = 100 * np.array([run[name] for run in result.scores])
+    if len(values) > 1:
+        return f"{result.name} [{values.mean():.1f} ± {values.std(ddof=1):.1f}]"
+    return f"{result.name} [{values[0]:.1f}]"
 
 
 def _rank_key(result, name):
@@ -71,9 +79,8 @@ def plot_curves(protocol, results, out_dir, dataset_name):
             for index, result in ranked:
                 runs = np.array([run_curves[key] for run_curves in result.curves])
                 mean = runs.mean(0)
-                value = 100 * _mean_score(result, score)
                 color, style = _look(index)
-                axes.plot(thresholds, mean, style, color=color, linewidth=2.0, label=f"{result.name} [{value:.1f}]")
+                axes.plot(thresholds, mean, style, color=color, linewidth=2.0, label=_label(result, score))
                 if len(runs) > 1:
                     spread = runs.std(0, ddof=1)
                     axes.fill_between(thresholds, mean - spread, mean + spread, color=color, alpha=0.2, linewidth=0)

@@ -20,7 +20,13 @@ MIN_ATTRIBUTE_SEQUENCES = 2
 
 
 def display_name(dataset):
-    return DATASET_NAMES.get(dataset, dataset)
+    """'LaSOT', 'GOT-10k val'...; split keys keep their split: 'TrackingNet (train_0)'."""
+    base = metrics.base_dataset(dataset)
+    if base is None or base == dataset:
+        return DATASET_NAMES.get(dataset, dataset)
+    if dataset.startswith("got10k_"):
+        return f"GOT-10k {dataset[len('got10k_'):]}"
+    return f"{DATASET_NAMES[base]} ({dataset[len(base) + 1:]})"
 
 
 def _as_percent(name, value):
@@ -144,8 +150,9 @@ def write_report(protocol, sequences, results, report_dir):
     write_table(summary, report_dir / "summary", caption=caption)
     sequences_long = sequence_table(protocol, sequences, results)
     sequences_long.to_csv(report_dir / "per_sequence.csv", index=False, float_format="%.6f")
+    main = protocol.main_metric
     (report_dir / "per_sequence.md").write_text(
-        f"{protocol.main_metric} per sequence, {caption}\n\n" + to_markdown(pivot(sequences_long, protocol.main_metric)))
+        f"{main} per sequence, {caption}\n\n" + to_markdown(pivot(sequences_long, main)))
     attributes = attribute_table(protocol, sequences, results)
     if attributes is not None:
         attributes.to_csv(report_dir / "attributes.csv", index=False, float_format="%.6f")

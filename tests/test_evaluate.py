@@ -242,3 +242,18 @@ def test_cli_user_errors_are_one_line(tmp_path, capsys):
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: results are incomplete") and "Traceback" not in err
+
+
+def test_cli_labelled_trackingnet_chunk_uses_the_devkit_rules(tmp_path, capsys):
+    fabricate = pytest.importorskip("fabricate")
+    expected = fabricate.make_trackingnet(tmp_path / "TrackingNet", chunk="TRAIN_0")
+    for name, truth in expected.items():  # results in the runner's folder for this split key
+        write(tmp_path / "results" / "simtrack" / "trackingnet_train_0" / f"{name}.txt", truth.boxes)
+    argv = ["--dataset", "trackingnet", "--split", "train_0", "--data-root", str(tmp_path / "TrackingNet"),
+            "--results", str(tmp_path / "results"), "--trackers", "simtrack"]
+    assert evaluate_module.main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("TrackingNet (train_0): 2 sequences") and "TrackingNet devkit rules" in out
+    summary = pd.read_csv(tmp_path / "results" / "reports" / "trackingnet_train_0" / "summary.csv", index_col=0)
+    assert summary.loc["simtrack", "AUC"] == pytest.approx(100.0) and summary.loc["simtrack", "Coverage"] == 100.0
+    assert metrics.get_protocol("got10k_vottrain").pooled and metrics.base_dataset("lasot_train") == "lasot"

@@ -209,7 +209,7 @@ def test_chunking_does_not_change_results():
     rules = metrics.get_protocol("lasot", "official")
     whole = metrics.GroundTruth.from_sequences(sequences)
     small = metrics.GroundTruth.from_sequences(sequences)
-    small.chunks(max_frames=10)
+    small.chunk_frames = 10
     reference = metrics.evaluate_run(rules, whole, preds)
     chunked = metrics.evaluate_run(rules, small, preds)
     assert len(small.chunks()) > 3 and len(whole.chunks()) == 1
