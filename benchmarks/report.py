@@ -70,16 +70,13 @@ def summary_table(protocol, results):
 
 def sequence_table(protocol, sequences, results):
     """Long table: one row per (sequence, tracker) with each sequence's scores (mean over runs)."""
-    records = []
+    means = {}
     for result in results:
         per_run = [metrics.per_sequence(protocol, stats) for stats in result.runs]
-        for name in per_run[0]:
-            values, _ = _mean_std([run[name] for run in per_run])
-            for index, seq in enumerate(sequences):
-                records.append((seq.name, len(seq.boxes), result.name, name, 100.0 * values[index]))
-    table = pd.DataFrame(records, columns=["Sequence", "Frames", "Tracker", "Metric", "Value"])
-    return table.pivot_table(index=["Sequence", "Frames", "Tracker"], columns="Metric", values="Value",
-                             sort=False).reset_index().rename_axis(columns=None)
+        means[result.name] = {name: 100.0 * _mean_std([run[name] for run in per_run])[0] for name in per_run[0]}
+    return pd.DataFrame([{"Sequence": seq.name, "Frames": len(seq.boxes), "Tracker": tracker,
+                          **{name: values[index] for name, values in scores.items()}}
+                         for index, seq in enumerate(sequences) for tracker, scores in means.items()])
 
 
 def attribute_table(protocol, sequences, results):
@@ -135,7 +132,7 @@ def write_table(table, path_stem, digits=1, caption=None):
 def pivot(table, metric):
     """Wide view of a long per-sequence / per-attribute table: rows x trackers for one metric."""
     keys = [column for column in ("Attribute", "Sequences", "Sequence", "Frames") if column in table]
-    wide = table.pivot_table(index=keys, columns="Tracker", values=metric, sort=False)
+    wide = table.set_index(keys + ["Tracker"])[metric].unstack("Tracker", sort=False)
     return wide.reset_index().rename_axis(columns=None)
 
 
