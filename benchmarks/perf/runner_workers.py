@@ -1,0 +1,83 @@
+"""Does the runner scale with CPU workers, and what does it cost on top of the model?
+
+    python -m benchmarks.perf.runner_workers [--data-root DIR] [--checkpoint FILE] [--sequences N]
+
+Runs the tiny model over the demo dataset (generated on first use) three ways and prints frames/s:
+
+* model only: frames decoded beforehand, one process with all cores, only ``init``/``update`` timed;
+* the runner with 1 CPU worker (all cores) and with 2 CPU workers (cores split between them),
+  wall time from the first job handed out to the last result written, worker start-up included.
+
+The ratio 1-worker / 2-worker wall time is the speed-up; the runner's overhead is its 1-worker wall
+time against the model-only time. Uses the embedded demo model, else random tiny weights (the
+speed does not depend on the weights). Results go to a temporary folder.
+"""
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import simtrack
+from simtrack.data import load_dataset
+from simtrack.images import read_image
+
+from ..planning import available_cores
+from ..run import DEMO_CHECKPOINT, build_parser, execute_run
+
+
+def model_only_seconds(checkpoint, sequences, threads):
+    """Tracker time alone: every frame already decoded in memory, one process, ``threads`` threads."""
+    torch.set_num_threads(threads)
+    tracker = simtrack.Tracker.from_checkpoint(checkpoint, device="cpu")
+    total = 0.0
+    for sequence in sequences:
+        frames = [read_image(path) for path in sequence.frames]
+        start = time.perf_counter()
+        tracker.init(frames[0], sequence.init_box)
+        for frame in frames[1:]:
+            tracker.update(frame)
+        total += time.perf_counter() - start
+    return total
+
+
+def runner_seconds(checkpoint, data_root, names, workers, results):
+    argv = ["--dataset", "demo", "--checkpoint", str(checkpoint), "--results", str(results), "--devices", "cpu",
+            "--workers-per-device", str(workers), "--sequences", ",".join(names)]
+    if data_root:
+        argv += ["--data-root", str(data_root)]
+    summary = execute_run(build_parser().parse_args(argv)).summary
+    if summary.failed or summary.skipped:
+        raise SystemExit(f"unexpected run state: {summary.lines()}")
+    return summary.seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-root", help="demo dataset folder (default: ./data/demo, generated if missing)")
+    parser.add_argument("--checkpoint", help="weights (default: embedded demo model, else random tiny weights)")
+    parser.add_argument("--sequences", type=int, default=10, help="number of demo sequences to run (default 10)")
+    args = parser.parse_args()
+
+    sequences = load_dataset("demo", root=args.data_root)[:args.sequences]
+    names = [sequence.name for sequence in sequences]
+    frames = sum(len(sequence) for sequence in sequences)
+    cores = available_cores()
+    with tempfile.TemporaryDirectory() as tmp:
+        checkpoint = Path(args.checkpoint) if args.checkpoint else DEMO_CHECKPOINT
+        if not checkpoint.is_file():
+            checkpoint = simtrack.save_checkpoint(simtrack.build_model("tiny"), Path(tmp) / "tiny_random.safetensors")
+        print(f"{len(sequences)} demo sequences, {frames} frames, {cores} cores, weights {checkpoint.name}")
+        model = model_only_seconds(checkpoint, sequences, threads=cores)
+        one = runner_seconds(checkpoint, args.data_root, names, 1, Path(tmp) / "one")
+        two = runner_seconds(checkpoint, args.data_root, names, 2, Path(tmp) / "two")
+    print(f"model only (1 process, {cores} threads): {frames / model:7.1f} frames/s  ({model:.1f} s)")
+    print(f"runner, 1 CPU worker x {cores} threads:   {frames / one:7.1f} frames/s  ({one:.1f} s wall)")
+    print(f"runner, 2 CPU workers x {max(1, cores // 2)} threads:  {frames / two:7.1f} frames/s  ({two:.1f} s wall)")
+    print(f"speed-up of 2 workers over 1: {one / two:.2f}x")
+    print(f"runner overhead over model-only time (1 worker, start-up included): {100 * (one / model - 1):+.0f} %")
+
+
+if __name__ == "__main__":
+    main()
