@@ -27,8 +27,12 @@ def load_pools(data):
             continue
         splits = entry.split if isinstance(entry.split, list) else [entry.split]
         root = entry.root or data.root
-        sequences = [s for split in splits for s in load_dataset(entry.name, root=root, split=split)]
         label = f"{entry.name} ({', '.join(map(str, splits))})"
+        try:
+            sequences = [s for split in splits for s in load_dataset(entry.name, root=root, split=split)]
+        except DatasetError as error:
+            raise DatasetError(f"training dataset {label}: {error}\n(in a recipe, the folder is data.root "
+                               f"or the dataset's own root key)") from None
         if not sequences:
             raise DatasetError(f"training dataset {label} holds no sequences; check its folder and split")
         pools.append(SequencePool(label, sequences))

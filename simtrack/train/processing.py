@@ -2,7 +2,8 @@
 
 Follows the STARK pipeline SimTrack's public training code uses (docs/training.md):
 
-1. joint draws for both frames: grayscale (p 0.05) and horizontal flip of the full frames (p 0.5);
+1. joint draws for both frames: grayscale (p 0.05; applied to the two crops, which equals
+   converting the frames first) and horizontal flip of the full frames (p 0.5);
 2. box jitter (none for the template, scale 0.5 / centre 3.5 for the search region), then the
    tracker's own ``sample_target`` crop (template factor 2 -> template size, search factor 4 ->
    search size);
@@ -70,9 +71,13 @@ def covers_image(crop_box, factor, size, grid, frame_shape):
 
 
 def flip_frame_box(box, width):
-    """Box of the mirrored frame, with the pixel mapping ``x -> W - 1 - x`` of the reference."""
+    """Box of the mirrored frame: ``x -> W - x - w``.
+
+    The reference maps the corners as pixel indices (``W - 1 - x``), which leaves flipped boxes
+    one pixel left of the mirrored target; we mirror the box exactly.
+    """
     x, y, w, h = box
-    return np.array([width - 1 - (x + w), y, w, h], dtype=np.float64)
+    return np.array([width - x - w, y, w, h], dtype=np.float64)
 
 
 class PairProcessor:

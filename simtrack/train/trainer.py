@@ -86,6 +86,7 @@ class Trainer:
 
     def __init__(self, config, resume=None):
         self.config = config
+        self._threads = torch.get_num_threads()
         if config.run.threads:
             torch.set_num_threads(config.run.threads)
         self.context = DistributedContext(config.run.device)
@@ -220,4 +221,6 @@ class Trainer:
             progress.close()
 
     def close(self):
+        """Leave the process group and restore the torch thread count."""
         self.context.close()
+        torch.set_num_threads(self._threads)

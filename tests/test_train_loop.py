@@ -1,0 +1,217 @@
+"""Optimisation and the trainer: loss, parameter groups, learning, exact resume, signals, DDP on CPU."""
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+import simtrack
+from simtrack.checkpoints import load_model
+from simtrack.cli import run_cli
+from simtrack.errors import CheckpointError
+from simtrack.model import ModelConfig, get_config
+from simtrack.train.__main__ import main as train_main
+from simtrack.train.config import load_config
+from simtrack.train.data import PairDataset, build_processor, load_pools
+from simtrack.train.loss import TrackingLoss
+from simtrack.train.optim import build_optimizer
+from simtrack.train.sampler import MixedPairSampler
+from simtrack.train.state import load_state
+from simtrack.train.trainer import Trainer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_recipe(path, output_dir, epochs=2, samples=8, batch=4, **run):
+    recipe = {
+        "model": {"variant": "tiny"},
+        "data": {"datasets": [{"name": "synthetic", "sequences": 3, "frames": 20}], "samples_per_epoch": samples,
+                 "pairs_per_sequence": 4, "workers": 0},
+        "optim": {"epochs": epochs, "batch_size": batch, "lr": 1e-3, "backbone_lr_mult": 1.0, "lr_drop_epoch": 1},
+        "run": {"output_dir": str(output_dir), "device": "cpu", "tensorboard": False, "log_every": 1,
+                "threads": 1, **run},
+    }
+    path.write_text(yaml.safe_dump(recipe))
+    return path
+
+
+def test_loss_values():
+    criterion = TrackingLoss(giou_weight=2.0, l1_weight=5.0)
+    target = torch.tensor([[0.25, 0.25, 0.5, 0.5]])
+    loss, stats = criterion(torch.tensor([[0.5, 0.5, 0.5, 0.5]]), target)
+    assert loss.item() == pytest.approx(0.0, abs=1e-6) and stats["iou"] == pytest.approx(1.0)
+    # Same size, shifted by half a width: IoU 1/3 and the hull is the union.
+    loss, stats = criterion(torch.tensor([[0.375, 0.25, 0.25, 0.25]]), torch.tensor([[0.125, 0.125, 0.25, 0.25]]))
+    assert stats["giou"] == pytest.approx(1 - 1 / 3, abs=1e-6)
+    assert stats["l1"] == pytest.approx(0.125 / 2, abs=1e-6)
+    assert loss.item() == pytest.approx(2 * stats["giou"] + 5 * stats["l1"], abs=1e-6)
+    # Disjoint: IoU 0, hull 0.1875 vs union 0.125, GIoU -1/3.
+    loss, stats = criterion(torch.tensor([[0.625, 0.125, 0.25, 0.25]]), torch.tensor([[0.0, 0.0, 0.25, 0.25]]))
+    assert stats["giou"] == pytest.approx(4 / 3, abs=1e-6) and stats["l1"] == pytest.approx(0.25, abs=1e-6)
+    assert loss.item() == pytest.approx(2 * stats["giou"] + 5 * stats["l1"], abs=1e-6)
+    # A degenerate prediction (negative width) drops the GIoU term for the batch, as the reference.
+    _, stats = criterion(torch.tensor([[0.5, 0.5, -0.1, 0.2], [0.5, 0.5, 0.2, 0.2]]), target.repeat(2, 1))
+    assert stats["giou"] == 0.0 and stats["l1"] > 0
+
+
+def test_three_parameter_groups_with_backbone_multiplier():
+    model = simtrack.build_model("tiny")
+    config = load_config(REPO / "simtrack" / "configs" / "b16_full.yaml")
+    optimizer, scheduler = build_optimizer(model, config.optim)
+    groups = {group["name"]: group for group in optimizer.param_groups}
+    assert [groups[n]["lr"] for n in ("head", "template_position", "backbone")] == pytest.approx([1e-4, 1e-4, 1e-5])
+    assert all(group["weight_decay"] == 1e-4 for group in optimizer.param_groups)
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert all(names[id(p)].startswith("backbone.template_pos.") for p in groups["template_position"]["params"])
+    assert all(names[id(p)].startswith(("bottleneck.", "box_head.")) for p in groups["head"]["params"])
+    assert sum(len(g["params"]) for g in optimizer.param_groups) == len(names)
+    for _ in range(40):
+        optimizer.step()
+        scheduler.step()
+    assert groups["backbone"]["lr"] == pytest.approx(1e-6)
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread: several times faster than two on a shared 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_a_few_steps_reduce_the_loss_on_a_fixed_batch(tmp_path, one_thread):
+    torch.manual_seed(0)
+    config = load_config(write_recipe(tmp_path / "r.yaml", tmp_path / "out"))
+    pools, ratios = load_pools(config.data)
+    dataset = PairDataset(MixedPairSampler(pools, ratios, 50), build_processor(get_config("tiny"), config.data), 0)
+    batch = {k: torch.stack([dataset[i][k] for i in range(4)]) for k in ("template", "search", "template_anno",
+                                                                        "search_box")}
+    model = simtrack.build_model("tiny").train()
+    optimizer, _ = build_optimizer(model, config.optim)
+    criterion = TrackingLoss()
+    l1 = []
+    for _ in range(8):
+        loss, stats = criterion(model(batch["template"], batch["search"], batch["template_anno"])["boxes"],
+                                batch["search_box"])
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+        optimizer.step()
+        l1.append(stats["l1"])   # the GIoU term switches on and off with degenerate boxes; L1 is always on
+    assert l1[-1] < 0.7 * l1[0], l1
+
+
+def run_trainer(recipe, resume=None, stop_after=None):
+    trainer = Trainer(load_config(recipe), resume=resume)
+    steps = []
+
+    def callback(t, stats):
+        steps.append(stats["loss"])
+        if stop_after is not None and len(steps) == stop_after:
+            t.request_stop()
+    try:
+        code = trainer.train(callback)
+    finally:
+        trainer.close()
+    return trainer, code, steps
+
+
+def test_interrupted_run_resumes_exactly_where_it_stopped(tmp_path):
+    straight, code, losses = run_trainer(write_recipe(tmp_path / "a.yaml", tmp_path / "a", tensorboard=True))
+    assert code == 0 and len(losses) == 4
+    assert list((tmp_path / "a" / "tensorboard").glob("events.out.tfevents.*"))
+
+    recipe = write_recipe(tmp_path / "b.yaml", tmp_path / "b")
+    _, code, first = run_trainer(recipe, stop_after=3)       # epoch 2, after its first batch
+    assert code == 128 + signal.SIGINT
+    state = torch.load(tmp_path / "b" / "checkpoints" / "last.state.pt", weights_only=True)
+    assert (state["epoch"], state["samples_done"], state["weights"]) == (1, 4, "interrupted.safetensors")
+    resumed, code, rest = run_trainer(recipe, resume="auto")
+    assert code == 0 and len(rest) == 1
+    assert first + rest == pytest.approx(losses, rel=0, abs=0)
+    for name, tensor in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[name], tensor, rtol=0, atol=0)
+    assert resumed.scheduler.state_dict() == straight.scheduler.state_dict()
+    assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(1e-5)   # x0.1 after each epoch (step 1)
+    final = load_model(tmp_path / "b" / "checkpoints" / "epoch_0002.safetensors")
+    torch.testing.assert_close(final.state_dict(), straight.model.state_dict(), rtol=0, atol=0)
+
+
+def test_sigint_saves_and_exits(tmp_path):
+    recipe = write_recipe(tmp_path / "r.yaml", tmp_path / "out", epochs=50, samples=8, batch=2)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    process = subprocess.Popen([sys.executable, "-m", "simtrack.train", "--config", str(recipe)], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.time() + 60
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "step 2/" in line or time.time() > deadline:
+            break
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGINT, "".join(lines) + output
+    assert "continue with --resume" in output
+    state = torch.load(tmp_path / "out" / "checkpoints" / "last.state.pt", weights_only=True)
+    assert state["samples_done"] > 0 or state["epoch"] > 0
+    load_model(tmp_path / "out" / "checkpoints" / "interrupted.safetensors")
+
+
+def torchrun(recipe, *extra):
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               "-m", "simtrack.train", "--config", str(recipe), *extra]
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    result = subprocess.run(command, cwd=recipe.parent, env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def test_two_processes_on_cpu_train_and_resume(tmp_path):
+    out = tmp_path / "ddp"
+    result = torchrun(write_recipe(tmp_path / "one.yaml", out, epochs=1, samples=8, batch=2))
+    assert "epoch 1 done" in result.stdout + result.stderr
+    state = torch.load(out / "checkpoints" / "last.state.pt", weights_only=True)
+    assert (state["epoch"], state["samples_done"], state["world_size"]) == (1, 0, 2)
+    # Resuming restores the saved state exactly, and training carries on from it.
+    trainer = Trainer(load_config(write_recipe(tmp_path / "two.yaml", out, epochs=2, samples=8, batch=2)),
+                      resume="auto")
+    saved = load_model(out / "checkpoints" / "epoch_0001.safetensors")
+    torch.testing.assert_close(trainer.model.state_dict(), saved.state_dict(), rtol=0, atol=0)
+    assert trainer.epoch == 1 and trainer.scheduler.last_epoch == 1
+    torch.testing.assert_close(trainer.optimizer.state_dict()["state"], state["optimizer"]["state"], rtol=0, atol=0)
+    try:
+        assert trainer.train() == 0
+    finally:
+        trainer.close()
+    assert torch.load(out / "checkpoints" / "last.state.pt", weights_only=True)["epoch"] == 2
+
+
+def test_resume_from_another_variant_is_refused(tmp_path):
+    run_trainer(write_recipe(tmp_path / "r.yaml", tmp_path / "out", epochs=1, samples=4))
+    other = dataclasses.replace(get_config("tiny"), name="tiny_deep", depth=6)
+    with pytest.raises(CheckpointError, match="written for variant 'tiny' but the recipe trains variant 'tiny_deep'"):
+        load_state(tmp_path / "out" / "checkpoints" / "last.state.pt", simtrack.build_model(ModelConfig(**{
+            **other.to_dict()})))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--config", "missing.yaml"], "does not exist"),
+    (["--config", "{recipe}", "--resume"], "no training state to resume"),
+    (["--config", "{recipe}", "--resume", "{weights}"], "holds weights only"),
+])
+def test_command_line_errors_are_one_line(tmp_path, capsys, argv, message):
+    recipe = write_recipe(tmp_path / "r.yaml", tmp_path / "out")
+    argv = [a.format(recipe=recipe, weights=tmp_path / "w.safetensors") for a in argv]
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(train_main, argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
