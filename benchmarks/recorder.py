@@ -42,8 +42,10 @@ class Recorder:
         self._seen = {}  # job id -> frames reported so far
         stream = stream or sys.stderr
         interactive = getattr(stream, "isatty", lambda: False)()
-        self._bar = tqdm(total=plan.frames, unit="frame", file=stream, dynamic_ncols=True, smoothing=0.05,
-                         mininterval=0.2 if interactive else 10.0, desc=f"{tracker_name}/{dataset}")
+        # Logs (not a terminal) get a refresh every 10 s and the whole-run average rate.
+        self._bar = tqdm(total=plan.frames, unit="frame", file=stream, dynamic_ncols=True,
+                         smoothing=0.05 if interactive else 0.0, mininterval=0.2 if interactive else 10.0,
+                         desc=f"{tracker_name}/{dataset}")
         self._start = time.perf_counter()
 
     def frames(self, job_id, count):

@@ -14,9 +14,11 @@ from pathlib import Path
 import simtrack
 from simtrack.cli import run_cli
 from simtrack.errors import CheckpointError, ConfigError, SimTrackError
+from simtrack.inference import PRECISIONS
 
 from .backends import BACKENDS, open_backend
 from .backends.worker import WorkerSpec
+from .batched import TIMING_DEFINITION as BATCHED_TIMING
 from .manifest import build_manifest, file_sha256, write_manifest
 from .outputs import RunLock, dataset_folder, remove_partial_files, result_is_complete, run_folder
 from .planning import make_plan, parse_devices
@@ -47,6 +49,13 @@ def build_parser():
     parser.add_argument("--backend", choices=BACKENDS, default="local",
                         help="local worker processes, or a Ray cluster ($RAY_ADDRESS, else a local Ray)")
     parser.add_argument("--repeat", type=int, default=1, help="run every sequence N times (default 1)")
+    parser.add_argument("--batch-sequences", type=int, default=1, metavar="K",
+                        help="sequences each worker tracks in lock-step, their frames in one forward pass "
+                             "(default 1; local backend; see docs/speed.md)")
+    parser.add_argument("--fast", action="store_true",
+                        help="fused attention and GPU crop (boxes within 1e-3 px of the exact path)")
+    parser.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32",
+                        help="autocast precision of the network (default fp32)")
     return parser
 
 
@@ -98,7 +107,11 @@ def execute_run(args):
     from simtrack.data import dataset_key, load_dataset, resolve_root
 
     dataset = dataset_key(args.dataset)
-    resolve_root(args.dataset, args.data_root)  # a missing dataset is reported before anything else
+    if args.batch_sequences < 1:
+        raise ConfigError(f"--batch-sequences must be at least 1, got {args.batch_sequences}")
+    if args.batch_sequences > 1 and args.backend != "local":
+        raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
+    data_root = resolve_root(args.dataset, args.data_root)  # a missing dataset is reported before anything else
     checkpoint = resolve_checkpoint(args.checkpoint)
     sequences = load_dataset(args.dataset, root=args.data_root, sequences=select_sequences(args.sequences))
     if not sequences:
@@ -116,14 +129,21 @@ def execute_run(args):
             remove_partial_files(repeat_folder)
             done |= {(s.name, repeat) for s in sequences if result_is_complete(repeat_folder, s.name, len(s))}
         plan = make_plan(sequences, devices, args.repeat, args.workers_per_device, cores, done)
-        write_manifest(folder, build_manifest(
+        spec = WorkerSpec(str(checkpoint), args.variant, batch_sequences=args.batch_sequences,
+                          fast=args.fast, precision=args.precision)
+        manifest = build_manifest(
             checkpoint=checkpoint, checkpoint_sha256=file_sha256(checkpoint), config=config,
-            tracker_name=tracker_name, dataset=dataset, data_root=args.data_root,
-            sequences=[s.name for s in sequences], repeats=args.repeat, backend=backend.name, slots=plan.slots))
+            tracker_name=tracker_name, dataset=dataset, data_root=Path(data_root).resolve(),
+            sequences=[s.name for s in sequences], repeats=args.repeat, backend=backend.name, slots=plan.slots)
+        manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, "fast": spec.fast,
+                                        "precision": spec.precision}
+        if spec.batch_sequences > 1:
+            manifest["timing"] = BATCHED_TIMING
+        write_manifest(folder, manifest)
         print(_header(plan, len(done), folder), flush=True)
         recorder = Recorder(args.results, tracker_name, dataset, plan, skipped=len(done))
         try:
-            backend.execute(plan, WorkerSpec(str(checkpoint), args.variant), recorder)
+            backend.execute(plan, spec, recorder)
         finally:
             summary = recorder.close()
     return RunOutcome(summary, dataset, tracker_name, folder, sequences)

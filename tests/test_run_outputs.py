@@ -1,4 +1,5 @@
 """Result files: atomic writes, the resume check, the error log, the run lock and the manifest."""
+import io
 import json
 from pathlib import Path
 
@@ -6,11 +7,14 @@ import numpy as np
 import pytest
 
 from benchmarks import outputs
+from benchmarks.backends.worker import Outcome
 from benchmarks.manifest import build_manifest, write_manifest
 from benchmarks.outputs import (RunLock, append_error, atomic_write, remove_partial_files, result_is_complete,
                                 result_paths, run_folder, write_result)
-from benchmarks.planning import Slot
+from benchmarks.planning import Slot, make_plan
+from benchmarks.recorder import Recorder
 from benchmarks.tracking import TIMING_DEFINITION
+from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError
 
 BOXES = np.array([[1, 2, 3, 4], [1.5, 2.25, 3.125, 4.0625], [0, 0, 10, 10]], dtype=np.float64)
@@ -111,3 +115,26 @@ def test_manifest_appends_resumed_runs_and_refuses_other_weights(tmp_path):
     assert len(json.loads((tmp_path / "manifest.json").read_text())["runs"]) == 2
     with pytest.raises(ResultsError, match="--tracker-name"):
         write_manifest(tmp_path, _manifest("cd" * 32, "other.pth"))
+
+
+def test_recorder_writes_successes_logs_failures_and_counts(tmp_path, capsys):
+    sequences = [Sequence(name, "fake", ["f"] * 3, np.ones((3, 4))) for name in ("good", "bad")]
+    plan = make_plan(sequences, ["cpu"], repeats=2, cores=2)
+    stream = io.StringIO()
+    recorder = Recorder(tmp_path, "trk", "fake", plan, skipped=1, stream=stream)
+    for job in plan.jobs:
+        recorder.frames(job.id, 1)
+        if job.sequence.name == "good":
+            recorder.finished(job, Outcome(job.id, boxes=BOXES, times=TIMES))
+        else:
+            recorder.finished(job, Outcome(job.id, error="frame f cannot be decoded", traceback="Traceback: x"))
+    summary = recorder.close()
+    assert (summary.done, summary.skipped, len(summary.failed), summary.frames) == (2, 1, 2, 6)
+    assert recorder._bar.n == plan.frames          # failed jobs' remaining frames are accounted for
+    assert result_is_complete(tmp_path / "trk" / "fake", "good", 3)
+    assert result_is_complete(tmp_path / "trk" / "fake" / "repeat2", "good", 3)
+    assert "bad (repeat 2): frame f cannot be decoded" in (tmp_path / "trk" / "fake" / "repeat2" / "errors.log").read_text()
+    assert "FAILED bad: frame f cannot be decoded" in capsys.readouterr().out   # next to the summary
+    assert "12/12" in stream.getvalue()
+    lines = "\n".join(summary.lines())
+    assert "2 done, 1 skipped (already complete), 2 failed" in lines and "bad (repeat 2)" in lines
