@@ -14,7 +14,7 @@ import traceback
 
 from simtrack.errors import SimTrackError
 
-from .worker import Outcome, ThrottledCounter, WorkerStartError, describe, open_tracker, run_job
+from .worker import Outcome, ThrottledCounter, WorkerStartError, describe, open_tracker, run_job, run_jobs_batched
 
 MAX_RESTARTS_PER_SLOT = 2
 POLL_SECONDS = 0.5
@@ -36,11 +36,28 @@ def _worker_main(slot, spec, jobs, events):
         events.put(("fatal", slot.index, describe(error), isinstance(error, SimTrackError),
                     traceback.format_exc()))
         return
+    if spec.batch_sequences > 1:
+        _run_batched(slot, tracker, jobs, events)
+        return
     while (job := jobs.get()) is not None:
         events.put(("start", slot.index, job.id))
         progress = ThrottledCounter(lambda count, job_id=job.id: events.put(("frames", job_id, count)))
         outcome = run_job(tracker, job, on_frames=progress)
         progress.flush()
+        events.put(("done", slot.index, outcome))
+
+
+def _run_batched(slot, tracker, jobs, events):
+    """``--batch-sequences``: this worker holds several jobs at once, pulled as slots free up."""
+    progress = {}
+
+    def start(job):
+        events.put(("start", slot.index, job.id))
+        progress[job.id] = ThrottledCounter(lambda count, job_id=job.id: events.put(("frames", job_id, count)))
+
+    for outcome in run_jobs_batched(tracker, iter(jobs.get, None), on_start=start,
+                                    on_frames=lambda job, count: progress[job.id](count)):
+        progress.pop(outcome.job_id).flush()
         events.put(("done", slot.index, outcome))
 
 
@@ -77,7 +94,7 @@ class _Run:
         self.jobs = self.context.Queue()
         self.events = self.context.Queue()
         self.pending = {job.id: job for job in plan.jobs}
-        self.holding = {}            # slot index -> job id
+        self.holding = {}            # slot index -> ids of the jobs its worker holds (several when batching)
         self.processes = {}          # slot index -> Process
         self.restarts = dict.fromkeys((slot.index for slot in plan.slots), 0)
         self.retired = set()         # slots whose worker died and was not replaced
@@ -118,10 +135,10 @@ class _Run:
         if kind == "frames":
             self.sink.frames(event[1], event[2])
         elif kind == "start":
-            self.holding[event[1]] = event[2]
+            self.holding.setdefault(event[1], set()).add(event[2])
         elif kind == "done":
             slot_index, outcome = event[1], event[2]
-            self.holding.pop(slot_index, None)
+            self.holding.get(slot_index, set()).discard(outcome.job_id)
             self._finish(outcome)
         elif kind == "fatal":
             _, slot_index, message, user_error, trace = event
@@ -150,10 +167,10 @@ class _Run:
             self._drain()  # anything a worker sent before dying counts
         for slot in dead:
             code = self.processes[slot.index].exitcode
-            job_id = self.holding.pop(slot.index, None)
-            if job_id is not None and job_id in self.pending:
-                self._finish(Outcome(job_id, error=f"worker process on {slot.device} died (exit code {code}) "
-                                                   f"while tracking this sequence"))
+            for job_id in self.holding.pop(slot.index, set()):
+                if job_id in self.pending:
+                    self._finish(Outcome(job_id, error=f"worker process on {slot.device} died (exit code {code}) "
+                                                       f"while tracking this sequence"))
             if self.pending and self.restarts[slot.index] < MAX_RESTARTS_PER_SLOT:
                 self.restarts[slot.index] += 1
                 self._start(slot)

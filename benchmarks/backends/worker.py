@@ -25,6 +25,9 @@ class WorkerSpec:
 
     checkpoint: str
     variant: Optional[str] = None
+    batch_sequences: int = 1      # > 1: sequences tracked in lock-step, one forward pass per step
+    fast: bool = False            # Tracker speed options (simtrack.inference.SpeedOptions)
+    precision: str = "fp32"
 
 
 @dataclass
@@ -60,10 +63,17 @@ def configure_threads(threads):
 
 
 def open_tracker(spec, device, threads):
-    """Set threads and load the model once for the lifetime of the worker."""
+    """Set threads and load the model once for the lifetime of the worker.
+
+    A ``BatchTracker`` with ``spec.batch_sequences`` slots when batching, else a ``Tracker``.
+    """
     from simtrack import Tracker
+    from simtrack.batch import BatchTracker
     configure_threads(threads)
-    return Tracker.from_checkpoint(spec.checkpoint, variant=spec.variant, device=device)
+    options = {"variant": spec.variant, "device": device, "fast": spec.fast, "precision": spec.precision}
+    if spec.batch_sequences > 1:
+        return BatchTracker.from_checkpoint(spec.checkpoint, spec.batch_sequences, **options)
+    return Tracker.from_checkpoint(spec.checkpoint, **options)
 
 
 def run_job(tracker, job, on_frames=None):
@@ -73,6 +83,28 @@ def run_job(tracker, job, on_frames=None):
     except Exception as error:
         return Outcome(job.id, error=describe(error), traceback=traceback.format_exc())
     return Outcome(job.id, boxes=output.boxes, times=output.times)
+
+
+def run_jobs_batched(tracker, jobs, on_start=None, on_frames=None):
+    """Yield one ``Outcome`` per job, ``tracker.capacity`` jobs tracked in lock-step.
+
+    ``jobs`` is consumed lazily (a slot takes the next job when its sequence ends);
+    ``on_start(job)`` runs when a job takes a slot, ``on_frames(job, n)`` as frames finish.
+    A failing sequence becomes an Outcome with its error; the others go on.
+    """
+    from ..batched import track_batched
+
+    def take(job):
+        if on_start is not None:
+            on_start(job)
+        return job.sequence
+
+    for finished in track_batched(tracker, jobs, sequence_of=take, on_frames=on_frames):
+        job = finished.item
+        if finished.error is None:
+            yield Outcome(job.id, boxes=finished.output.boxes, times=finished.output.times)
+        else:
+            yield Outcome(job.id, error=describe(finished.error), traceback=finished.traceback)
 
 
 class ThrottledCounter:
