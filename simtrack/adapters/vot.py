@@ -109,6 +109,8 @@ def parse_region_formats(text):
 
 @dataclass(frozen=True)
 class Settings:
+    """The server's configuration as given (strings; empty means "use the default")."""
+
     weights: str
     variant: str
     device: str

@@ -1,0 +1,140 @@
+"""`vot evaluate / analysis / report / pack` end to end with our TraX server, offline, in a temporary
+workspace: synthetic sequences from vot_workspace/make_sequences.py, the workspace's local stack and
+its SimTrackTiny registry entry pointed at a random tiny checkpoint."""
+import configparser
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+import simtrack
+from simtrack.checkpoints import save_checkpoint
+from simtrack.images import read_image
+
+from model_helpers import random_model
+
+REPO = Path(__file__).resolve().parents[1]
+WORKSPACE = REPO / "vot_workspace"
+VOT = Path(sys.executable).with_name("vot")
+SEQUENCES, FRAMES, ANCHOR_STEP = 2, 40, 20
+TRACKER = "SimTrackTiny"
+
+pytestmark = pytest.mark.skipif(not VOT.exists(), reason=f"the VOT toolkit is not installed ({VOT} missing)")
+
+
+def vot(workspace, *args):
+    """Run one ``vot`` command in ``workspace``; fails the test with the toolkit's output if it fails."""
+    env = dict(os.environ, VOT_RESULTS_BINARY="0", VOT_PERSISTENT_CACHE="0", MPLBACKEND="Agg")
+    done = subprocess.run([str(VOT), *args, "--workspace", str(workspace)], cwd=workspace, env=env,
+                          capture_output=True, text=True, timeout=400)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout + done.stderr
+
+
+def registry_entry(workspace, checkpoint, events):
+    """The committed SimTrackTiny entry, with paths and weights that hold in the temporary workspace."""
+    committed, registry = (configparser.ConfigParser(interpolation=None) for _ in range(2))
+    committed.optionxform = registry.optionxform = str          # keep env_ names as written
+    committed.read(WORKSPACE / "trackers.ini")
+    registry[TRACKER] = dict(committed[TRACKER])
+    registry[TRACKER].update({"paths": str(REPO), "env_SIMTRACK_WEIGHTS": str(checkpoint),
+                              "env_SIMTRACK_VOT_EVENTS": str(events)})
+    with open(workspace / "trackers.ini", "w") as handle:
+        registry.write(handle)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One evaluate/analysis/report/pack cycle, shared by the tests below."""
+    workspace = tmp_path_factory.mktemp("vot")
+    subprocess.run([sys.executable, str(WORKSPACE / "make_sequences.py"), str(workspace / "sequences"),
+                    "--sequences", str(SEQUENCES), "--frames", str(FRAMES), "--width", "96", "--height", "72",
+                    "--anchor-step", str(ANCHOR_STEP)], check=True, capture_output=True, timeout=120)
+    checkpoint = save_checkpoint(random_model("tiny", seed=9), workspace / "tiny.safetensors")
+    shutil.copy(WORKSPACE / "local_stack.yaml", workspace / "stack.yaml")
+    (workspace / "config.yaml").write_text("registry:\n- ./trackers.ini\nstack: stack.yaml\n")
+    registry_entry(workspace, checkpoint, workspace / "events.txt")
+    evaluated = vot(workspace, "evaluate", TRACKER)
+    vot(workspace, "analysis", TRACKER, "--name", "smoke")
+    vot(workspace, "report", TRACKER, "--name", "smoke")
+    vot(workspace, "pack", TRACKER)
+    names = (workspace / "sequences" / "list.txt").read_text().split()
+    return SimpleNamespace(workspace=workspace, checkpoint=checkpoint, names=names, evaluated=evaluated,
+                           results=workspace / "results" / TRACKER)
+
+
+def anchors(run, name):
+    values = np.loadtxt(run.workspace / "sequences" / name / "anchor.value")
+    return [(int(i), False) for i in np.flatnonzero(values > 0)] + [(int(i), True) for i in np.flatnonzero(values < 0)]
+
+
+def result_files(run):
+    """Every result file the stack asks for, with the frame order its run used."""
+    for name in run.names:
+        for anchor, backward in anchors(run, name):
+            order = range(anchor, -1, -1) if backward else range(anchor, FRAMES)
+            yield run.results / "baseline" / name / f"{name}_{anchor:08d}.txt", name, list(order)
+        yield run.results / "unsupervised" / name / f"{name}_001.txt", name, list(range(FRAMES))
+
+
+def read_boxes(path):
+    lines = path.read_text().split()
+    assert lines[0] == "1"                                   # the initialisation frame
+    return np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+
+
+def test_evaluation_writes_every_result_with_confidences(run):
+    assert "Evaluation concluded successfuly" in run.evaluated
+    assert not (run.workspace / "logs").exists() or not any((run.workspace / "logs").iterdir())
+    for path, _, order in result_files(run):
+        boxes = read_boxes(path)
+        assert boxes.shape == (len(order) - 1, 4) and np.all(np.isfinite(boxes))
+        confidence = np.loadtxt(path.with_name(path.stem + "_confidence.value"))
+        assert np.all((confidence[1:] >= 0) & (confidence[1:] <= 1))
+
+
+def test_tracker_process_starts_once_per_sequence_and_experiment(run):
+    lines = [line.split() for line in (run.workspace / "events.txt").read_text().splitlines()]
+    starts = [pid for event, pid, _ in lines if event == "start"]
+    inits = Counter(pid for event, pid, _ in lines if event == "init")
+    assert len(starts) == len(set(starts)) == SEQUENCES * 2                  # 2 experiments in the stack
+    anchors_per_sequence = len(anchors(run, run.names[0]))
+    assert sorted(inits.values()) == [1] * SEQUENCES + [anchors_per_sequence] * SEQUENCES
+    assert sum(inits.values()) > len(starts)
+
+
+def test_analysis_and_report_hold_numbers(run):
+    analysis = json.loads((run.workspace / "analysis" / "smoke.json").read_text())
+    assert set(analysis["sequences"]) == set(run.names)
+    baseline, unsupervised = analysis["results"]["baseline"], analysis["results"]["unsupervised"]
+    [[eao]], _, [[accuracy, robustness, *_]] = baseline["results"]
+    [[[average_overlap]]] = unsupervised["results"]
+    for value in (eao, accuracy, robustness, average_overlap):
+        assert np.isfinite(value) and 0 <= value <= 1, value
+    assert (run.workspace / "reports" / "smoke" / "report.html").stat().st_size > 1000
+    assert list(run.workspace.glob(f"{TRACKER}_*.zip"))
+
+
+def test_toolkit_boxes_equal_our_tracker_on_the_same_frames(run):
+    """Text results hold what crossed TraX: float32 boxes printed with 4 decimals."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                 # as the server (OMP_NUM_THREADS=1): same arithmetic
+    try:
+        tracker = simtrack.Tracker.from_checkpoint(run.checkpoint, device="cpu")
+        for path, name, order in result_files(run):
+            folder = run.workspace / "sequences" / name
+            gt = np.loadtxt(folder / "groundtruth.txt", delimiter=",")
+            frames = [read_image(folder / "color" / f"{i + 1:08d}.jpg") for i in order]
+            tracker.init(frames[0], gt[order[0]])
+            expected = [[np.float32(f"{np.float32(v):.4f}") for v in tracker.update(f)] for f in frames[1:]]
+            np.testing.assert_array_equal(np.float32(read_boxes(path)), np.array(expected), err_msg=str(path))
+    finally:
+        torch.set_num_threads(threads)
