@@ -120,8 +120,6 @@ def _finished_run(tmp_path, dataset, sequences):
     return run.RunOutcome(Summary(done=len(sequences)), dataset, "trk", folder, sequences)
 
 
-@pytest.mark.xfail(strict=True, reason="results_io.load_tracker checks result length against len(seq.boxes), which "
-                   "is 1 on test splits, instead of len(seq) frames; drop this mark once that is fixed")
 def test_a_finished_got10k_test_run_is_packed_for_the_server(tmp_path, capsys):
     make_got10k(tmp_path / "GOT-10k", split="test")
     outcome = _finished_run(tmp_path, "got10k_test", load_dataset("got10k_test", root=tmp_path / "GOT-10k"))

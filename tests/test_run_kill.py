@@ -65,13 +65,11 @@ def test_sigkill_at_any_moment_then_rerun_completes_everything(tmp_path):
                "--checkpoint", str(checkpoint), "--results", "out", "--devices", "cpu", "--workers-per-device", "2"]
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
 
-    start = time.monotonic()
-    moments = [lambda: time.monotonic() - start > 1.0,                     # during start-up
+    moments = [lambda: (folder / "manifest.json").exists(),               # workers starting up
                lambda: any(folder.glob("cat-*_time.txt")),                 # first write in flight
                lambda: completed(folder) >= before + 1]                    # mid-run, after resuming
     for moment in moments:
         before = completed(folder)
-        start = time.monotonic()
         process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         wait_until(moment, process)
