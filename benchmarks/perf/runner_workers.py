@@ -2,21 +2,24 @@
 
     python -m benchmarks.perf.runner_workers [--data-root DIR] [--checkpoint FILE] [--sequences N]
 
-Runs the tiny model over the demo dataset (generated on first use) three ways and prints frames/s:
+Runs the tiny model over the demo dataset (generated on first use) and prints frames/s of:
 
-* model only: frames decoded beforehand, one process with all cores, only ``init``/``update`` timed;
+* model only: frames decoded beforehand, one process (with all cores, and with half of them), only
+  ``init``/``update`` timed;
 * the runner with 1 CPU worker (all cores) and with 2 CPU workers (cores split between them),
-  wall time from the first job handed out to the last result written, worker start-up included.
+  wall time from starting the workers to the last result written (start-up included).
 
-The ratio 1-worker / 2-worker wall time is the speed-up; the runner's overhead is its 1-worker wall
-time against the model-only time. Uses the embedded demo model, else random tiny weights (the
-speed does not depend on the weights). Results go to a temporary folder.
+The ratio 1-worker / 2-worker wall time is the speed-up; the runner's overhead is its wall time
+against the model-only time of the same thread layout (for 2 workers: half the 1-process time with
+half the cores). Uses the embedded demo model, else random tiny weights (the speed does not depend
+on the weights). Results go to a temporary folder.
 """
 import argparse
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 import simtrack
@@ -43,14 +46,16 @@ def model_only_seconds(checkpoint, sequences, threads):
 
 
 def runner_seconds(checkpoint, data_root, names, workers, results):
+    """Wall seconds of a runner execution and the sum of the per-frame times it recorded."""
     argv = ["--dataset", "demo", "--checkpoint", str(checkpoint), "--results", str(results), "--devices", "cpu",
             "--workers-per-device", str(workers), "--sequences", ",".join(names)]
     if data_root:
         argv += ["--data-root", str(data_root)]
-    summary = execute_run(build_parser().parse_args(argv)).summary
-    if summary.failed or summary.skipped:
-        raise SystemExit(f"unexpected run state: {summary.lines()}")
-    return summary.seconds
+    outcome = execute_run(build_parser().parse_args(argv))
+    if outcome.summary.failed or outcome.summary.skipped:
+        raise SystemExit(f"unexpected run state: {outcome.summary.lines()}")
+    tracked = sum(float(np.loadtxt(outcome.folder / f"{name}_time.txt").sum()) for name in names)
+    return outcome.summary.seconds, tracked
 
 
 def main():
@@ -69,14 +74,20 @@ def main():
         if not checkpoint.is_file():
             checkpoint = simtrack.save_checkpoint(simtrack.build_model("tiny"), Path(tmp) / "tiny_random.safetensors")
         print(f"{len(sequences)} demo sequences, {frames} frames, {cores} cores, weights {checkpoint.name}")
-        model = model_only_seconds(checkpoint, sequences, threads=cores)
-        one = runner_seconds(checkpoint, args.data_root, names, 1, Path(tmp) / "one")
-        two = runner_seconds(checkpoint, args.data_root, names, 2, Path(tmp) / "two")
-    print(f"model only (1 process, {cores} threads): {frames / model:7.1f} frames/s  ({model:.1f} s)")
-    print(f"runner, 1 CPU worker x {cores} threads:   {frames / one:7.1f} frames/s  ({one:.1f} s wall)")
-    print(f"runner, 2 CPU workers x {max(1, cores // 2)} threads:  {frames / two:7.1f} frames/s  ({two:.1f} s wall)")
+        half = max(1, cores // 2)
+        model_all = model_only_seconds(checkpoint, sequences, threads=cores)
+        model_half = model_only_seconds(checkpoint, sequences, threads=half)
+        one, one_tracked = runner_seconds(checkpoint, args.data_root, names, 1, Path(tmp) / "one")
+        two, two_tracked = runner_seconds(checkpoint, args.data_root, names, 2, Path(tmp) / "two")
+    print(f"model only, 1 process x {cores} threads: {frames / model_all:7.1f} frames/s ({model_all:.1f} s)")
+    print(f"model only, 1 process x {half} threads: {frames / model_half:7.1f} frames/s ({model_half:.1f} s)")
+    print(f"runner, 1 CPU worker x {cores} threads:  {frames / one:7.1f} frames/s ({one:.1f} s wall, "
+          f"{one_tracked:.1f} s of recorded frame time)")
+    print(f"runner, 2 CPU workers x {half} threads: {frames / two:7.1f} frames/s ({two:.1f} s wall, "
+          f"{two_tracked:.1f} s of recorded frame time over both workers)")
     print(f"speed-up of 2 workers over 1: {one / two:.2f}x")
-    print(f"runner overhead over model-only time (1 worker, start-up included): {100 * (one / model - 1):+.0f} %")
+    print(f"runner overhead over model-only time, start-up included: 1 worker {100 * (one / model_all - 1):+.0f} %, "
+          f"2 workers {100 * (two / (model_half / 2) - 1):+.0f} % (against half the 1-process time)")
 
 
 if __name__ == "__main__":
