@@ -19,6 +19,7 @@ class Summary:
     failed: list = field(default_factory=list)   # (label, message, log path)
     frames: int = 0
     seconds: float = 0.0
+    startup: float = 0.0        # seconds until the first frame was reported (worker start, model load)
 
     @property
     def fps(self):
@@ -26,7 +27,8 @@ class Summary:
 
     def lines(self):
         lines = [f"sequences: {self.done} done, {self.skipped} skipped (already complete), {len(self.failed)} failed",
-                 f"frames: {self.frames} in {self.seconds:.1f} s wall time ({self.fps:.1f} frames/s)"]
+                 f"frames: {self.frames} in {self.seconds:.1f} s wall time ({self.fps:.1f} frames/s; "
+                 f"first frame after {self.startup:.1f} s of worker start-up)"]
         if self.failed:
             lines.append("failed sequences (tracebacks in the error logs):")
             lines += [f"  {label}: {message}  [{log}]" for label, message, log in self.failed]
@@ -47,8 +49,11 @@ class Recorder:
                          smoothing=0.05 if interactive else 0.0, mininterval=0.2 if interactive else 10.0,
                          desc=f"{tracker_name}/{dataset}")
         self._start = time.perf_counter()
+        self._first_frame = None
 
     def frames(self, job_id, count):
+        if self._first_frame is None:
+            self._first_frame = time.perf_counter()
         self._seen[job_id] = self._seen.get(job_id, 0) + count
         self._bar.update(count)
 
@@ -66,6 +71,8 @@ class Recorder:
         self._bar.write(f"FAILED {job.label}: {outcome.error}")
 
     def close(self):
-        self.summary.seconds = time.perf_counter() - self._start
+        end = time.perf_counter()
+        self.summary.seconds = end - self._start
+        self.summary.startup = (self._first_frame or end) - self._start
         self._bar.close()
         return self.summary

@@ -131,6 +131,7 @@ def test_recorder_writes_successes_logs_failures_and_counts(tmp_path, capsys):
     summary = recorder.close()
     assert (summary.done, summary.skipped, len(summary.failed), summary.frames) == (2, 1, 2, 6)
     assert recorder._bar.n == plan.frames          # failed jobs' remaining frames are accounted for
+    assert 0 <= summary.startup <= summary.seconds
     assert result_is_complete(tmp_path / "trk" / "fake", "good", 3)
     assert result_is_complete(tmp_path / "trk" / "fake" / "repeat2", "good", 3)
     assert "bad (repeat 2): frame f cannot be decoded" in (tmp_path / "trk" / "fake" / "repeat2" / "errors.log").read_text()

@@ -46,7 +46,7 @@ def model_only_seconds(checkpoint, sequences, threads):
 
 
 def runner_seconds(checkpoint, data_root, names, workers, results):
-    """Wall seconds of a runner execution and the sum of the per-frame times it recorded."""
+    """``(wall seconds, seconds until the first frame, sum of the recorded per-frame times)``."""
     argv = ["--dataset", "demo", "--checkpoint", str(checkpoint), "--results", str(results), "--devices", "cpu",
             "--workers-per-device", str(workers), "--sequences", ",".join(names)]
     if data_root:
@@ -55,7 +55,7 @@ def runner_seconds(checkpoint, data_root, names, workers, results):
     if outcome.summary.failed or outcome.summary.skipped:
         raise SystemExit(f"unexpected run state: {outcome.summary.lines()}")
     tracked = sum(float(np.loadtxt(outcome.folder / f"{name}_time.txt").sum()) for name in names)
-    return outcome.summary.seconds, tracked
+    return outcome.summary.seconds, outcome.summary.startup, tracked
 
 
 def main():
@@ -77,17 +77,19 @@ def main():
         half = max(1, cores // 2)
         model_all = model_only_seconds(checkpoint, sequences, threads=cores)
         model_half = model_only_seconds(checkpoint, sequences, threads=half)
-        one, one_tracked = runner_seconds(checkpoint, args.data_root, names, 1, Path(tmp) / "one")
-        two, two_tracked = runner_seconds(checkpoint, args.data_root, names, 2, Path(tmp) / "two")
+        runs = {workers: runner_seconds(checkpoint, args.data_root, names, workers, Path(tmp) / str(workers))
+                for workers in (1, 2)}
+    model = {1: model_all, 2: model_half / 2}   # model-only time of each layout's thread count
     print(f"model only, 1 process x {cores} threads: {frames / model_all:7.1f} frames/s ({model_all:.1f} s)")
     print(f"model only, 1 process x {half} threads: {frames / model_half:7.1f} frames/s ({model_half:.1f} s)")
-    print(f"runner, 1 CPU worker x {cores} threads:  {frames / one:7.1f} frames/s ({one:.1f} s wall, "
-          f"{one_tracked:.1f} s of recorded frame time)")
-    print(f"runner, 2 CPU workers x {half} threads: {frames / two:7.1f} frames/s ({two:.1f} s wall, "
-          f"{two_tracked:.1f} s of recorded frame time over both workers)")
-    print(f"speed-up of 2 workers over 1: {one / two:.2f}x")
-    print(f"runner overhead over model-only time, start-up included: 1 worker {100 * (one / model_all - 1):+.0f} %, "
-          f"2 workers {100 * (two / (model_half / 2) - 1):+.0f} % (against half the 1-process time)")
+    for workers, (wall, startup, tracked) in runs.items():
+        steady = wall - startup
+        print(f"runner, {workers} CPU worker(s) x {max(1, cores // workers)} threads: "
+              f"{frames / wall:7.1f} frames/s over {wall:.1f} s wall; {startup:.1f} s start-up, then "
+              f"{frames / steady:.1f} frames/s; recorded frame time {tracked:.1f} s; overhead over model-only "
+              f"{100 * (wall / model[workers] - 1):+.0f} % with start-up, {100 * (steady / model[workers] - 1):+.0f} % "
+              f"without")
+    print(f"speed-up of 2 workers over 1 (wall time ratio): {runs[1][0] / runs[2][0]:.2f}x")
 
 
 if __name__ == "__main__":
