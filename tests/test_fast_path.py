@@ -7,6 +7,7 @@ import simtrack
 from simtrack.checkpoints import save_checkpoint
 from simtrack.crop import sample_target, sample_target_torch
 from simtrack.errors import ConfigError
+from simtrack.inference import low_precision_copy
 
 from model_helpers import moving_object_frames, random_model
 
@@ -95,6 +96,19 @@ def test_reduced_precision_tracks_the_same_object(precision):
     reduced = track(simtrack.Tracker(model, device="cpu", fast=True, precision=precision), frames, boxes[0])
     assert reduced.dtype == np.float64 and np.all(np.isfinite(reduced))
     assert np.max(np.abs(reduced - exact)) < 2.0     # pixels; random weights make this a loose check
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_stored_low_precision_weights_give_the_autocast_numbers_bit_for_bit(dtype):
+    model = random_model("tiny", seed=27)
+    twin = low_precision_copy(model, dtype)
+    assert twin.bottleneck.weight.dtype == dtype and model.bottleneck.weight.dtype == torch.float32
+    template, search = torch.randn(1, 3, 56, 56), torch.randn(2, 3, 112, 112)
+    anno = torch.tensor([0.3, 0.3, 0.4, 0.4], dtype=torch.float64)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=dtype):
+        expected = model(template, search, anno)
+        got = twin(template, search, anno)
+    assert torch.equal(got["boxes"], expected["boxes"]) and torch.equal(got["confidence"], expected["confidence"])
 
 
 def test_speed_options_reach_the_tracker_from_a_checkpoint(tmp_path):
