@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import yaml
@@ -16,11 +15,11 @@ import simtrack
 from simtrack.checkpoints import load_model
 from simtrack.cli import run_cli
 from simtrack.errors import CheckpointError
-from simtrack.model import ModelConfig, get_config
+from simtrack.model import get_config
 from simtrack.train.__main__ import main as train_main
 from simtrack.train.config import load_config
 from simtrack.train.data import PairDataset, build_processor, load_pools
-from simtrack.train.loss import TrackingLoss
+from simtrack.train.loss import CornerMapLoss, TrackingLoss, corner_targets
 from simtrack.train.optim import build_optimizer
 from simtrack.train.sampler import MixedPairSampler
 from simtrack.train.state import load_state
@@ -59,6 +58,26 @@ def test_loss_values():
     # A degenerate prediction (negative width) drops the GIoU term for the batch, as the reference.
     _, stats = criterion(torch.tensor([[0.5, 0.5, -0.1, 0.2], [0.5, 0.5, 0.2, 0.2]]), target.repeat(2, 1))
     assert stats["giou"] == 0.0 and stats["l1"] > 0
+
+
+def test_corner_map_targets_have_the_ground_truth_as_expectation():
+    points = torch.tensor([[0.3, 0.55], [0.0, 0.5], [0.99, 0.1]])
+    maps = corner_targets(points, 14).reshape(3, 14, 14)
+    cells = torch.arange(14) / 14
+    torch.testing.assert_close(maps.sum((1, 2)), torch.ones(3))
+    torch.testing.assert_close((maps.sum(1) * cells).sum(1), torch.tensor([0.3, 0.0, 13 / 14]))
+    torch.testing.assert_close((maps.sum(2) * cells).sum(1), torch.tensor([0.55, 0.5, 0.1]))
+
+
+def test_corner_map_loss_reads_the_head_through_hooks():
+    model = simtrack.build_model("tiny")
+    corner_loss = CornerMapLoss(model)
+    batch = 2
+    output = model(torch.randn(batch, 3, 56, 56), torch.randn(batch, 3, 112, 112), torch.tensor([[0.25, 0.25, 0.5, 0.5]]))
+    loss = corner_loss(torch.tensor([[0.3, 0.3, 0.2, 0.2]]).repeat(batch, 1))
+    loss.backward()
+    assert loss.item() > 0 and model.box_head.conv5_tl.weight.grad.abs().sum() > 0
+    assert output["boxes"].shape == (batch, 4) and corner_loss.maps == {}
 
 
 def test_three_parameter_groups_with_backbone_multiplier():
@@ -198,8 +217,7 @@ def test_resume_from_another_variant_is_refused(tmp_path):
     run_trainer(write_recipe(tmp_path / "r.yaml", tmp_path / "out", epochs=1, samples=4))
     other = dataclasses.replace(get_config("tiny"), name="tiny_deep", depth=6)
     with pytest.raises(CheckpointError, match="written for variant 'tiny' but the recipe trains variant 'tiny_deep'"):
-        load_state(tmp_path / "out" / "checkpoints" / "last.state.pt", simtrack.build_model(ModelConfig(**{
-            **other.to_dict()})))
+        load_state(tmp_path / "out" / "checkpoints" / "last.state.pt", simtrack.build_model(other))
 
 
 @pytest.mark.parametrize("argv, message", [

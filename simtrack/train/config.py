@@ -7,7 +7,7 @@ back silently to a default.
 """
 import dataclasses
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -77,6 +77,7 @@ class OptimSection:
     grad_clip: float = 0.1                        # global norm; 0 disables
     giou_weight: float = 2.0
     l1_weight: float = 5.0
+    corner_map_weight: float = 0.0                # extra corner-map cross-entropy (not in the reference)
     amp: str = "none"
 
 

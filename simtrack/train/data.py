@@ -105,7 +105,7 @@ class EpochBatches:
         self.epoch, self.start_batch = epoch, start_batch
 
     def __len__(self):
-        return self.batches_per_epoch - self.start_batch
+        return max(0, self.batches_per_epoch - self.start_batch)
 
     def __iter__(self):
         global_batch = self.batch_size * self.world_size
@@ -115,7 +115,11 @@ class EpochBatches:
 
 
 def _worker_init(_):
+    """Single-threaded workers that leave Ctrl-C to the main process (it saves, then stops them)."""
+    import signal
+
     import cv2
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
 

@@ -23,7 +23,7 @@ from ..checkpoints import load_weights, save_checkpoint
 from ..errors import ConfigError
 from ..model import build_model
 from .data import EpochBatches, PairDataset, build_loader, build_processor, load_pools
-from .loss import TrackingLoss
+from .loss import CornerMapLoss, TrackingLoss
 from .optim import build_optimizer
 from .progress import Progress, open_tensorboard
 from .sampler import MixedPairSampler
@@ -95,6 +95,7 @@ class Trainer:
         self.optimizer, self.scheduler = build_optimizer(self.model, config.optim)
         self.scaler = torch.amp.GradScaler(self.context.device.type, enabled=config.optim.amp == "fp16")
         self.criterion = TrackingLoss(config.optim.giou_weight, config.optim.l1_weight)
+        self.corner_loss = CornerMapLoss(self.model) if config.optim.corner_map_weight else None
         self.epoch, self.samples_done = 0, 0
         if resume:
             self._resume(resume_path(config.run.output_dir, resume))
@@ -145,10 +146,12 @@ class Trainer:
         self.stop_signal = signum
 
     def _install_signal_handlers(self):
-        previous = {}
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda s, _frame: self.request_stop(s))
-        return previous
+        """First SIGINT/SIGTERM: stop cleanly after the step. A second one acts as usual (abort)."""
+        def handler(signum, _frame):
+            self.request_stop(signum)
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
+
+        return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
 
     # ------------------------------------------------------------------ loop
 
@@ -162,6 +165,10 @@ class Trainer:
         with autocast:
             output = self.network(template, search, anno)
         loss, stats = self.criterion(output["boxes"], target)
+        if self.corner_loss is not None:
+            corner = self.corner_loss(target)
+            loss = loss + optim.corner_map_weight * corner
+            stats = dict(stats, loss=loss.item(), corner=corner.item())
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         if optim.grad_clip > 0:
