@@ -58,4 +58,4 @@ def test_weights_are_small_and_record_their_recipe():
 
 def test_demo_model_beats_the_static_box_clearly(aucs):
     model, baseline = aucs
-    assert model > baseline + 0.1, (model, baseline)
+    assert model > baseline + 0.2, (model, baseline)   # measured 0.56 vs 0.18; an untrained model: 0.01

@@ -4,7 +4,7 @@
 
 ``data``: samples/s the input pipeline makes in one process (sampling, frame loading or
 rendering, augmentation, crops), with no model. ``model``: samples/s of optimiser steps
-(forward, loss, backward, AdamW) on one fixed batch, with no data loading. The loader keeps up
+(forward, the recipe's loss, backward, clipping, AdamW) on one fixed batch, with no data loading. The loader keeps up
 when ``data`` x workers is well above ``model``.
 """
 import argparse
@@ -16,7 +16,7 @@ from simtrack.cli import run_cli
 from simtrack.model import build_model
 from simtrack.train.config import load_config
 from simtrack.train.data import PairDataset, build_processor, load_pools
-from simtrack.train.loss import TrackingLoss
+from simtrack.train.loss import CornerMapLoss, TrackingLoss
 from simtrack.train.optim import build_optimizer
 from simtrack.train.sampler import MixedPairSampler
 
@@ -35,12 +35,15 @@ def data_rate(config, model_config, samples):
 def model_rate(config, model, batch, steps):
     optimizer, _ = build_optimizer(model, config.optim)
     criterion = TrackingLoss(config.optim.giou_weight, config.optim.l1_weight)
+    corner_loss = CornerMapLoss(model) if config.optim.corner_map_weight else None
     inputs = {key: torch.stack([sample[key] for sample in batch]) for key in batch[0]}
     model.train()
 
     def step():
         output = model(inputs["template"], inputs["search"], inputs["template_anno"])
         loss, _ = criterion(output["boxes"], inputs["search_box"])
+        if corner_loss is not None:
+            loss = loss + config.optim.corner_map_weight * corner_loss(inputs["search_box"])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)
