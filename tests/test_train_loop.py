@@ -233,3 +233,36 @@ def test_command_line_errors_are_one_line(tmp_path, capsys, argv, message):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_mixed_precision_steps_train(tmp_path, amp):
+    recipe = write_recipe(tmp_path / "r.yaml", tmp_path / "out", epochs=1, samples=4, batch=4)
+    recipe.write_text(recipe.read_text().replace("lr_drop_epoch: 1", f"lr_drop_epoch: 1\n  amp: {amp}"))
+    trainer = Trainer(load_config(recipe))
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    try:
+        assert trainer.train() == 0
+    finally:
+        trainer.close()
+    after = trainer.model.state_dict()
+    assert all(torch.isfinite(v).all() for v in after.values() if v.is_floating_point())
+    assert not torch.equal(before["box_head.conv5_tl.weight"], after["box_head.conv5_tl.weight"])
+
+
+def test_backbone_is_initialised_from_a_local_timm_file(tmp_path):
+    donor = simtrack.build_model("tiny")
+    timm_state = {k[len("backbone."):]: v for k, v in donor.state_dict().items()
+                  if k.startswith("backbone.") and not k.startswith("backbone.template_pos.")}
+    torch.save(timm_state, tmp_path / "vit_tiny.pth")
+    recipe = write_recipe(tmp_path / "r.yaml", tmp_path / "out", epochs=1, samples=4, batch=4)
+    recipe.write_text(recipe.read_text().replace("variant: tiny", f"variant: tiny\n  backbone_init: {tmp_path / 'vit_tiny.pth'}"))
+    trainer = Trainer(load_config(recipe))
+    trainer.close()
+    state = trainer.model.state_dict()
+    torch.testing.assert_close(state["backbone.blocks.0.attn.qkv.weight"], timm_state["blocks.0.attn.qkv.weight"])
+    assert not torch.equal(state["bottleneck.weight"], donor.state_dict()["bottleneck.weight"])
+    missing = write_recipe(tmp_path / "m.yaml", tmp_path / "out")
+    missing.write_text(missing.read_text().replace("variant: tiny", "variant: tiny\n  backbone_init: nowhere/ViT-B-16.pt"))
+    with pytest.raises(CheckpointError, match="nowhere/ViT-B-16.pt does not exist"):
+        Trainer(load_config(missing))

@@ -86,9 +86,6 @@ class Trainer:
 
     def __init__(self, config, resume=None):
         self.config = config
-        self._threads = torch.get_num_threads()
-        if config.run.threads:
-            torch.set_num_threads(config.run.threads)
         self.context = DistributedContext(config.run.device)
         seed_everything(config.run.seed + self.context.rank)
         self.model = build_model(config.model.variant).to(self.context.device)
@@ -192,6 +189,9 @@ class Trainer:
                             open_tensorboard(os.path.join(config.run.output_dir, "tensorboard"))
                             if context.is_main and config.run.tensorboard else None)
         previous = self._install_signal_handlers()
+        threads = torch.get_num_threads()
+        if config.run.threads:
+            torch.set_num_threads(config.run.threads)
         self.model.train()
         try:
             while self.epoch < config.optim.epochs:
@@ -225,9 +225,9 @@ class Trainer:
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+            torch.set_num_threads(threads)
             progress.close()
 
     def close(self):
-        """Leave the process group and restore the torch thread count."""
+        """Leave the process group (under torchrun)."""
         self.context.close()
-        torch.set_num_threads(self._threads)
