@@ -110,7 +110,7 @@ def parameter_counts(model):
 def count_flops(model, batch=1):
     """FLOPs (2 per multiply-add) of the template step and of one per-frame forward, counted by torch.
 
-    Counted with the explicit attention so every matrix product is an op FlopCounterMode knows;
+    Counted with the explicit attention (FlopCounterMode does not see the CPU's fused kernel);
     element-wise work (norms, softmax, activations) is not counted, as in the usual ViT figures.
     """
     from torch.utils.flop_counter import FlopCounterMode
@@ -119,13 +119,16 @@ def count_flops(model, batch=1):
     search = torch.zeros(batch, 3, cfg.search_size, cfg.search_size, device=device)
     anno = torch.tensor([0.25, 0.25, 0.5, 0.5], dtype=torch.float64, device=device)
     model.backbone.set_fused_attention(False)
-    with torch.inference_mode():
-        with FlopCounterMode(display=False) as counter:
-            tokens = model.embed_template(template, anno)
-        template_flops = counter.get_total_flops()
-        with FlopCounterMode(display=False) as counter:
-            model.forward_search(tokens, search)
-        search_flops = counter.get_total_flops()
+    try:
+        with torch.inference_mode():
+            with FlopCounterMode(display=False) as counter:
+                tokens = model.embed_template(template, anno)
+            template_flops = counter.get_total_flops()
+            with FlopCounterMode(display=False) as counter:
+                model.forward_search(tokens, search)
+            search_flops = counter.get_total_flops()
+    finally:
+        model.backbone.set_fused_attention(True)
     return {"template_gflops": template_flops / 1e9, "per_frame_gflops": search_flops / 1e9,
             "per_frame_gmacs": search_flops / 2e9, "readme_gflops": README_GFLOPS}
 
@@ -263,7 +266,8 @@ def format_report(report):
         f"SimTrack {report['variant']}  path={report['path']}  precision={report['precision']}  "
         f"device={env['device']}",
         f"  {env['cpu']} ({env['usable_cores']} usable cores, torch threads {env['torch_threads']}, "
-        f"{env['cpu_capability']}, features: {' '.join(env['cpu_features']) or 'none'})"
+        f"{env['cpu_capability']}, features: {' '.join(env['cpu_features']) or 'none'}; "
+        f"bf16 in hardware: {'yes' if env['bf16_hardware'] else 'no, bf16 is emulated'})"
         + (f"; GPU {env['gpu']}" if env["gpu"] else ""),
         f"  python {env['python']}, torch {env['torch']}, numpy {env['numpy']}, timm {env['timm']}, "
         f"opencv {env['opencv']}",

@@ -53,7 +53,7 @@ def build_parser():
                         help="sequences each worker tracks in lock-step, their frames in one forward pass "
                              "(default 1; local backend; see docs/speed.md)")
     parser.add_argument("--fast", action="store_true",
-                        help="fused attention and GPU crop (boxes within 1e-3 px of the exact path)")
+                        help="on GPUs, crop on the GPU (same pixels, same boxes as the exact path)")
     parser.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32",
                         help="autocast precision of the network (default fp32)")
     return parser

@@ -1,7 +1,7 @@
-"""How a tracker runs the network: crop method, attention kernel, precision, compilation, CUDA graphs.
+"""How a tracker runs the network: crop method, precision, compilation, CUDA graphs.
 
 With every option off (the default) the tracker computes exactly what the official tracker
-computes. Each option trades a little float round-off for speed; docs/speed.md gives the
+computes. Each option trades at most a little float round-off for speed; docs/speed.md gives the
 measured effect of each on boxes and time.
 """
 import contextlib
@@ -24,8 +24,8 @@ class SpeedOptions:
     """Opt-in speed options shared by ``Tracker`` and ``BatchTracker``.
 
     Attributes:
-        fast: fused attention (``scaled_dot_product_attention``) and, on a GPU, the crop computed
-            on the GPU from a frame uploaded once.
+        fast: on a GPU, the crop computed on the GPU from a frame uploaded once (same pixels). On
+            the CPU the exact path is already the fastest fp32 path, so ``fast`` changes nothing.
         precision: ``"fp32"`` (default), ``"bf16"`` or ``"fp16"``: autocast for the network.
         compile: ``torch.compile`` the per-frame forward (slow first frames; see docs/speed.md).
         cuda_graphs: replay the fixed-shape per-frame forward from CUDA graphs (CUDA only).
@@ -130,17 +130,14 @@ def low_precision_copy(model, dtype):
 
 
 class ModelRunner:
-    """Calls ``embed_template`` / ``forward_search`` with the attention kernel and precision chosen.
+    """Calls ``embed_template`` / ``forward_search`` in the precision chosen, compiled or graphed.
 
-    The attention switch is applied before every forward, so trackers with different settings
-    may share one model (not concurrently from several threads). Reduced precision runs on a
-    private ``low_precision_copy`` of the model, taken here: later changes to the model's
-    weights do not reach it.
+    Trackers may share one model. Reduced precision runs on a private ``low_precision_copy`` of
+    the model, taken here: later changes to the model's weights do not reach it.
     """
 
     def __init__(self, model, device, options):
         self.device = device
-        self.fused_attention = options.fast
         self.dtype = PRECISIONS[options.precision]
         self.model = model if self.dtype is None else low_precision_copy(model, self.dtype)
         # Autocast's weight-cast cache must be off while a CUDA graph is captured.
@@ -158,12 +155,10 @@ class ModelRunner:
         return torch.autocast(self.device.type, dtype=self.dtype, cache_enabled=self._cache_casts)
 
     def embed_template(self, template, template_anno):
-        self.model.backbone.set_fused_attention(self.fused_attention)
         with self.autocast():
             return self.model.embed_template(template, template_anno)
 
     def forward_search(self, template_tokens, search):
         """``{"boxes": (B, 4) float32 cx, cy, w, h normalised to the crop, "confidence": (B,)}``."""
-        self.model.backbone.set_fused_attention(self.fused_attention)
         with self.autocast():
             return self._search(template_tokens, search)

@@ -3,7 +3,7 @@
 Pre- and post-processing follow the official tracker exactly (see docs/model.md): crops from
 ``simtrack.crop``, the truncated template annotation, the float32 scale-back, the un-rounded
 map-back and the 10-pixel clip margin. Boxes are ``x, y, w, h`` float64 in frame pixels.
-Opt-in speed options (fused attention, GPU crop, bf16/fp16, torch.compile, CUDA graphs) live in
+Opt-in speed options (GPU crop, bf16/fp16, torch.compile, CUDA graphs) live in
 ``simtrack.inference``; several targets in one batch in ``simtrack.batch``.
 """
 

@@ -10,7 +10,6 @@ import math
 from collections import OrderedDict
 
 import cv2
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn

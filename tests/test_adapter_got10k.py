@@ -8,7 +8,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 import simtrack
@@ -62,15 +61,6 @@ def make_got10k_val(root):
             "[METAINFO]\nobject_class: box\nmotion_class: moving\nmajor_class: thing\nroot_class: object\n"
             f"motion_adverb: slowly\nresolution: ({SIZE[0]}, {SIZE[1]})\n")
     (root / "val" / "list.txt").write_text("\n".join(names) + "\n")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Several intra-op threads on a shared, busy CPU slow the tiny model down by orders of magnitude."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

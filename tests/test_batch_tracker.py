@@ -2,7 +2,6 @@
 import cv2
 import numpy as np
 import pytest
-import torch
 
 import simtrack
 from benchmarks.batched import track_batched
@@ -14,15 +13,6 @@ from simtrack.errors import ConfigError, TrackerInputError
 from model_helpers import moving_object_frames, random_model
 
 TOLERANCE = 1e-3   # pixels; batched matrix products round differently from single ones
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The tiny model gains nothing from a second thread, and on a busy shared CPU it loses a lot."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def single_boxes(model, frames, box, **options):

@@ -6,9 +6,8 @@ import warnings
 import pytest
 import torch
 
-import simtrack
 from simtrack.checkpoints import (guess_variant, load_model, load_weights, official_to_ours, ours_to_official,
-                                  read_checkpoint, save_checkpoint, save_official, to_our_names)
+                                  save_checkpoint, save_official)
 from simtrack.errors import CheckpointError
 from simtrack.model import ModelConfig, build_model
 

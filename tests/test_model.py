@@ -33,6 +33,9 @@ def test_b16_parameter_count_matches_the_reference():
 
 @pytest.mark.parametrize("variant", ["tiny", "b16"])
 def test_forward_matches_official_structure(variant):
+    """Tokens bit for bit: both run scaled_dot_product_attention (nn.MultiheadAttention's kernel on
+    torch 2). The official bottleneck reads every token and ours the search tokens only, a different
+    matrix shape: at batch 2 the boxes are round-off apart (the tracker, at batch 1, is bit-exact)."""
     model = random_model(variant, seed=1)
     twin = official_twin(model)
     cfg = model.config
@@ -45,22 +48,22 @@ def test_forward_matches_official_structure(variant):
         official_tokens = twin.backbone(template, search, anno)
         ours_boxes = model(template, search, anno)["boxes"]
         official_boxes = twin(template, search, anno)[:, 0]
-    assert ours_tokens.shape == official_tokens.shape
-    assert torch.allclose(ours_tokens, official_tokens, atol=2e-5, rtol=0)
+    assert torch.equal(ours_tokens, official_tokens)
     assert torch.allclose(ours_boxes, official_boxes, atol=1e-6, rtol=0)
 
 
-def test_fused_attention_gives_the_same_outputs():
+def test_explicit_attention_differs_by_round_off_only():
+    """The explicit softmax(QK^T)V (torch 1.x arithmetic, used for FLOP counting) vs the default."""
     model = random_model("tiny", seed=3)
     cfg = model.config
     template = torch.randn(1, 3, cfg.template_size, cfg.template_size)
     search = torch.randn(1, 3, cfg.search_size, cfg.search_size)
     anno = torch.tensor([0.25, 0.25, 0.5, 0.5], dtype=torch.float64)
     with torch.no_grad():
-        exact = model(template, search, anno)["boxes"]
-        model.backbone.set_fused_attention(True)
         fused = model(template, search, anno)["boxes"]
-    assert torch.allclose(exact, fused, atol=1e-6)
+        model.backbone.set_fused_attention(False)
+        explicit = model(template, search, anno)["boxes"]
+    assert torch.allclose(explicit, fused, atol=1e-6)
 
 
 def test_foveal_tokens_see_only_the_central_window():

@@ -9,15 +9,6 @@ from benchmarks.profile import count_flops, interleaved, main, parameter_counts
 from simtrack.errors import ConfigError
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The tiny model gains nothing from a second thread, and on a busy shared CPU it loses a lot."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def multiply_adds_per_frame(cfg):
     """Multiply-adds of one forward_search written out from the architecture."""
     search, template, foveal = cfg.search_grid ** 2, cfg.template_grid ** 2, cfg.foveal_grid ** 2

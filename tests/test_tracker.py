@@ -26,19 +26,19 @@ def test_tiny_tracker_matches_official_loop_frame_by_frame():
     pairs = run_both("tiny", frames, boxes[0], seed=11)
     assert len({tuple(np.round(o, 3)) for o, _ in pairs}) > 5      # boxes really move
     for ours, official in pairs:
-        assert np.max(np.abs(ours - official)) < 1e-3
+        np.testing.assert_array_equal(ours, official)
 
 
 def test_b16_tracker_matches_official_loop():
     frames, boxes = moving_object_frames(3, size=(200, 150), seed=2)
     for ours, official in run_both("b16", frames, boxes[0], seed=12):
-        assert np.max(np.abs(ours - official)) < 1e-3
+        np.testing.assert_array_equal(ours, official)
 
 
 def test_tracker_near_borders_and_with_fractional_boxes():
     frames, _ = moving_object_frames(8, seed=3)
     for ours, official in run_both("tiny", frames, (140.3, 100.7, 19.4, 18.9), seed=13):
-        assert np.max(np.abs(ours - official)) < 1e-3
+        np.testing.assert_array_equal(ours, official)
         x, y, w, h = ours
         assert 0 <= x <= 160 - 10 and 0 <= y <= 120 - 10 and w >= 10 and h >= 10
 

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from safetensors import safe_open
 
 import simtrack
@@ -32,8 +31,6 @@ def success_auc(ious):
 
 @pytest.fixture(scope="module")
 def aucs():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     tracker = simtrack.Tracker.from_checkpoint(WEIGHTS, device="cpu")
     model, baseline = [], []
     for seed in HELD_OUT:
@@ -44,7 +41,6 @@ def aucs():
         scored[0] = False
         model.append(overlap(boxes[scored], video.boxes[scored]))
         baseline.append(overlap(np.repeat(video.boxes[:1], scored.sum(), 0), video.boxes[scored]))
-    torch.set_num_threads(threads)
     return success_auc(np.concatenate(model)), success_auc(np.concatenate(baseline))
 
 

@@ -97,16 +97,7 @@ def test_three_parameter_groups_with_backbone_multiplier():
     assert groups["backbone"]["lr"] == pytest.approx(1e-6)
 
 
-@pytest.fixture
-def one_thread():
-    """One torch thread: several times faster than two on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_a_few_steps_reduce_the_loss_on_a_fixed_batch(tmp_path, one_thread):
+def test_a_few_steps_reduce_the_loss_on_a_fixed_batch(tmp_path):
     torch.manual_seed(0)
     config = load_config(write_recipe(tmp_path / "r.yaml", tmp_path / "out"))
     pools, ratios = load_pools(config.data)

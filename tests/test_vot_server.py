@@ -10,7 +10,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
@@ -98,14 +97,6 @@ class Session:
 
     def events_seen(self):
         return [line.split()[0] for line in self.events.read_text().splitlines()]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)     # the server runs with OMP_NUM_THREADS=1: same arithmetic, and fast
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(autouse=True)

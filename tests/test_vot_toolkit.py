@@ -13,7 +13,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
@@ -124,17 +123,15 @@ def test_analysis_and_report_hold_numbers(run):
 
 
 def test_toolkit_boxes_equal_our_tracker_on_the_same_frames(run):
-    """Text results hold what crossed TraX: float32 boxes printed with 4 decimals."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                 # as the server (OMP_NUM_THREADS=1): same arithmetic
-    try:
-        tracker = simtrack.Tracker.from_checkpoint(run.checkpoint, device="cpu")
-        for path, name, order in result_files(run):
-            folder = run.workspace / "sequences" / name
-            gt = np.loadtxt(folder / "groundtruth.txt", delimiter=",")
-            frames = [read_image(folder / "color" / f"{i + 1:08d}.jpg") for i in order]
-            tracker.init(frames[0], gt[order[0]])
-            expected = [[np.float32(f"{np.float32(v):.4f}") for v in tracker.update(f)] for f in frames[1:]]
-            np.testing.assert_array_equal(np.float32(read_boxes(path)), np.array(expected), err_msg=str(path))
-    finally:
-        torch.set_num_threads(threads)
+    """Text results hold what crossed TraX: float32 boxes printed with 4 decimals.
+
+    The suite runs on one torch thread, as the server does (OMP_NUM_THREADS=1): same arithmetic.
+    """
+    tracker = simtrack.Tracker.from_checkpoint(run.checkpoint, device="cpu")
+    for path, name, order in result_files(run):
+        folder = run.workspace / "sequences" / name
+        gt = np.loadtxt(folder / "groundtruth.txt", delimiter=",")
+        frames = [read_image(folder / "color" / f"{i + 1:08d}.jpg") for i in order]
+        tracker.init(frames[0], gt[order[0]])
+        expected = [[np.float32(f"{np.float32(v):.4f}") for v in tracker.update(f)] for f in frames[1:]]
+        np.testing.assert_array_equal(np.float32(read_boxes(path)), np.array(expected), err_msg=str(path))

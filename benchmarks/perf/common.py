@@ -33,7 +33,8 @@ def setup(args):
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     env = fingerprint(torch.device("cpu"))
-    print(f"{env['cpu']}, {args.threads} threads, torch {env['torch']}, features: {' '.join(env['cpu_features'])}")
+    print(f"{env['cpu']}, {args.threads} threads, torch {env['torch']}, features: {' '.join(env['cpu_features'])}; "
+          f"bf16 in hardware: {'yes' if env['bf16_hardware'] else 'no (AVX512-BF16/AMX absent: bf16 is emulated)'}")
     return env
 
 

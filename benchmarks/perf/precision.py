@@ -15,7 +15,7 @@ from benchmarks.profile import interleaved
 from benchmarks.tracking import track_sequence
 from simtrack.data import render_sequence
 
-from .common import demo_sequences, finish, max_box_difference, model_for, parser, setup
+from .common import demo_sequences, finish, model_for, parser, setup
 
 
 def timings(variant, precisions, repeats):
