@@ -7,6 +7,7 @@ measured effect of each on boxes and time.
 import contextlib
 import copy
 from dataclasses import dataclass
+from typing import Union
 
 import numpy as np
 import torch
@@ -27,7 +28,8 @@ class SpeedOptions:
         fast: on a GPU, the crop computed on the GPU from a frame uploaded once (same pixels). On
             the CPU the exact path is already the fastest fp32 path, so ``fast`` changes nothing.
         precision: ``"fp32"`` (default), ``"bf16"`` or ``"fp16"``: autocast for the network.
-        compile: ``torch.compile`` the per-frame forward (slow first frames; see docs/speed.md).
+        compile: ``torch.compile`` the per-frame forward: ``True`` for torch's default backend
+            (inductor; slow first frames, see docs/speed.md) or the name of another backend.
         cuda_graphs: replay the fixed-shape per-frame forward from CUDA graphs (CUDA only).
         crop: ``"auto"`` (GPU crop when ``fast`` on CUDA, else OpenCV), ``"cv2"`` or ``"torch"``;
             both give the same pixels.
@@ -35,7 +37,7 @@ class SpeedOptions:
 
     fast: bool = False
     precision: str = "fp32"
-    compile: bool = False
+    compile: Union[bool, str] = False
     cuda_graphs: bool = False
     crop: str = "auto"
 
@@ -48,7 +50,21 @@ class SpeedOptions:
         if self.cuda_graphs and device.type != "cuda":
             raise ConfigError(f"cuda_graphs needs a CUDA device, the tracker runs on {device}; "
                               f"drop cuda_graphs or pass device='cuda'")
+        if isinstance(self.compile, str):
+            backends = torch.compiler.list_backends(exclude_tags=())
+            if self.compile not in backends:
+                raise ConfigError(f"compile backend {self.compile!r} is not one of torch's: {', '.join(backends)}")
+            if self.cuda_graphs and self.compile != "inductor":
+                raise ConfigError("cuda_graphs with compile uses inductor's 'reduce-overhead' mode; "
+                                  f"pass compile=True instead of {self.compile!r}")
         return self
+
+    @property
+    def compile_backend(self):
+        """The ``torch.compile`` backend name, or None when compilation is off."""
+        if not self.compile:
+            return None
+        return "inductor" if self.compile is True else self.compile
 
     def crop_method(self, device):
         if self.crop == "auto":
@@ -143,8 +159,9 @@ class ModelRunner:
         # Autocast's weight-cast cache must be off while a CUDA graph is captured.
         self._cache_casts = not options.cuda_graphs
         search = self.model.forward_search
-        if options.compile:
-            search = torch.compile(search, mode="reduce-overhead" if options.cuda_graphs else None)
+        if options.compile_backend:
+            search = torch.compile(search, backend=options.compile_backend,
+                                   mode="reduce-overhead" if options.cuda_graphs else None)
         elif options.cuda_graphs:
             search = CudaGraphSearch(search)
         self._search = search

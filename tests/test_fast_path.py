@@ -81,6 +81,18 @@ def test_a_bf16_tracker_does_not_change_an_exact_tracker_sharing_its_model():
     assert np.array_equal(np.array(shared), alone)
 
 
+def test_compiled_forward_gives_the_exact_boxes():
+    """torch.compile's graph capture of the per-frame forward, on a backend that needs no C++
+    toolchain (inductor, compile=True, is the same capture plus ~50 s of code generation here)."""
+    torch._dynamo.reset()
+    model = random_model("tiny", seed=28)
+    frames, boxes = moving_object_frames(8, seed=9)
+    exact = track(simtrack.Tracker(model, device="cpu"), frames, boxes[0])
+    tracker = simtrack.Tracker(model, device="cpu", compile="aot_eager")
+    assert tracker.options.compile_backend == "aot_eager"
+    assert np.max(np.abs(track(tracker, frames, boxes[0]) - exact)) < 1e-3
+
+
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
 def test_reduced_precision_tracks_the_same_object(precision):
     model = random_model("tiny", seed=24)
@@ -115,6 +127,7 @@ def test_speed_options_reach_the_tracker_from_a_checkpoint(tmp_path):
     ({"precision": "int8"}, "precision"),
     ({"crop": "pil"}, "crop"),
     ({"cuda_graphs": True}, "CUDA device"),
+    ({"compile": "no_such_backend"}, "compile backend 'no_such_backend'"),
 ])
 def test_bad_speed_options_are_refused(options, message):
     with pytest.raises(ConfigError, match=message):
