@@ -26,7 +26,7 @@ class SpeedOptions:
 
     Attributes:
         fast: on a GPU, the crop computed on the GPU from a frame uploaded once (same pixels). On
-            the CPU the exact path is already the fastest fp32 path, so ``fast`` changes nothing.
+            the CPU ``fast`` changes nothing (``compile`` is the CPU's fp32 speed option).
         precision: ``"fp32"`` (default), ``"bf16"`` or ``"fp16"``: autocast for the network.
         compile: ``torch.compile`` the per-frame forward: ``True`` for torch's default backend
             (inductor; slow first frames, see docs/speed.md) or the name of another backend.
