@@ -92,6 +92,11 @@ def interleaved(candidates, repeats, warmup=2):
     return {name: np.array(values) for name, values in times.items()}
 
 
+def bf16_note(env):
+    """Whether the fingerprinted device computes bf16 natively, for the printed reports."""
+    return "bf16 in hardware: " + ("yes" if env["bf16_hardware"] else "no (bf16 is emulated)")
+
+
 def summary_ms(seconds):
     seconds = np.asarray(seconds)
     return {"median_ms": float(np.median(seconds) * 1e3), "p90_ms": float(np.percentile(seconds, 90) * 1e3),
@@ -118,6 +123,7 @@ def count_flops(model, batch=1):
     template = torch.zeros(batch, 3, cfg.template_size, cfg.template_size, device=device)
     search = torch.zeros(batch, 3, cfg.search_size, cfg.search_size, device=device)
     anno = torch.tensor([0.25, 0.25, 0.5, 0.5], dtype=torch.float64, device=device)
+    fused = model.backbone.fused_attention
     model.backbone.set_fused_attention(False)
     try:
         with torch.inference_mode():
@@ -128,7 +134,7 @@ def count_flops(model, batch=1):
                 model.forward_search(tokens, search)
             search_flops = counter.get_total_flops()
     finally:
-        model.backbone.set_fused_attention(True)
+        model.backbone.set_fused_attention(fused)
     return {"template_gflops": template_flops / 1e9, "per_frame_gflops": search_flops / 1e9,
             "per_frame_gmacs": search_flops / 2e9, "readme_gflops": README_GFLOPS}
 
@@ -266,8 +272,7 @@ def format_report(report):
         f"SimTrack {report['variant']}  path={report['path']}  precision={report['precision']}  "
         f"device={env['device']}",
         f"  {env['cpu']} ({env['usable_cores']} usable cores, torch threads {env['torch_threads']}, "
-        f"{env['cpu_capability']}, features: {' '.join(env['cpu_features']) or 'none'}; "
-        f"bf16 in hardware: {'yes' if env['bf16_hardware'] else 'no, bf16 is emulated'})"
+        f"{env['cpu_capability']}, features: {' '.join(env['cpu_features']) or 'none'}; {bf16_note(env)})"
         + (f"; GPU {env['gpu']}" if env["gpu"] else ""),
         f"  python {env['python']}, torch {env['torch']}, numpy {env['numpy']}, timm {env['timm']}, "
         f"opencv {env['opencv']}",

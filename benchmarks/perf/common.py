@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 import simtrack
-from benchmarks.profile import fingerprint
+from benchmarks.profile import bf16_note, fingerprint
 
 DEMO_WEIGHTS = Path(simtrack.__file__).parent / "weights" / "tiny_synthetic.safetensors"
 
@@ -34,7 +34,7 @@ def setup(args):
     cv2.setNumThreads(args.threads)
     env = fingerprint(torch.device("cpu"))
     print(f"{env['cpu']}, {args.threads} threads, torch {env['torch']}, features: {' '.join(env['cpu_features'])}; "
-          f"bf16 in hardware: {'yes' if env['bf16_hardware'] else 'no (AVX512-BF16/AMX absent: bf16 is emulated)'}")
+          f"{bf16_note(env)}")
     return env
 
 

@@ -96,6 +96,11 @@ class SimTrackViT(nn.Module):
         for block in self.blocks:
             block.attn.fused_attn = enabled
 
+    @property
+    def fused_attention(self):
+        """Whether the blocks use ``scaled_dot_product_attention`` (see ``set_fused_attention``)."""
+        return self.blocks[0].attn.fused_attn
+
     def search_pos_embed(self):
         """The pre-trained patch position table resized to the search grid (identity when equal)."""
         grid, size = self.config.pretrain_grid, self.config.search_grid
