@@ -13,7 +13,7 @@ from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, ResultsError
 
 from . import metrics, report
-from .results_io import load_tracker
+from .results_io import load_results
 
 DEFAULT_RESULTS = Path("results")
 MAX_LISTED_PROBLEMS = 20
@@ -48,7 +48,7 @@ def load_all(protocol, trackers, sequences):
     """Load every tracker's runs; one ResultsError listing every problem of every tracker."""
     loaded, problems = [], []
     for name, folder in trackers.items():
-        runs, found = load_tracker(name, folder, sequences, protocol.allow_longer)
+        runs, found = load_results(name, folder, sequences, protocol.allow_longer)
         problems += [f"{name}: {problem}" for problem in found]
         loaded.append(runs)
     if problems:

@@ -5,7 +5,6 @@ included) and ``<sequence>_time.txt`` (seconds per frame); run k >= 2 of ``--rep
 ``repeat<k>/`` below it. Every file is written to a temporary name in the same folder, fsynced and
 renamed, and the boxes file goes last, so a killed run leaves complete files or none.
 """
-import io
 import os
 import tempfile
 import time
@@ -13,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from simtrack.box_tables import format_boxes, format_seconds
 from simtrack.errors import ResultsError
 
 from .results_io import read_boxes, read_times
 
-BOX_FORMAT = "%.4f"
-TIME_FORMAT = "%.8f"
 ERROR_LOG = "errors.log"
 _TEMP_SUFFIX = ".partial"
 _LOCK_NAME = ".runner.lock"
@@ -71,12 +69,6 @@ def _fsync_folder(folder):
         os.close(handle)
 
 
-def _table(values, fmt):
-    buffer = io.BytesIO()
-    np.savetxt(buffer, values, fmt=fmt, delimiter=",")
-    return buffer.getvalue()
-
-
 def write_result(folder, name, boxes, times):
     """Write the times file, then the boxes file (the boxes file is the 'sequence done' mark)."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -84,8 +76,8 @@ def write_result(folder, name, boxes, times):
     if len(boxes) != len(times):
         raise ValueError(f"{name}: {len(boxes)} boxes but {len(times)} times")
     boxes_path, times_path = result_paths(folder, name)
-    atomic_write(times_path, _table(times[:, None], TIME_FORMAT))
-    atomic_write(boxes_path, _table(boxes, BOX_FORMAT))
+    atomic_write(times_path, format_seconds(times))
+    atomic_write(boxes_path, format_boxes(boxes))
 
 
 def result_is_complete(folder, name, frames):

@@ -14,77 +14,27 @@ so those spellings are tried too.
 """
 import os
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
+from simtrack import box_tables
 from simtrack.errors import ResultsError
 
-BOX_FORMAT = "one 'x,y,w,h' line per frame, the first frame included (commas, tabs or spaces)"
-_SEPARATORS = re.compile(r"[,;\s]+")
 _REPEAT_DIR = re.compile(r"^repeat(\d+)$")
 _TARGET_SUFFIX = re.compile(r"^(.*?)[-_.]([12])$")
 
 
-def _first_data_line(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.strip():
-                    return line
-    except OSError as error:
-        raise ResultsError(f"cannot read result file {path}: {error.strerror}") from None
-    return None
-
-
-def _parse_lines(path, columns, what):
-    """Slow, forgiving parser; names the first bad line when a file does not fit ``columns``."""
-    rows = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, 1):
-            tokens = [token for token in _SEPARATORS.split(line.strip()) if token]
-            if not tokens:
-                continue
-            try:
-                values = [float(token) for token in tokens]
-            except ValueError:
-                values = None
-            if values is None or (columns and len(values) != columns):
-                raise ResultsError(f"{path}: line {number} is {line.strip()[:60]!r}; expected {what}. "
-                                   "Fix the file or re-run the tracker on this sequence")
-            rows.append(values)
-    if not columns and len({len(row) for row in rows}) > 1:
-        raise ResultsError(f"{path}: lines have different numbers of columns; expected {what}")
-    return np.array(rows, float).reshape(len(rows), columns or (len(rows[0]) if rows else 1))
-
-
-def _read_table(path, columns, what):
-    first = _first_data_line(path)
-    if first is None:
-        return np.empty((0, columns or 1))
-    delimiter = "," if "," in first else None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            table = np.loadtxt(path, delimiter=delimiter, ndmin=2, dtype=float)
-    except ValueError:
-        return _parse_lines(path, columns, what)
-    if columns and table.shape[1] != columns:
-        return _parse_lines(path, columns, what)
-    return table
-
-
 def read_boxes(path):
     """The (K, 4) float boxes of a result file; raises ResultsError naming the first bad line."""
-    return _read_table(Path(path), 4, "4 numbers x,y,w,h")
+    return box_tables.read_boxes(path, "result file", ResultsError)
 
 
 def read_times(path):
     """The (K, C) per-frame seconds of a time file (C = 1, or one column per run as got10k writes)."""
-    return _read_table(Path(path), None, "per-frame seconds, one line per frame (one column per run)")
+    return box_tables.read_seconds(path, ResultsError)
 
 
 def validate_box_file(path, expected_frames, allow_longer=False):
@@ -94,11 +44,11 @@ def validate_box_file(path, expected_frames, allow_longer=False):
     """
     path = Path(path)
     if not path.is_file():
-        raise ResultsError(f"missing result file {path}; expected {BOX_FORMAT}")
+        raise ResultsError(f"missing result file {path}; expected {box_tables.BOX_TABLE}")
     boxes = read_boxes(path)
     if len(boxes) < expected_frames or (len(boxes) > expected_frames and not allow_longer):
         raise ResultsError(f"{path}: {len(boxes)} boxes for a sequence of {expected_frames} frames; expected "
-                           f"{BOX_FORMAT}. Re-run the tracker on this sequence")
+                           f"{box_tables.BOX_TABLE}. Re-run the tracker on this sequence")
     return boxes
 
 
@@ -216,7 +166,7 @@ class TrackerRuns:
     times: list   # [run][sequence] -> (K,) array or None
 
 
-def load_tracker(name, results_dir, sequences, allow_longer=True):
+def load_results(name, results_dir, sequences, allow_longer=True):
     """Read and check every result file of one tracker: (TrackerRuns or None, problems).
 
     Each file needs one box per frame of its sequence (``len(sequence)``, test splits included).

@@ -11,20 +11,19 @@ default output is ``<results>/<tracker>/<dataset>.zip``. Result files are only r
 Every zip is checked by ``validate_submission`` before it is kept, and a zip that fails is removed.
 """
 import argparse
-import io
 import os
 import re
 import tempfile
-import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from simtrack.box_tables import format_boxes, format_seconds, strict_table_problems
 from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, SubmissionError
 
-from .results_io import load_tracker
+from .results_io import load_results
 
 SERVERS = {"got10k_test": "GOT-10k test server (http://got-10k.aitestunion.com/submit_instructions)",
            "trackingnet": "TrackingNet evaluation server (eval.ai, linked from the TrackingNet website)"}
@@ -44,12 +43,6 @@ def _refuse(subject, problems):
                           + (f"\n  ... and {more} more" if more else ""))
 
 
-def _rows(array, fmt):
-    buffer = io.StringIO()
-    np.savetxt(buffer, array, fmt=fmt, delimiter=",")
-    return buffer.getvalue()
-
-
 def submission_members(dataset, tracker_runs, sequences):
     """(zip member name, text) pairs of a submission, and the problems that prevent it."""
     members, problems = [], []
@@ -63,16 +56,16 @@ def submission_members(dataset, tracker_runs, sequences):
                 problems.append(f"{seq.name} run {run}: frame {frame} has a non-finite box; the servers need "
                                 "finite numbers on every line (re-run the tracker on this sequence)")
         if dataset == "trackingnet":
-            members.append((f"{seq.name}.txt", _rows(boxes[0], "%.4f")))
+            members.append((f"{seq.name}.txt", format_boxes(boxes[0])))
             continue
-        members += [(f"{seq.name}/{seq.name}_{run:03d}.txt", _rows(run_boxes, "%.4f"))
+        members += [(f"{seq.name}/{seq.name}_{run:03d}.txt", format_boxes(run_boxes))
                     for run, run_boxes in enumerate(boxes, 1)]
         times = [run[index] for run in tracker_runs.times]
         if any(t is None or len(t) != len(seq) for t in times):
             problems.append(f"{seq.name}: per-frame times missing or not one per frame for some run (the GOT-10k "
                             f"server needs {seq.name}_time.txt next to the boxes)")
             continue
-        members.append((f"{seq.name}/{seq.name}_time.txt", _rows(np.stack(times, 1), "%.8f")))
+        members.append((f"{seq.name}/{seq.name}_time.txt", format_seconds(np.stack(times, 1))))
     return members, problems
 
 
@@ -82,7 +75,7 @@ def make_submission(dataset, tracker_name, results_dir, sequences, out_path=None
     ``out_path`` defaults to ``<results_dir>/../<dataset>.zip``, i.e. ``results/<tracker>/<dataset>.zip``.
     """
     server = _server(dataset)
-    runs, problems = load_tracker(tracker_name, results_dir, sequences, allow_longer=False)
+    runs, problems = load_results(tracker_name, results_dir, sequences, allow_longer=False)
     members = []
     if runs is not None:
         members, problems = submission_members(dataset, runs, sequences)
@@ -106,33 +99,6 @@ def make_submission(dataset, tracker_name, results_dir, sequences, out_path=None
 
 # ----------------------------------------------------------------------------------------------
 # Validation
-
-def _check_table(text, name, frames, columns, problems):
-    """Lines of ``columns`` finite comma-separated numbers, ``frames`` of them (blank lines ignored)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) != frames:
-        problems.append(f"{name}: {len(lines)} lines for a sequence of {frames} frames (one line per frame, "
-                        "the first frame included)")
-    expected = f"{columns} comma-separated numbers" if columns else "comma-separated numbers"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            table = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
-        if (columns is None or table.shape[1] == columns) and np.isfinite(table).all():
-            return table.shape[1]
-    except ValueError:
-        pass
-    for number, line in enumerate(lines, 1):
-        fields = line.split(",")
-        try:
-            values = [float(field) for field in fields]
-        except ValueError:
-            values = None
-        if values is None or (columns and len(values) != columns) or not np.isfinite(values).all():
-            problems.append(f"{name}: line {number} is {line.strip()[:60]!r}; expected {expected}, all finite")
-            return None
-    return None
-
 
 def _nested_hint(files, depth):
     """A message when every member sits one folder too deep (a zipped folder instead of its contents)."""
@@ -169,13 +135,12 @@ def _check_got10k(archive, files, sequences, problems):
         if others:
             problems.append(f"{name}/: unexpected file(s) {', '.join(others)}")
         for run in runs:
-            _check_table(archive.read(f"{name}/{run}").decode("utf-8", "replace"), f"{name}/{run}", len(seq), 4,
-                         problems)
+            problems += strict_table_problems(archive.read(f"{name}/{run}"), f"{name}/{run}", len(seq), 4)
         if f"{name}_time.txt" not in by_sequence[name]:
             problems.append(f"{name}/: no {name}_time.txt (per-frame seconds, one column per run)")
         else:
-            _check_table(archive.read(f"{name}/{name}_time.txt").decode("utf-8", "replace"),
-                         f"{name}/{name}_time.txt", len(seq), None, problems)
+            problems += strict_table_problems(archive.read(f"{name}/{name}_time.txt"), f"{name}/{name}_time.txt",
+                                              len(seq))
 
 
 def _check_trackingnet(archive, files, sequences, problems):
@@ -192,7 +157,7 @@ def _check_trackingnet(archive, files, sequences, problems):
         problems.append(f"{len(extra)} file(s) that are not test sequences: {', '.join(extra[:10])}")
     for name, seq in expected.items():
         if name in top:
-            _check_table(archive.read(name).decode("utf-8", "replace"), name, len(seq), 4, problems)
+            problems += strict_table_problems(archive.read(name), name, len(seq), 4)
 
 
 def validate_submission(zip_path, sequences):

@@ -6,7 +6,7 @@ import pytest
 from benchmarks import evaluate as evaluate_module
 from benchmarks import metrics
 from benchmarks.evaluate import evaluate, parse_trackers
-from benchmarks.results_io import load_tracker, read_boxes, sequence_aliases, validate_box_file
+from benchmarks.results_io import load_results, read_boxes, sequence_aliases, validate_box_file
 from simtrack.cli import run_cli
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, ResultsError
@@ -42,7 +42,7 @@ def test_read_boxes_crlf_nan_and_bad_lines(tmp_path):
     boxes = read_boxes(path)
     assert boxes.shape == (2, 4) and np.isnan(boxes[1]).all()
     path.write_text("1,2,3,4\n5,6,7\n")
-    with pytest.raises(ResultsError, match=r"s\.txt: line 2 is '5,6,7'; expected 4 numbers"):
+    with pytest.raises(ResultsError, match=r"s\.txt, line 2: expected 4 numbers.*found '5,6,7'"):
         read_boxes(path)
     path.write_text("1,2,3,4\n1,2,x,4\n")
     with pytest.raises(ResultsError, match="line 2"):
@@ -68,7 +68,7 @@ def test_layouts_ours_with_repeats_got10k_numbered_and_aliases(tmp_path):
         for seq in seqs:
             write(folder / f"{seq.name}.txt", seq.boxes + k)
             write(folder / f"{seq.name}_time.txt", [[0.1 * k]] * 3)
-    runs, problems = load_tracker("ours", ours, seqs)
+    runs, problems = load_results("ours", ours, seqs)
     assert not problems and len(runs.boxes) == 3
     np.testing.assert_allclose(runs.boxes[2][1], seqs[1].boxes + 3)
     np.testing.assert_allclose(runs.times[1][0], [0.2] * 3)
@@ -79,7 +79,7 @@ def test_layouts_ours_with_repeats_got10k_numbered_and_aliases(tmp_path):
         for k in (1, 2):
             write(got10k / stem / f"{stem}_{k:03d}.txt", seq.boxes * k, "\t", "%d")
         write(got10k / stem / f"{stem}_time.txt", [[0.1, 0.2]] * 3)
-    runs, problems = load_tracker("got10k", got10k, seqs)
+    runs, problems = load_results("got10k", got10k, seqs)
     assert not problems and len(runs.boxes) == 2
     np.testing.assert_allclose(runs.boxes[1][2], (seqs[2].boxes * 2).astype(int))
     np.testing.assert_allclose(runs.times[1][3], [0.2] * 3)
@@ -88,14 +88,14 @@ def test_layouts_ours_with_repeats_got10k_numbered_and_aliases(tmp_path):
     for seq in seqs:
         write(numbered / f"{seq.name}_001.txt", seq.boxes)
         write(numbered / "times" / f"{seq.name}_time.txt", [[0.5]] * 3)
-    runs, problems = load_tracker("numbered", numbered, seqs)
+    runs, problems = load_results("numbered", numbered, seqs)
     assert not problems and len(runs.boxes) == 1 and runs.times[0][0] is None
 
     flat = tmp_path / "flat"
     for seq in seqs:
         write(flat / f"{seq.name}.txt", seq.boxes)
         write(flat / "times" / f"{seq.name}_time.txt", [[0.5]] * 3)
-    runs, _ = load_tracker("flat", flat, seqs)
+    runs, _ = load_results("flat", flat, seqs)
     np.testing.assert_allclose(runs.times[0][3], [0.5] * 3)
 
 
@@ -161,7 +161,7 @@ def test_evaluate_writes_report_and_returns_summary(tmp_path):
     # the table reports, in percent, the mean over runs of what metrics computes per run
     rules = metrics.get_protocol("lasot")
     truth = metrics.GroundTruth.from_sequences(seqs)
-    runs, _ = load_tracker("simtrack", trackers["simtrack"], seqs)
+    runs, _ = load_results("simtrack", trackers["simtrack"], seqs)
     aucs = [metrics.summarize(rules, metrics.evaluate_run(rules, truth, boxes, times))[0]["AUC"]
             for boxes, times in zip(runs.boxes, runs.times)]
     assert summary.loc["simtrack", "AUC"] == pytest.approx(100 * np.mean(aucs))

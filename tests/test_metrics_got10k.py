@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import metrics
 from benchmarks.evaluate import compute
-from benchmarks.results_io import load_tracker
+from benchmarks.results_io import load_results
 from simtrack.data.sequence import Sequence
 
 pytest.importorskip("six")
@@ -111,7 +111,7 @@ def run_got10k_otb(tmp_path, root, trackers):
 def ours(dataset, protocol, sequences, folder):
     rules = metrics.get_protocol(dataset, protocol)
     truth = metrics.GroundTruth.from_sequences(sequences, rules.needs_cover)
-    runs, problems = load_tracker("t", folder, sequences, rules.allow_longer)
+    runs, problems = load_results("t", folder, sequences, rules.allow_longer)
     assert not problems, problems
     return rules, compute(rules, truth, runs)
 

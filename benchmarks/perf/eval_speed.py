@@ -21,7 +21,7 @@ if __package__ in (None, ""):
 
 from benchmarks import metrics  # noqa: E402
 from benchmarks.evaluate import compute  # noqa: E402
-from benchmarks.results_io import load_tracker  # noqa: E402
+from benchmarks.results_io import load_results  # noqa: E402
 from simtrack.data.sequence import Sequence  # noqa: E402
 
 
@@ -47,7 +47,7 @@ def fabricate(folder, n_sequences, n_frames, seed=0):
 def ours(folder, sequences, protocol):
     rules = metrics.get_protocol("lasot", protocol)
     truth = metrics.GroundTruth.from_sequences(sequences)
-    runs, problems = load_tracker("tracker", folder, sequences, rules.allow_longer)
+    runs, problems = load_results("tracker", folder, sequences, rules.allow_longer)
     assert not problems, problems
     return compute(rules, truth, runs).scores[0]["AUC"]
 

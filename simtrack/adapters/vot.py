@@ -133,7 +133,7 @@ def weights_path(value):
     return path
 
 
-def load_tracker(settings):
+def build_tracker(settings):
     """Build the tracker once for the whole process."""
     import torch
 
@@ -221,7 +221,7 @@ def run(settings):
     tracker, formats, failure = None, (trax.Region.RECTANGLE,), None
     try:
         formats = parse_region_formats(settings.regions)
-        tracker = load_tracker(settings)
+        tracker = build_tracker(settings)
     except Exception as error:  # reported through the protocol below, where the toolkit shows it
         failure = error
         log.error("start-up failed: %s", quit_reason(error), exc_info=not isinstance(error, SimTrackError))

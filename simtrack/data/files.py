@@ -1,40 +1,33 @@
-"""Parsing of annotation text files and cheap frame listings, shared by every dataset reader.
+"""Annotation files and cheap frame listings, shared by every dataset reader.
 
 Benchmarks disagree on separators (LaSOT commas, OTB tabs or spaces, TrackingNet leading spaces and
-CRLF), so every reader goes through these helpers and accepts comma, tab, space and semicolon alike.
-Errors name the file, what was expected and what was found.
+CRLF); the box tables are read by ``simtrack.box_tables``, which accepts them all. Errors name the
+file, what was expected and what was found.
 """
 import os
 import re
 from collections.abc import Sequence as SequenceABC
 from importlib import resources
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
+from .. import box_tables
 from ..errors import DatasetError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
-_SEPARATORS = re.compile(r"[,;\s]+")
-_TO_SPACES = str.maketrans(",;", "  ")
 _DIGITS = re.compile(r"(\d+)")
 
 
-def read_boxes(path):
+def read_boxes(path, what="annotation file"):
     """Read ``x, y, w, h`` rows (any separator, ``NaN`` allowed) as a float64 (K, 4) array."""
-    return _read_table(path, 4, np.float64)
+    return box_tables.read_boxes(path, what, DatasetError)
 
 
 def read_numbers(path, dtype=np.int64):
     """Read a flat list of numbers, one per line or all on one line (LaSOT flags, GOT-10k labels)."""
-    text = _read_text(path)
-    tokens = [token for token in _SEPARATORS.split(text) if token]
-    try:
-        return np.array(tokens, dtype=np.float64).astype(dtype)
-    except ValueError:
-        bad = next((token for token in tokens if not _is_number(token)), text.strip()[:40])
-        raise DatasetError(f"{path}: expected numbers separated by commas or whitespace, found {bad!r}") from None
+    data = box_tables.read_bytes(path, "annotation file", DatasetError)
+    return box_tables.parse_numbers(data, str(path), DatasetError).astype(dtype)
 
 
 def read_flags(path, count):
@@ -145,35 +138,4 @@ class FrameList(SequenceABC):
 
 
 def _read_text(path):
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise DatasetError(f"missing annotation file: {path} does not exist") from None
-    except IsADirectoryError:
-        raise DatasetError(f"{path} is a folder, expected an annotation text file") from None
-
-
-def _read_table(path, columns, dtype):
-    """Parse rows of ``columns`` numbers; C-level string methods keep a 10k-row file at a few ms."""
-    text = _read_text(path)
-    rows = [line.split() for line in text.translate(_TO_SPACES).splitlines()]
-    filled = list(filter(None, rows))
-    if set(map(len, filled)) <= {columns}:
-        try:
-            return np.array(list(chain.from_iterable(filled)), dtype=dtype).reshape(len(filled), columns)
-        except ValueError:
-            pass
-    for number, (line, row) in enumerate(zip(text.splitlines(), rows), start=1):
-        if row and (len(row) != columns or not all(_is_number(token) for token in row)):
-            raise DatasetError(f"{path}, line {number}: expected {columns} numbers separated by commas, "
-                               f"tabs or spaces (x,y,w,h), found {line.strip()!r}")
-    raise DatasetError(f"{path}: expected rows of {columns} numbers, could not read them as numbers")
-
-
-def _is_number(token):
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
+    return box_tables.read_bytes(path, "annotation file", DatasetError).decode("utf-8-sig", errors="replace")
