@@ -5,10 +5,10 @@
 Every tracker's files are checked (all sequences present, one box per frame, same number of runs
 everywhere) before anything is computed; tables and figures go to ``results/reports/<dataset>/``.
 """
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from simtrack import options
 from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, ResultsError
 
@@ -88,18 +88,15 @@ def parse_trackers(specs, results_root, dataset):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.evaluate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", required=True, help="dataset key, e.g. lasot, got10k_val, otb100")
-    parser.add_argument("--data-root", help="dataset folder (default: $SIMTRACK_DATA or ./data, per dataset)")
+    parser = options.parser("python -m benchmarks.evaluate", __doc__.split("\n\n")[0])
+    options.add_dataset(parser, required=True)
     parser.add_argument("--trackers", nargs="+", required=True, metavar="NAME[=RESULTS_DIR]",
                         help="trackers to compare; NAME alone means <results>/NAME/<dataset>")
     parser.add_argument("--protocol", choices=metrics.PROTOCOLS, default="official",
                         help="whose rules compute the numbers (default: the benchmark's official toolkit)")
-    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root (default: results)")
-    parser.add_argument("--report-dir", help="where tables and plots go (default: <results>/reports/<dataset>)")
-    parser.add_argument("--sequences", help="comma-separated subset of sequence names")
-    parser.add_argument("--split", help="dataset split (default: the benchmark split; e.g. train_0 for a "
-                                        "labelled TrackingNet chunk)")
+    options.add_results(parser)
+    parser.add_argument("--report-dir", metavar="DIR",
+                        help="where tables and plots go (default: <results>/reports/<dataset>)")
     return parser
 
 
@@ -107,8 +104,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     from simtrack.data import dataset_key, load_dataset
 
-    names = [name for name in (args.sequences or "").split(",") if name] or None
-    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=names)
+    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
     key = dataset_key(args.dataset, args.split)  # also the runner's results folder name
     trackers = parse_trackers(args.trackers, args.results, key)
     report_dir = Path(args.report_dir) if args.report_dir else Path(args.results) / "reports" / key

@@ -4,16 +4,15 @@ Nothing here touches torch, processes or files, so the placement logic can be te
 devices (``cuda_count=4``) on a machine without GPUs. Backends turn a ``Plan`` into processes.
 """
 import os
-import re
 from dataclasses import dataclass, field
 
+from simtrack.devices import parse_device, present_devices
 from simtrack.errors import ConfigError
 
 # Auto worker count on the CPU: one single-threaded worker per core (two 1-thread processes gave
 # ~15 % more frames/s than one 2-thread process here), capped so big machines do not hold dozens
 # of model copies; beyond the cap each worker gets several threads.
 MAX_AUTO_CPU_WORKERS = 8
-_CUDA = re.compile(r"^cuda(?::(\d+))?$")
 
 
 def available_cores():
@@ -27,28 +26,22 @@ def available_cores():
 def parse_devices(spec, cuda_count):
     """Device names for ``--devices``: ``auto``, ``cpu``, or a comma list such as ``cuda:0,cuda:1``.
 
-    ``auto`` means every visible CUDA device, else the CPU. ``cuda`` alone means all of them.
+    ``auto`` means every visible CUDA device, else the CPU; ``cuda`` alone means all of them.
+    Each item has the syntax of ``--device`` (``simtrack.devices``).
     """
     spec = (spec or "auto").strip()
     if spec == "auto":
         return [f"cuda:{i}" for i in range(cuda_count)] or ["cpu"]
     devices = []
-    for item in (part.strip() for part in spec.split(",")):
-        match = _CUDA.match(item)
-        if item == "cpu":
-            names = ["cpu"]
-        elif match and match.group(1) is None:
-            names = [f"cuda:{i}" for i in range(cuda_count)]
-        elif match:
-            names = [item]
-        else:
-            raise ConfigError(f"--devices: cannot read {item!r}; expected auto, cpu, cuda or a comma list "
-                              f"like cuda:0,cuda:1")
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name = parse_device(item, "--devices item")
+        if name == "auto":
+            raise ConfigError("--devices: auto cannot be part of a list; give auto alone or name the devices")
+        names = [f"cuda:{i}" for i in range(cuda_count)] if name == "cuda" else [name]
         for name in names:
-            if name.startswith("cuda") and int(name.split(":")[1]) >= cuda_count:
-                visible = f"cuda:0..cuda:{cuda_count - 1}" if cuda_count else "none"
-                raise ConfigError(f"--devices: {name} is not available (visible CUDA devices: {visible}); "
-                                  f"use --devices auto or cpu")
+            if name.startswith("cuda:") and int(name.split(":")[1]) >= cuda_count:
+                raise ConfigError(f"--devices: {name} is not available on this machine; devices present: "
+                                  f"{', '.join(present_devices(cuda_count))}")
             if name not in devices:
                 devices.append(name)
     if not devices:
@@ -95,13 +88,13 @@ class Plan:
         return sum(job.frames for job in self.jobs)
 
 
-def plan_slots(devices, workers_per_device=None, cores=None, max_slots=None):
+def plan_slots(devices, workers_per_device=None, cores=None, max_slots=None, threads=None):
     """Worker slots over ``devices``, interleaved round robin (cuda:0, cuda:1, ..., cuda:0, ...).
 
     ``workers_per_device`` defaults to 1 per GPU and, on the CPU, one per core up to
     ``MAX_AUTO_CPU_WORKERS``. ``max_slots`` (the number of jobs) drops slots that would sit idle;
     interleaving means the kept slots still spread over every device. The cores are split evenly
-    among the slots for torch's intra-op threads.
+    among the slots for torch's intra-op threads, unless ``threads`` fixes the count per slot.
     """
     cores = cores or available_cores()
     if workers_per_device is not None and workers_per_device < 1:
@@ -116,7 +109,7 @@ def plan_slots(devices, workers_per_device=None, cores=None, max_slots=None):
              if round_ < count]
     if max_slots is not None:
         order = order[:max(1, max_slots)]
-    threads = max(1, cores // len(order))
+    threads = threads or max(1, cores // len(order))
     return [Slot(index, device, threads) for index, device in enumerate(order)]
 
 
@@ -129,7 +122,7 @@ def order_jobs(sequences, repeats=1):
     return [Job(index, sequence, repeat) for index, (sequence, repeat) in enumerate(pairs)]
 
 
-def make_plan(sequences, devices, repeats=1, workers_per_device=None, cores=None, done=frozenset()):
+def make_plan(sequences, devices, repeats=1, workers_per_device=None, cores=None, done=frozenset(), threads=None):
     """Plan a run: jobs for every (sequence, repeat) not in ``done`` and the slots to run them on."""
     jobs = [job for job in order_jobs(sequences, repeats) if (job.sequence.name, job.repeat) not in done]
-    return Plan(plan_slots(devices, workers_per_device, cores, max_slots=len(jobs)), jobs)
+    return Plan(plan_slots(devices, workers_per_device, cores, max_slots=len(jobs), threads=threads), jobs)

@@ -5,16 +5,15 @@ cluster (``--backend ray``), resumes where a previous run stopped, records faili
 without stopping the others, and finally evaluates (datasets with ground truth) or packs the
 server submission (GOT-10k test, TrackingNet). See docs/running.md.
 """
-import argparse
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import simtrack
+from simtrack import options
 from simtrack.cli import run_cli
-from simtrack.errors import CheckpointError, ConfigError, SimTrackError
-from simtrack.inference import PRECISIONS
+from simtrack.errors import ConfigError, SimTrackError
+from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
 from .backends import BACKENDS, open_backend
 from .backends.worker import WorkerSpec
@@ -24,52 +23,28 @@ from .outputs import RunLock, dataset_folder, remove_partial_files, result_is_co
 from .planning import make_plan, parse_devices
 from .recorder import Recorder
 
-DEMO_CHECKPOINT = Path(simtrack.__file__).parent / "weights" / "tiny_synthetic.safetensors"
 SUBMISSION_DATASETS = ("got10k_test", "trackingnet")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0],
-        epilog="Results go to <results>/<tracker>/<dataset>/; rerunning skips complete sequences.")
-    parser.add_argument("--dataset", default="demo", help="dataset name, e.g. lasot, got10k_val, got10k_test, "
-                        "trackingnet, uav123, otb100 (default: demo, generated on first use)")
-    parser.add_argument("--data-root", help="dataset folder, or the folder that holds it "
-                        "(default: $SIMTRACK_DATA/<Dataset>, else ./data/<Dataset>)")
-    parser.add_argument("--checkpoint", help="weights file (default: the embedded demo model)")
-    parser.add_argument("--variant", help="model variant when the file does not record it, e.g. b16")
-    parser.add_argument("--tracker-name", help="results subfolder (default: the checkpoint file name)")
-    parser.add_argument("--results", default="results", help="results root folder (default: ./results)")
-    parser.add_argument("--devices", default="auto",
-                        help="auto (every visible GPU, else the CPU), cpu, cuda, or cuda:0,cuda:1")
-    parser.add_argument("--workers-per-device", type=int,
-                        help="worker processes per device (default: 1 per GPU; on the CPU one per core, at most 8)")
-    parser.add_argument("--sequences", help="comma-separated sequence names to run (default: all)")
-    parser.add_argument("--backend", choices=BACKENDS, default="local",
-                        help="local worker processes, or a Ray cluster ($RAY_ADDRESS, else a local Ray)")
-    parser.add_argument("--repeat", type=int, default=1, help="run every sequence N times (default 1)")
-    parser.add_argument("--batch-sequences", type=int, default=1, metavar="K",
-                        help="sequences each worker tracks in lock-step, their frames in one forward pass "
-                             "(default 1; local backend; see docs/speed.md)")
-    parser.add_argument("--fast", action="store_true",
-                        help="on GPUs, crop on the GPU (same pixels, same boxes as the exact path)")
-    parser.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32",
-                        help="autocast precision of the network (default fp32)")
+    parser = options.parser("python -m benchmarks.run", __doc__.split("\n\n")[0],
+                            epilog="Results go to <results>/<tracker>/<dataset>/; rerunning skips complete sequences.")
+    options.add_dataset(parser, default="demo")
+    options.add_checkpoint(parser)
+    options.add_tracker_name(parser, default_help="the checkpoint's file name without its extensions")
+    options.add_results(parser)
+    workers = parser.add_argument_group("workers")
+    options.add_devices(workers)
+    workers.add_argument("--workers-per-device", type=options.positive_int("--workers-per-device"), metavar="N",
+                         help="worker processes per device (default: 1 per GPU; on the CPU one per core, at most 8)")
+    options.add_threads(workers)
+    workers.add_argument("--backend", choices=BACKENDS, default="local",
+                         help="local worker processes, or a Ray cluster ($RAY_ADDRESS, else a local Ray)")
+    workers.add_argument("--repeat", type=options.positive_int("--repeat"), default=1, metavar="N",
+                         help="run every sequence N times")
+    options.add_speed(parser, batching=True)
     return parser
-
-
-def resolve_checkpoint(path):
-    """The weights to run: the given file, else the embedded demo model; never a random model."""
-    if path is None:
-        if not DEMO_CHECKPOINT.is_file():
-            raise CheckpointError(f"no --checkpoint given and the embedded demo model is missing "
-                                  f"({DEMO_CHECKPOINT}); pass --checkpoint FILE with SimTrack weights")
-        return DEMO_CHECKPOINT
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise CheckpointError(f"--checkpoint {path} does not exist (pass a .pth/.pth.tar/.safetensors file)")
-    return path
 
 
 def tracker_name_for(name, checkpoint):
@@ -87,10 +62,6 @@ def model_config(checkpoint, variant):
     return load_model(checkpoint, variant).config.to_dict()
 
 
-def select_sequences(text):
-    return [name.strip() for name in text.split(",") if name.strip()] if text else None
-
-
 @dataclass
 class RunOutcome:
     """What a finished ``execute_run`` hands to the evaluation step (and to scripts)."""
@@ -106,14 +77,14 @@ def execute_run(args):
     """Track every sequence that is not complete yet; returns a ``RunOutcome``."""
     from simtrack.data import dataset_key, load_dataset, resolve_root
 
-    dataset = dataset_key(args.dataset)
-    if args.batch_sequences < 1:
-        raise ConfigError(f"--batch-sequences must be at least 1, got {args.batch_sequences}")
+    dataset = dataset_key(args.dataset, args.split)
     if args.batch_sequences > 1 and args.backend != "local":
         raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
     data_root = resolve_root(args.dataset, args.data_root)  # a missing dataset is reported before anything else
     checkpoint = resolve_checkpoint(args.checkpoint)
-    sequences = load_dataset(args.dataset, root=args.data_root, sequences=select_sequences(args.sequences))
+    if is_embedded(checkpoint):
+        print(DEMO_NOTICE, file=sys.stderr)
+    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
     if not sequences:
         raise ConfigError(f"dataset {dataset} has no sequences to run")
     config = model_config(checkpoint, args.variant)
@@ -124,19 +95,18 @@ def execute_run(args):
         cuda_count, cores = backend.resources()
         devices = parse_devices(args.devices, cuda_count)
         done = set()
-        for repeat in range(1, max(1, args.repeat) + 1):
+        for repeat in range(1, args.repeat + 1):
             repeat_folder = run_folder(args.results, tracker_name, dataset, repeat)
             remove_partial_files(repeat_folder)
             done |= {(s.name, repeat) for s in sequences if result_is_complete(repeat_folder, s.name, len(s))}
-        plan = make_plan(sequences, devices, args.repeat, args.workers_per_device, cores, done)
+        plan = make_plan(sequences, devices, args.repeat, args.workers_per_device, cores, done, args.threads)
         spec = WorkerSpec(str(checkpoint), args.variant, batch_sequences=args.batch_sequences,
-                          fast=args.fast, precision=args.precision)
+                          options=options.speed_options(args))
         manifest = build_manifest(
             checkpoint=checkpoint, checkpoint_sha256=file_sha256(checkpoint), config=config,
             tracker_name=tracker_name, dataset=dataset, data_root=Path(data_root).resolve(),
             sequences=[s.name for s in sequences], repeats=args.repeat, backend=backend.name, slots=plan.slots)
-        manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, "fast": spec.fast,
-                                        "precision": spec.precision}
+        manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.options}
         if spec.batch_sequences > 1:
             manifest["timing"] = BATCHED_TIMING
         write_manifest(folder, manifest)

@@ -10,7 +10,6 @@ Boxes are written as ``x,y,w,h`` comma-separated floats, one line per frame incl
 default output is ``<results>/<tracker>/<dataset>.zip``. Result files are only read, never moved.
 Every zip is checked by ``validate_submission`` before it is kept, and a zip that fails is removed.
 """
-import argparse
 import os
 import re
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simtrack import options
 from simtrack.box_tables import format_boxes, format_seconds, strict_table_problems
 from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, SubmissionError
@@ -186,12 +186,13 @@ def validate_submission(zip_path, sequences):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.submit", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", required=True, choices=sorted(SERVERS))
-    parser.add_argument("--tracker-name", help="results are read from <results>/<NAME>/<dataset>")
-    parser.add_argument("--results", default="results", help="results root (default: results)")
-    parser.add_argument("--data-root", help="dataset folder (default: $SIMTRACK_DATA or ./data, per dataset)")
-    parser.add_argument("--out", help="zip to write (default: <results>/<NAME>/<dataset>.zip)")
+    parser = options.parser("python -m benchmarks.submit", __doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", required=True, choices=sorted(SERVERS),
+                        help="test split to pack: got10k_test (GOT-10k server) or trackingnet (TrackingNet server)")
+    parser.add_argument("--data-root", metavar="DIR", help=options.HELP["data_root"])
+    options.add_tracker_name(parser, default_help="required unless --check is given")
+    options.add_results(parser)
+    parser.add_argument("--out", metavar="ZIP", help="zip to write (default: <results>/<NAME>/<dataset>.zip)")
     parser.add_argument("--check", metavar="ZIP", help="only validate an existing zip against the split")
     return parser
 

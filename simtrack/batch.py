@@ -10,6 +10,8 @@ import torch
 
 from .errors import ConfigError, TrackerInputError
 from .images import as_rgb_uint8
+from .devices import resolve_device
+from .inference import SpeedOptions
 from .tracker import Tracker, check_box, locate
 
 
@@ -33,7 +35,10 @@ class BatchTracker:
 
     @classmethod
     def from_checkpoint(cls, path, capacity, variant=None, device="auto", **options):
+        """As ``Tracker.from_checkpoint``, with ``capacity`` slots."""
         from .checkpoints import load_model
+        device = resolve_device(device)
+        SpeedOptions(**options).checked(device)
         return cls(load_model(path, variant), capacity, device=device, **options)
 
     @property

@@ -1,8 +1,8 @@
 """Read every SimTrack checkpoint format we meet, convert names, write our own format.
 
-Formats read (see docs/checkpoints.md):
+Formats read (see docs/model.md, section "Checkpoints"):
   * our own: safetensors weights with the variant config in the metadata;
-  * the released Sim-B/16 file: a bare state_dict with the official names (simtrack-keys.txt);
+  * the released Sim-B/16 file: a bare state_dict with the official names (tests/data/official_keys.txt);
   * the official training checkpoint: ``{'net': state_dict, 'stats': ..., 'settings': ...}``,
     whose pickled objects are never executed (restricted unpickler);
   * PySOT-style snapshots: ``{'state_dict': ...}``, ``module.`` prefixes, ``backbone.model.visual.*``
@@ -11,7 +11,6 @@ Formats read (see docs/checkpoints.md):
     timm / MAE ViT state_dicts.
 All of them become our names (timm's ViT naming under ``backbone.``); loading is strict.
 """
-import io
 import json
 import pickle
 import re
@@ -68,7 +67,7 @@ def official_to_ours(state):
 
 
 def ours_to_official(state):
-    """Rename our state_dict to the official names of simtrack-keys.txt (lossless)."""
+    """Rename our state_dict to the official names of tests/data/official_keys.txt (lossless)."""
     out = {}
     for name, tensor in state.items():
         if name in _FLAT_IN_OFFICIAL:
@@ -323,7 +322,7 @@ def save_official(model, path):
     """Write a bare state_dict with the official names (loads with the official code, strict=True)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    torch.save(ours_to_official(model.state_dict()), buffer)
-    path.write_bytes(buffer.getvalue())
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(ours_to_official(model.state_dict()), tmp)
+    tmp.replace(path)
     return path

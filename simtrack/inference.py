@@ -15,9 +15,9 @@ from torch import nn
 
 from .crop import Normalizer, sample_target, sample_target_torch
 from .errors import ConfigError
+from .options import CROPS, PRECISIONS
 
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-CROPS = ("auto", "cv2", "torch")
+PRECISION_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class ModelRunner:
 
     def __init__(self, model, device, options):
         self.device = device
-        self.dtype = PRECISIONS[options.precision]
+        self.dtype = PRECISION_DTYPES[options.precision]
         self.model = model if self.dtype is None else low_precision_copy(model, self.dtype)
         # Autocast's weight-cast cache must be off while a CUDA graph is captured.
         self._cache_casts = not options.cuda_graphs

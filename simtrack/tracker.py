@@ -10,18 +10,12 @@ Opt-in speed options (GPU crop, bf16/fp16, torch.compile, CUDA graphs) live in
 import numpy as np
 import torch
 
+from .devices import resolve_device
 from .errors import TrackerInputError
 from .images import as_rgb_uint8
 from .inference import ModelRunner, Preprocessor, SpeedOptions
 
 CLIP_MARGIN = 10
-
-
-def resolve_device(device):
-    """``"auto"`` picks CUDA when present, else the CPU."""
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def check_box(box):
@@ -80,7 +74,8 @@ class Tracker:
 
     Args:
         model: a ``simtrack.model.SimTrack`` (weights already loaded).
-        device: ``"cpu"``, ``"cuda:0"``, ... or ``"auto"``.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; a device this machine does not
+            have is a ConfigError listing the ones it has.
         fast, precision, compile, cuda_graphs, crop: opt-in speed options, see
             ``simtrack.inference.SpeedOptions``. All off: the exact official computation.
     """
@@ -103,9 +98,11 @@ class Tracker:
         """Build the model, load any supported checkpoint format, wrap it in a tracker.
 
         ``variant`` may be omitted for files in our own format, which record it. ``options`` are
-        the speed options of ``Tracker``.
+        the speed options of ``Tracker``; they and the device are checked before the file is read.
         """
         from .checkpoints import load_model
+        device = resolve_device(device)
+        SpeedOptions(**options).checked(device)
         return cls(load_model(path, variant), device=device, **options)
 
     @torch.inference_mode()

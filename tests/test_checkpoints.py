@@ -1,13 +1,12 @@
-import subprocess
-import sys
-
 import warnings
 
 import pytest
 import torch
 
+from simtrack import convert
 from simtrack.checkpoints import (guess_variant, load_model, load_weights, official_to_ours, ours_to_official,
                                   save_checkpoint, save_official)
+from simtrack.cli import run_cli
 from simtrack.errors import CheckpointError
 from simtrack.model import ModelConfig, build_model
 
@@ -189,15 +188,36 @@ def test_unreadable_and_foreign_files_are_refused(tmp_path):
     assert guess_variant({"x": torch.zeros(1)}) is None
 
 
-def test_convert_command_round_trip(tmp_path):
+def test_convert_command_round_trip(tmp_path, capsys):
     model = random_model("tiny", seed=7)
     save_official(model, tmp_path / "official.pth")
-    run = [sys.executable, "-m", "simtrack.convert"]
-    subprocess.run(run + [str(tmp_path / "official.pth"), str(tmp_path / "ours.safetensors")], check=True)
-    subprocess.run(run + [str(tmp_path / "ours.safetensors"), str(tmp_path / "back.pth")], check=True)
+    assert convert.main(["--checkpoint", str(tmp_path / "official.pth"), "--out", str(tmp_path / "ours.safetensors")]) == 0
+    assert convert.main([str(tmp_path / "ours.safetensors"), str(tmp_path / "back.pth")]) == 0   # the old form
+    assert "positional form 'convert IN OUT' is deprecated" in capsys.readouterr().err
     original = torch.load(tmp_path / "official.pth", weights_only=True)
     back = torch.load(tmp_path / "back.pth", weights_only=True)
     assert original.keys() == back.keys() and all(torch.equal(original[k], back[k]) for k in original)
-    failed = subprocess.run(run + [str(tmp_path / "missing.pth"), str(tmp_path / "x.pth")],
-                            capture_output=True, text=True)
-    assert failed.returncode == 2 and "does not exist" in failed.stderr and "Traceback" not in failed.stderr
+
+
+@pytest.mark.parametrize("out, message", [("back.pth", "already exists; pass --force"),
+                                          ("model.onnx", "cannot write a .onnx file"),
+                                          ("model", "cannot write a suffix-less file"),
+                                          ("folder.pth", "is a folder")])
+def test_convert_refuses_outputs_it_would_overwrite_or_cannot_write(tmp_path, capsys, out, message):
+    save_official(random_model("tiny", seed=7), tmp_path / "back.pth")
+    (tmp_path / "folder.pth").mkdir()
+    before = (tmp_path / "back.pth").read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(convert.main, ["--checkpoint", str(tmp_path / "back.pth"), "--out", str(tmp_path / out)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in err and "Traceback" not in err
+    assert (tmp_path / "back.pth").read_bytes() == before and not (tmp_path / "model.onnx").exists()
+    assert convert.main(["--checkpoint", str(tmp_path / "back.pth"), "--out", str(tmp_path / "back.pth"),
+                         "--force"]) == 0
+
+
+def test_convert_names_a_missing_input(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(convert.main, ["--checkpoint", str(tmp_path / "missing.pth"), "--out", str(tmp_path / "x.pth")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "missing.pth: the file does not exist" in err and "Traceback" not in err

@@ -24,8 +24,8 @@ def test_explicit_device_lists_are_kept_in_order_without_duplicates():
     assert parse_devices("cpu", cuda_count=4) == ["cpu"]
 
 
-@pytest.mark.parametrize("spec, message", [("cuda:4", "cuda:4 is not available"), ("gpu0", "cannot read 'gpu0'"),
-                                           ("cuda:0", "visible CUDA devices: none")])
+@pytest.mark.parametrize("spec, message", [("cuda:4", "cuda:4 is not available"), ("gpu0", "not a device name"),
+                                           ("cuda:0", "devices present: cpu$")])
 def test_bad_device_names_say_what_exists(spec, message):
     with pytest.raises(ConfigError, match=message):
         parse_devices(spec, cuda_count=4 if spec != "cuda:0" else 0)

@@ -43,8 +43,8 @@ class Session:
     def __init__(self, tmp_path, **env):
         self.started.append(self)
         self.events = tmp_path / f"server-{next(self.numbers)}.events"
-        environment = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", SIMTRACK_DEVICE="cpu",
-                           SIMTRACK_VOT_EVENTS=str(self.events), **env)
+        environment = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "SIMTRACK_DEVICE": "cpu",
+                       "SIMTRACK_VOT_EVENTS": str(self.events), **env}
         self.stderr = open(tmp_path / f"{self.events.stem}.stderr", "w+")
         self.process = subprocess.Popen([sys.executable, "-m", "simtrack.adapters.vot"], cwd=tmp_path,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
@@ -130,7 +130,7 @@ def direct_run(checkpoint, paths, box):
 
 def test_one_process_serves_reinitialisations_in_every_region_format(tmp_path, checkpoint, video):
     paths, gt = video
-    session = Session(tmp_path, SIMTRACK_WEIGHTS=str(checkpoint), SIMTRACK_VOT_REGIONS="rectangle,polygon,mask")
+    session = Session(tmp_path, SIMTRACK_CHECKPOINT=str(checkpoint), SIMTRACK_VOT_REGIONS="rectangle,polygon,mask")
     client = session.connect()
     assert client.region_formats == ["rectangle", "polygon", "mask"]
     assert client.get("vot") is None and client.tracker_name == "SimTrack"
@@ -171,7 +171,7 @@ def initialize(path, region):
 def test_bad_requests_end_the_session_with_a_message(tmp_path, checkpoint, video):
     paths, gt = video
     frame = f'@@TRAX:frame "file://{paths[0]}"'
-    weights = {"SIMTRACK_WEIGHTS": str(checkpoint)}
+    weights = {"SIMTRACK_CHECKPOINT": str(checkpoint)}
     # (server environment, request, expected quit reason). The TraX client library refuses to send an
     # initialisation without a region, so that one is spoken raw: a frame with no initialisation before
     # it. (An initialisation with the special region 0 is refused by region_to_box, tested below.)
@@ -180,8 +180,10 @@ def test_bad_requests_end_the_session_with_a_message(tmp_path, checkpoint, video
         (weights, initialize(paths[0], trax.Rectangle.create(500, 400, 20, 20)), "lies outside the 96x72 frame"),
         (weights, lambda s: (initialize(paths[0], trax.Rectangle.create(*gt[0]))(s), s.frame(tmp_path / "gone.jpg")),
          "frame .*gone.jpg does not exist"),
-        ({"SIMTRACK_WEIGHTS": str(tmp_path / "absent.safetensors")},
-         initialize(paths[0], trax.Rectangle.create(*gt[0])), "absent.safetensors'?: no such file"),
+        ({"SIMTRACK_WEIGHTS": str(tmp_path / "absent.safetensors")},      # the old name still works
+         initialize(paths[0], trax.Rectangle.create(*gt[0])), "absent.safetensors: the file does not exist"),
+        ({**weights, "SIMTRACK_DEVICE": "gpu0"}, initialize(paths[0], trax.Rectangle.create(*gt[0])),
+         "--device 'gpu0' is not a device name"),
     ]
     sessions = [Session(tmp_path, **env) for env, _, _ in cases]    # start side by side, then drive each
     for session, (_, request, reason) in zip(sessions, cases):

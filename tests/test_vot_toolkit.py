@@ -44,7 +44,7 @@ def registry_entry(workspace, checkpoint, events):
     committed.optionxform = registry.optionxform = str          # keep env_ names as written
     committed.read(WORKSPACE / "trackers.ini")
     registry[TRACKER] = dict(committed[TRACKER])
-    registry[TRACKER].update({"paths": str(REPO), "env_SIMTRACK_WEIGHTS": str(checkpoint),
+    registry[TRACKER].update({"paths": str(REPO), "env_SIMTRACK_CHECKPOINT": str(checkpoint),
                               "env_SIMTRACK_VOT_EVENTS": str(events)})
     with open(workspace / "trackers.ini", "w") as handle:
         registry.write(handle)

@@ -5,7 +5,7 @@ box) becomes an ``Outcome`` with its error and traceback, and the worker takes t
 """
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -26,8 +26,7 @@ class WorkerSpec:
     checkpoint: str
     variant: Optional[str] = None
     batch_sequences: int = 1      # > 1: sequences tracked in lock-step, one forward pass per step
-    fast: bool = False            # Tracker speed options (simtrack.inference.SpeedOptions)
-    precision: str = "fp32"
+    options: dict = field(default_factory=dict)   # Tracker speed options (simtrack.inference.SpeedOptions)
 
 
 @dataclass
@@ -65,15 +64,28 @@ def configure_threads(threads):
 def open_tracker(spec, device, threads):
     """Set threads and load the model once for the lifetime of the worker.
 
-    A ``BatchTracker`` with ``spec.batch_sequences`` slots when batching, else a ``Tracker``.
+    A ``BatchTracker`` with ``spec.batch_sequences`` slots when batching, else a ``Tracker``. A
+    compiled tracker is compiled here, on a synthetic frame, so that compilation is not counted
+    in the first sequence's frame times.
     """
     from simtrack import Tracker
     from simtrack.batch import BatchTracker
     configure_threads(threads)
-    options = {"variant": spec.variant, "device": device, "fast": spec.fast, "precision": spec.precision}
+    options = {"variant": spec.variant, "device": device, **spec.options}
     if spec.batch_sequences > 1:
         return BatchTracker.from_checkpoint(spec.checkpoint, spec.batch_sequences, **options)
-    return Tracker.from_checkpoint(spec.checkpoint, **options)
+    tracker = Tracker.from_checkpoint(spec.checkpoint, **options)
+    if spec.options.get("compile"):
+        warm_up(tracker)
+    return tracker
+
+
+def warm_up(tracker, size=(320, 240)):
+    """Track two frames of a flat synthetic image, so that lazy work (compilation) happens now."""
+    width, height = size
+    image = np.full((height, width, 3), 127, dtype=np.uint8)
+    tracker.init(image, (width / 4, height / 4, width / 2, height / 2))
+    tracker.update(image)
 
 
 def run_job(tracker, job, on_frames=None):

@@ -38,7 +38,7 @@ def write_frames(folder, frames, size):
 
 def start_server(weights, device, threads):
     import trax.client
-    env = dict(os.environ, SIMTRACK_WEIGHTS=str(weights), SIMTRACK_DEVICE=device, OMP_NUM_THREADS=str(threads),
+    env = dict(os.environ, SIMTRACK_CHECKPOINT=str(weights), SIMTRACK_DEVICE=device, OMP_NUM_THREADS=str(threads),
                PYTHONPATH=os.pathsep.join([str(Path(simtrack.__file__).parents[1]), os.environ.get("PYTHONPATH", "")]))
     process = subprocess.Popen([sys.executable, "-m", "simtrack.adapters.vot"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)

@@ -21,18 +21,17 @@ logging goes to stderr. A bad request (no region, a region outside the frame, an
 frame) or a failed model load ends the session with the error message as the TraX quit reason,
 which the toolkit prints.
 """
-import argparse
 import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import options
 from ..cli import run_cli
-from ..errors import CheckpointError, ConfigError, SimTrackError, TrackerInputError
+from ..errors import ConfigError, SimTrackError, TrackerInputError
 from ..images import read_image
 
 try:
@@ -42,7 +41,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("simtrack.adapters.vot needs the TraX bindings: pip install 'vot-trax==4.0.2' "
                       "(or pip install -e '.[vot]' for the whole VOT toolkit)") from error
 
-DEMO_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "tiny_synthetic.safetensors"
 REGION_FORMATS = (trax.Region.RECTANGLE, trax.Region.POLYGON, trax.Region.MASK)
 log = logging.getLogger("simtrack.vot")
 
@@ -109,47 +107,33 @@ def parse_region_formats(text):
 
 @dataclass(frozen=True)
 class Settings:
-    """The server's configuration as given (strings; empty means "use the default")."""
+    """The server's configuration: the shared tracker options plus the TraX-specific ones."""
 
-    weights: str
-    variant: str
-    device: str
-    regions: str
-    events: str
-
-
-def weights_path(value):
-    """The checkpoint to load: the given file, or the embedded demo model when none is given."""
-    if not value:
-        if not DEMO_WEIGHTS.is_file():
-            raise CheckpointError(f"no SIMTRACK_WEIGHTS given and the embedded demo model {DEMO_WEIGHTS} "
-                                  f"is missing; set env_SIMTRACK_WEIGHTS in trackers.ini to a checkpoint")
-        return DEMO_WEIGHTS
-    path = Path(value).expanduser()
-    if not path.is_file():
-        raise CheckpointError(f"SIMTRACK_WEIGHTS={value!r}: no such file; give an absolute path in "
-                              f"env_SIMTRACK_WEIGHTS of trackers.ini (the toolkit starts the tracker in a "
-                              f"temporary directory, so relative paths do not resolve) or export it")
-    return path
+    checkpoint: str = ""
+    variant: str = ""
+    device: str = "auto"
+    threads: int = 0
+    speed: dict = field(default_factory=dict)   # Tracker speed options (simtrack.options.speed_options)
+    regions: str = trax.Region.RECTANGLE
+    events: str = ""
 
 
 def build_tracker(settings):
     """Build the tracker once for the whole process."""
-    import torch
-
     from ..tracker import Tracker
-    if settings.device != "auto":
-        try:
-            torch.device(settings.device)
-        except RuntimeError:
-            raise ConfigError(f"SIMTRACK_DEVICE={settings.device!r}: expected auto, cpu, cuda or cuda:N") from None
-    path = weights_path(settings.weights)
+    from ..weights import is_embedded, resolve_checkpoint
+    path = resolve_checkpoint(settings.checkpoint, "SIMTRACK_CHECKPOINT (--checkpoint)")
+    if settings.threads:
+        import cv2
+        import torch
+        torch.set_num_threads(settings.threads)
+        cv2.setNumThreads(settings.threads)
     start = time.perf_counter()
-    tracker = Tracker.from_checkpoint(path, variant=settings.variant or None, device=settings.device)
+    tracker = Tracker.from_checkpoint(path, variant=settings.variant or None, device=settings.device, **settings.speed)
     log.info("loaded %s (variant %s) on %s in %.1f s", path, tracker.config.name, tracker.device,
              time.perf_counter() - start)
-    if path == DEMO_WEIGHTS:
-        log.warning("running the tiny demo model; set SIMTRACK_WEIGHTS for real SimTrack weights")
+    if is_embedded(path):
+        log.warning("running the tiny demo model; set SIMTRACK_CHECKPOINT for real SimTrack weights")
     return tracker
 
 
@@ -214,17 +198,20 @@ def quit_reason(error):
     return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
 
 
-def run(settings):
-    """Start the server; a failed start-up is reported to the client as the quit reason."""
+def run(settings, failure=None):
+    """Start the server; a failed start-up (or ``failure``, a settings error) is reported to the
+    client as the quit reason."""
     events = EventLog(settings.events)
     events.record("start")
-    tracker, formats, failure = None, (trax.Region.RECTANGLE,), None
+    tracker, formats = None, (trax.Region.RECTANGLE,)
     try:
-        formats = parse_region_formats(settings.regions)
-        tracker = build_tracker(settings)
+        if failure is None:
+            formats = parse_region_formats(settings.regions)
+            tracker = build_tracker(settings)
     except Exception as error:  # reported through the protocol below, where the toolkit shows it
         failure = error
-        log.error("start-up failed: %s", quit_reason(error), exc_info=not isinstance(error, SimTrackError))
+    if failure is not None:
+        log.error("start-up failed: %s", quit_reason(failure), exc_info=not isinstance(failure, SimTrackError))
     server = trax.Server(list(formats), [trax.Image.PATH], [trax.ImageChannel.COLOR], tracker_name="SimTrack",
                          tracker_description="SimTrack one-stream ViT tracker (simtrack toolkit)")
     try:
@@ -244,23 +231,44 @@ def run(settings):
     return 0
 
 
+def build_parser():
+    """The shared tracker options, defaulting to their SIMTRACK_* environment variables."""
+    parser = options.parser("simtrack-vot", __doc__.splitlines()[0])
+    options.add_checkpoint(parser, env=True)
+    options.add_device(parser, env=True)
+    options.add_threads(parser, default_help="torch's choice", env=True)
+    options.add_speed(parser, env=True)
+    vot = parser.add_argument_group("TraX")
+    vot.add_argument("--regions", default=os.environ.get("SIMTRACK_VOT_REGIONS", "") or trax.Region.RECTANGLE,
+                     help="region formats to advertise, a comma-separated subset of rectangle,polygon,mask "
+                          "(default: $SIMTRACK_VOT_REGIONS, else rectangle)")
+    vot.add_argument("--events", default=os.environ.get("SIMTRACK_VOT_EVENTS", ""), metavar="FILE",
+                     help="append start/init lines to this file (default: $SIMTRACK_VOT_EVENTS, else none)")
+    options.add_deprecated(parser, "--weights", "--checkpoint", dest="checkpoint")
+    return parser
+
+
+def parse_settings(argv=None):
+    """Settings from the command line and the environment (``SIMTRACK_WEIGHTS`` read when
+    ``SIMTRACK_CHECKPOINT`` is unset, with a notice)."""
+    if "SIMTRACK_CHECKPOINT" not in os.environ and os.environ.get("SIMTRACK_WEIGHTS"):
+        log.warning("SIMTRACK_WEIGHTS is deprecated and will be removed in the next release; "
+                    "use SIMTRACK_CHECKPOINT")
+        os.environ["SIMTRACK_CHECKPOINT"] = os.environ["SIMTRACK_WEIGHTS"]
+    args = build_parser().parse_args(argv)
+    return Settings(checkpoint=args.checkpoint or "", variant=args.variant or "", device=args.device,
+                    threads=args.threads or 0, speed=options.speed_options(args), regions=args.regions,
+                    events=args.events)
+
+
 def main(argv=None):
-    env = os.environ.get
-    parser = argparse.ArgumentParser(prog="simtrack-vot", description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", default=env("SIMTRACK_WEIGHTS", ""),
-                        help="checkpoint file (default: $SIMTRACK_WEIGHTS, else the embedded demo model)")
-    parser.add_argument("--variant", default=env("SIMTRACK_VARIANT", ""),
-                        help="model variant if the file cannot tell (default: $SIMTRACK_VARIANT)")
-    parser.add_argument("--device", default=env("SIMTRACK_DEVICE", "") or "auto",
-                        help="auto, cpu, cuda:N (default: $SIMTRACK_DEVICE, else auto)")
-    parser.add_argument("--regions", default=env("SIMTRACK_VOT_REGIONS", "") or trax.Region.RECTANGLE,
-                        help="region formats to advertise (default: $SIMTRACK_VOT_REGIONS, else rectangle)")
-    parser.add_argument("--events", default=env("SIMTRACK_VOT_EVENTS", ""),
-                        help="append start/init lines to this file (default: $SIMTRACK_VOT_EVENTS)")
-    args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="simtrack-vot: %(message)s")
     sys.stdout = sys.stderr  # keep stray prints out of the protocol pipe
-    return run(Settings(args.weights, args.variant, args.device, args.regions, args.events))
+    try:
+        settings, failure = parse_settings(argv), None
+    except SimTrackError as error:   # a bad SIMTRACK_* value: told to the toolkit over TraX
+        settings, failure = Settings(events=os.environ.get("SIMTRACK_VOT_EVENTS", "")), error
+    return run(settings, failure)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ def resolve_checkpoint(path=None, option="--checkpoint"):
     """
     if not path:
         if not EMBEDDED_CHECKPOINT.is_file():
-            raise CheckpointError(f"no {option} given and the embedded demo model {EMBEDDED_CHECKPOINT} is "
-                                  f"missing; pass {option} with a SimTrack checkpoint")
+            raise CheckpointError(f"no {option} given and the embedded demo model is missing "
+                                  f"({EMBEDDED_CHECKPOINT}); pass {option} with a SimTrack checkpoint")
         return EMBEDDED_CHECKPOINT
     resolved = Path(path).expanduser()
     if not resolved.is_file():
