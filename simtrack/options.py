@@ -57,11 +57,17 @@ class HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: {action.default})"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with our help formatter and our error style: one line, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def parser(prog, description, epilog=None):
-    """An ``ArgumentParser`` with our help formatter; reST literals of docstrings lose their backticks."""
+    """A ``Parser``; reST literals of docstrings lose their backticks in the help text."""
     plain = (lambda text: text.replace("``", "") if text else text)
-    return argparse.ArgumentParser(prog=prog, description=plain(description), epilog=plain(epilog),
-                                   formatter_class=HelpFormatter)
+    return Parser(prog=prog, description=plain(description), epilog=plain(epilog), formatter_class=HelpFormatter)
 
 
 def environment_name(dest):

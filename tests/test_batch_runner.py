@@ -48,13 +48,15 @@ def test_batched_run_writes_the_unbatched_boxes_and_fails_only_the_broken_sequen
             assert np.loadtxt(outcome.folder / f"{sequence.name}_time.txt").shape == (6,)
     manifest = json.loads((outcome.folder / "manifest.json").read_text())
     assert manifest["timing"] == TIMING_DEFINITION
-    assert manifest["runs"][0]["speed"] == {"batch_sequences": 2, "fast": False, "precision": "fp32"}
+    assert manifest["runs"][0]["speed"] == {"batch_sequences": 2, "fast": False, "precision": "fp32", "compile": False,
+                                            "cuda_graphs": False, "crop": "auto"}
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--batch-sequences", "0"], "at least 1"),
-    (["--batch-sequences", "2", "--backend", "ray"], "--backend local"),
-])
-def test_bad_batch_options_are_refused(demo, tmp_path, extra, message):
-    with pytest.raises(ConfigError, match=message):
-        execute(demo, tmp_path, *extra)
+def test_bad_batch_options_are_refused(demo, tmp_path, capsys):
+    with pytest.raises(ConfigError, match="--backend local"):
+        execute(demo, tmp_path, "--batch-sequences", "2", "--backend", "ray")
+    with pytest.raises(SystemExit) as exit_info:
+        execute(demo, tmp_path, "--batch-sequences", "0")
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip() == ("error: argument --batch-sequences: --batch-sequences must be at "
+                                               "least 1, got 0 (see python -m benchmarks.run --help)")

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import simtrack
+import simtrack.weights
 from benchmarks import run
 from benchmarks.outputs import result_is_complete
 from benchmarks.outputs import write_result
@@ -95,7 +96,7 @@ def test_a_benchmark_without_data_says_where_to_put_it(checkpoint, capsys):
 
 
 def test_no_checkpoint_and_no_demo_model_is_an_error_not_a_random_model(lasot, tmp_path, monkeypatch):
-    monkeypatch.setattr(run, "DEMO_CHECKPOINT", tmp_path / "weights" / "tiny_synthetic.safetensors")
+    monkeypatch.setattr(simtrack.weights, "EMBEDDED_CHECKPOINT", tmp_path / "weights" / "tiny_synthetic.safetensors")
     with pytest.raises(CheckpointError, match="no --checkpoint given and the embedded demo model is missing"):
         run.main(["--dataset", "lasot", "--data-root", str(lasot)])
     with pytest.raises(CheckpointError, match="does not exist"):

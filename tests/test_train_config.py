@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from simtrack.errors import ConfigError
-from simtrack.train.config import config_from_dict, load_config
+from simtrack.train.config import config_from_dict, load_config, with_overrides
 
 CONFIGS = Path(__file__).resolve().parents[1] / "simtrack" / "configs"
 
@@ -45,7 +45,9 @@ def test_unknown_key_names_it_and_the_known_keys(tmp_path):
     ({"data": {"datasets": []}}, "non-empty list"),
     ({"optim": {"lr": "fast"}}, r"optim\.lr must be of type float"),
     ({"optim": {"epochs": 2.5}}, r"optim\.epochs must be of type int"),
-    ({"optim": {"amp": "fp8"}}, "optim.amp must be one of"),
+    ({"optim": {"precision": "fp8"}}, "optim.precision must be one of fp32, bf16, fp16"),
+    ({"optim": {"amp": "bf16", "precision": "bf16"}}, "give only optim.precision"),
+    ({"run": {"device": "gpu"}}, "run.device must be auto, cpu or cuda"),
     ({"model": {"variant": "b32"}}, "is not one of"),
     ({"data": {"datasets": [{"name": "lasot", "ratio": 0}]}}, "ratios must be > 0"),
 ])
@@ -58,3 +60,19 @@ def test_bad_values_are_config_errors(raw, message):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_the_old_amp_key_still_works_with_a_notice(capsys):
+    config = config_from_dict({"optim": {"amp": "none"}, "data": {"datasets": [{"name": "synthetic"}]}})
+    assert config.optim.precision == "fp32"
+    assert "optim.amp is deprecated" in capsys.readouterr().err
+
+
+def test_overrides_are_validated_like_recipe_keys():
+    config = config_from_dict({"data": {"datasets": [{"name": "synthetic"}]}})
+    changed = with_overrides(config, {"optim.epochs": 2, "run.device": "cpu"})
+    assert (changed.optim.epochs, changed.run.device, changed.data.datasets) == (2, "cpu", config.data.datasets)
+    with pytest.raises(ConfigError, match=r"optim\.epocs"):
+        with_overrides(config, {"optim.epocs": 2})
+    with pytest.raises(ConfigError, match="not a recipe key"):
+        with_overrides(config, {"epochs": 2})

@@ -226,10 +226,10 @@ def test_command_line_errors_are_one_line(tmp_path, capsys, argv, message):
     assert err.startswith("error: ") and message in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("amp", ["bf16", "fp16"])
-def test_mixed_precision_steps_train(tmp_path, amp):
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_steps_train(tmp_path, precision):
     recipe = write_recipe(tmp_path / "r.yaml", tmp_path / "out", epochs=1, samples=4, batch=4)
-    recipe.write_text(recipe.read_text().replace("lr_drop_epoch: 1", f"lr_drop_epoch: 1\n  amp: {amp}"))
+    recipe.write_text(recipe.read_text().replace("lr_drop_epoch: 1", f"lr_drop_epoch: 1\n  precision: {precision}"))
     trainer = Trainer(load_config(recipe))
     before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
     try:

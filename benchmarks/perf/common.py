@@ -15,8 +15,8 @@ import torch
 
 import simtrack
 from benchmarks.profile import bf16_note, fingerprint
+from simtrack.weights import EMBEDDED_CHECKPOINT
 
-DEMO_WEIGHTS = Path(simtrack.__file__).parent / "weights" / "tiny_synthetic.safetensors"
 
 
 def parser(description):
@@ -44,9 +44,9 @@ def model_for(variant, seed=0):
     Plain random initialisation gives nearly flat corner maps (boxes that ignore the image); the
     sharpened head makes box comparisons between paths meaningful. Speed does not depend on it.
     """
-    if variant == "tiny" and DEMO_WEIGHTS.is_file():
+    if variant == "tiny" and EMBEDDED_CHECKPOINT.is_file():
         from simtrack.checkpoints import load_model
-        return load_model(DEMO_WEIGHTS).eval()
+        return load_model(EMBEDDED_CHECKPOINT).eval()
     torch.manual_seed(seed)
     model = simtrack.build_model(variant).eval()
     with torch.no_grad():

@@ -25,9 +25,10 @@ import torch
 import simtrack
 from simtrack.data import load_dataset
 from simtrack.images import read_image
+from simtrack.weights import EMBEDDED_CHECKPOINT
 
 from ..planning import available_cores
-from ..run import DEMO_CHECKPOINT, build_parser, execute_run
+from ..run import build_parser, execute_run
 
 
 def model_only_seconds(checkpoint, sequences, threads):
@@ -70,7 +71,7 @@ def main():
     frames = sum(len(sequence) for sequence in sequences)
     cores = available_cores()
     with tempfile.TemporaryDirectory() as tmp:
-        checkpoint = Path(args.checkpoint) if args.checkpoint else DEMO_CHECKPOINT
+        checkpoint = Path(args.checkpoint) if args.checkpoint else EMBEDDED_CHECKPOINT
         if not checkpoint.is_file():
             checkpoint = simtrack.save_checkpoint(simtrack.build_model("tiny"), Path(tmp) / "tiny_random.safetensors")
         print(f"{len(sequences)} demo sequences, {frames} frames, {cores} cores, weights {checkpoint.name}")

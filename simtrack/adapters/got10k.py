@@ -52,8 +52,9 @@ class SimTrackGOT10k(Got10kTracker):
         self.tracker = tracker
 
     @classmethod
-    def from_checkpoint(cls, path, variant=None, device="auto", name="SimTrack"):
-        return cls(Tracker.from_checkpoint(path, variant=variant, device=device), name=name)
+    def from_checkpoint(cls, path, variant=None, device="auto", name="SimTrack", **options):
+        """``options`` are ``simtrack.Tracker``'s speed options (fast, precision, compile, cuda_graphs, crop)."""
+        return cls(Tracker.from_checkpoint(path, variant=variant, device=device, **options), name=name)
 
     def init(self, image, box):
         self.tracker.init(to_rgb_array(image), box)

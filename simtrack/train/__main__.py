@@ -2,30 +2,46 @@
 
 Several processes: ``torchrun --nproc_per_node N -m simtrack.train --config ...`` (multi-node with
 torchrun's ``--nnodes`` / ``--node_rank`` / ``--rdzv_endpoint`` flags). See docs/training.md.
+Options given here replace the recipe's keys of the same meaning (``--device`` -> ``run.device``,
+``--threads`` -> ``run.threads``, ``--precision`` -> ``optim.precision``, ``--output-dir`` ->
+``run.output_dir``).
 """
-import argparse
-import dataclasses
-
+from .. import options
 from ..cli import run_cli
-from .config import load_config
+from ..devices import parse_device
+from .config import load_config, with_overrides
 from .trainer import Trainer
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m simtrack.train", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", required=True, help="training recipe (YAML), e.g. simtrack/configs/b16_full.yaml")
+def build_parser():
+    parser = options.parser("python -m simtrack.train", __doc__.split("\n")[0])
+    parser.add_argument("--config", required=True, metavar="RECIPE",
+                        help="training recipe (YAML), e.g. simtrack/configs/b16_full.yaml")
     parser.add_argument("--resume", nargs="?", const="auto", default=None, metavar="STATE",
                         help="continue a stopped run: its output_dir's last.state.pt, or the given state file")
-    parser.add_argument("--output-dir", help="override run.output_dir of the recipe")
-    return parser.parse_args(argv)
+    parser.add_argument("--output-dir", metavar="DIR", help="replaces run.output_dir of the recipe")
+    parser.add_argument("--device", type=lambda text: parse_device(text, "--device"),
+                        help="replaces run.device of the recipe: auto, cpu or cuda (under torchrun each "
+                             "process takes the GPU of its LOCAL_RANK)")
+    parser.add_argument("--threads", type=options.positive_int("--threads"), metavar="N",
+                        help="replaces run.threads: torch CPU threads per process")
+    parser.add_argument("--precision", choices=options.PRECISIONS,
+                        help="replaces optim.precision: fp32, or bf16/fp16 autocast")
+    return parser
+
+
+def recipe_from(args):
+    """The recipe with the command line's replacements applied (and validated)."""
+    config = load_config(args.config)
+    overrides = {key: value for key, value in (("run.output_dir", args.output_dir), ("run.device", args.device),
+                                               ("run.threads", args.threads), ("optim.precision", args.precision))
+                 if value is not None}
+    return with_overrides(config, overrides) if overrides else config
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    config = load_config(args.config)
-    if args.output_dir:
-        config = dataclasses.replace(config, run=dataclasses.replace(config.run, output_dir=args.output_dir))
-    trainer = Trainer(config, resume=args.resume)
+    args = build_parser().parse_args(argv)
+    trainer = Trainer(recipe_from(args), resume=args.resume)
     try:
         return trainer.train()
     finally:

@@ -6,6 +6,7 @@ A key that no section knows is an error naming it and the known keys: a typo mus
 back silently to a default.
 """
 import dataclasses
+import sys
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..model import VARIANTS
-
-AMP_MODES = ("none", "bf16", "fp16")
+from ..options import PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class OptimSection:
     giou_weight: float = 2.0
     l1_weight: float = 5.0
     corner_map_weight: float = 0.0                # extra corner-map cross-entropy (not in the reference)
-    amp: str = "none"
+    precision: str = "fp32"                       # fp32 | bf16 | fp16 autocast (fp16 with a gradient scaler)
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,45 @@ def load_config(path):
 
 def config_from_dict(raw, source="config"):
     """Build a TrainConfig from nested mappings, refusing unknown keys and ill-typed values."""
-    config = _build(TrainConfig, raw, source, "")
+    config = _build(TrainConfig, _renamed_keys(raw, source), source, "")
     _validate(config, source)
     return config
+
+
+def _renamed_keys(raw, source):
+    """Accept ``optim.amp`` (``none|bf16|fp16``), the old name of ``optim.precision``, with a notice."""
+    optim = raw.get("optim") if isinstance(raw, dict) else None
+    if not isinstance(optim, dict) or "amp" not in optim:
+        return raw
+    if "precision" in optim:
+        raise ConfigError(f"{source}: optim.amp is the old name of optim.precision; give only optim.precision")
+    print(f"note: {source}: optim.amp is deprecated and will be removed in the next release; "
+          f"use optim.precision (fp32, bf16 or fp16)", file=sys.stderr)
+    optim = {("precision" if key == "amp" else key): value for key, value in optim.items()}
+    if optim["precision"] == "none":
+        optim["precision"] = "fp32"
+    return dict(raw, optim=optim)
+
+
+def with_overrides(config, overrides, source="command line"):
+    """``config`` with ``{"section.key": value}`` replaced, validated as a recipe file would be."""
+    raw = _as_plain(config.to_dict())
+    for dotted, value in overrides.items():
+        section, _, key = dotted.partition(".")
+        if not key or not isinstance(raw.get(section), dict):
+            raise ConfigError(f"{source}: {dotted!r} is not a recipe key; expected section.key with a section "
+                              f"among {', '.join(name for name, v in raw.items() if isinstance(v, dict))}")
+        raw[section][key] = value
+    return config_from_dict(raw, source)
+
+
+def _as_plain(value):
+    """``asdict`` output with tuples as lists, as YAML would give them."""
+    if isinstance(value, dict):
+        return {key: _as_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_plain(item) for item in value]
+    return value
 
 
 def _build(cls, raw, source, where):
@@ -164,8 +200,12 @@ def _convert(hint, value, source, key):
 def _validate(config, source):
     if config.model.variant not in VARIANTS:
         raise ConfigError(f"{source}: model.variant {config.model.variant!r} is not one of {sorted(VARIANTS)}")
-    if config.optim.amp not in AMP_MODES:
-        raise ConfigError(f"{source}: optim.amp must be one of {AMP_MODES}, got {config.optim.amp!r}")
+    if config.optim.precision not in PRECISIONS:
+        raise ConfigError(f"{source}: optim.precision must be one of {', '.join(PRECISIONS)}, "
+                          f"got {config.optim.precision!r}")
+    if config.run.device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"{source}: run.device must be auto, cpu or cuda (under torchrun each process takes "
+                          f"the GPU of its LOCAL_RANK), got {config.run.device!r}")
     for key in ("epochs", "batch_size"):
         if getattr(config.optim, key) < 1:
             raise ConfigError(f"{source}: optim.{key} must be at least 1")

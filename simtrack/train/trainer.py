@@ -90,7 +90,7 @@ class Trainer:
         seed_everything(config.run.seed + self.context.rank)
         self.model = build_model(config.model.variant).to(self.context.device)
         self.optimizer, self.scheduler = build_optimizer(self.model, config.optim)
-        self.scaler = torch.amp.GradScaler(self.context.device.type, enabled=config.optim.amp == "fp16")
+        self.scaler = torch.amp.GradScaler(self.context.device.type, enabled=config.optim.precision == "fp16")
         self.criterion = TrackingLoss(config.optim.giou_weight, config.optim.l1_weight)
         self.corner_loss = CornerMapLoss(self.model) if config.optim.corner_map_weight else None
         self.epoch, self.samples_done = 0, 0
@@ -157,8 +157,8 @@ class Trainer:
         device, optim = self.context.device, self.config.optim
         template, search, anno, target = (batch[k].to(device, non_blocking=True)
                                           for k in ("template", "search", "template_anno", "search_box"))
-        autocast = (torch.autocast(device.type, dtype=AMP_DTYPES[optim.amp]) if optim.amp in AMP_DTYPES
-                    else nullcontext())
+        autocast = (torch.autocast(device.type, dtype=AMP_DTYPES[optim.precision])
+                    if optim.precision in AMP_DTYPES else nullcontext())
         with autocast:
             output = self.network(template, search, anno)
         loss, stats = self.criterion(output["boxes"], target)
