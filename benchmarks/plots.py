@@ -11,6 +11,8 @@ import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .palette import tracker_color, tracker_line_style
+
 # curve key -> (file stem, title, x label, y label, score shown, legend corner)
 CURVES = {
     "success": ("success", "Success plot", "Overlap threshold", "Success rate", "AUC", "lower left"),
@@ -19,7 +21,6 @@ CURVES = {
     "normalized": ("norm_precision", "Normalized precision plot", "Normalized location error threshold",
                    "Normalized precision", "NP", "lower right"),
 }
-LINE_STYLES = ("-", "--", "-.", ":")
 
 
 def _style():
@@ -46,8 +47,7 @@ def _rank_key(result, name):
 
 def _look(index):
     """Colour and line style of the index-th tracker (same in every figure of a report)."""
-    palette = sns.color_palette("tab10")
-    return palette[index % len(palette)], LINE_STYLES[(index // len(palette)) % len(LINE_STYLES)]
+    return tracker_color(index), tracker_line_style(index)
 
 
 def _save(figure, stem):
