@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import simtrack
-from benchmarks.profile import count_flops, interleaved, main, parameter_counts
+from benchmarks.profile import main
+from benchmarks.timing import count_flops, interleaved, parameter_counts
 from simtrack.errors import ConfigError
 
 

@@ -16,7 +16,7 @@ import copy
 import numpy as np
 
 import simtrack
-from benchmarks.profile import interleaved
+from benchmarks.timing import interleaved
 from benchmarks.tracking import track_sequence
 from simtrack.data import render_sequence
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 import simtrack
-from benchmarks.profile import interleaved
+from benchmarks.timing import interleaved
 from benchmarks.tracking import track_sequence
 from simtrack.data import render_sequence
 
