@@ -6,7 +6,6 @@ post-processing, and tracker throughput at batch K against batch 1, with the har
 it ran on. Random weights unless ``--checkpoint`` is given (speed does not depend on them).
 The measurements live in ``benchmarks.timing``, shared with the ratio scripts in ``benchmarks/perf``.
 """
-import argparse
 import json
 import tempfile
 from pathlib import Path
@@ -15,49 +14,51 @@ import cv2
 import torch
 
 import simtrack
+from simtrack import options
 from simtrack.cli import run_cli
-from simtrack.errors import ConfigError
+from simtrack.devices import resolve_device
 from simtrack.images import read_image
-from simtrack.inference import PRECISIONS
-from simtrack.tracker import resolve_device
+from simtrack.inference import SpeedOptions
+from simtrack.weights import resolve_checkpoint
 
 from .timing import (bf16_note, count_flops, demo_frame, fingerprint, model_latency, parameter_counts, stage_times,
                      summary_ms, throughput)
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--variant", default="b16", help="model variant (default b16)")
-    parser.add_argument("--checkpoint", help="weights file (default: random weights)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 (default auto)")
-    parser.add_argument("--precision", choices=sorted(PRECISIONS), default="fp32")
-    parser.add_argument("--exact", action="store_true", help="profile the exact path instead of the fast one")
-    parser.add_argument("--batch", type=int, default=8, help="K for the throughput at batch K (default 8)")
-    parser.add_argument("--threads", type=int, help="torch/OpenCV threads (default: torch's choice)")
-    parser.add_argument("--repeats", type=int, default=10, help="timed repeats per measurement (default 10)")
-    parser.add_argument("--json", help="also write the report as JSON to this file")
+    parser = options.parser("python -m benchmarks.profile", __doc__.split("\n\n")[0])
+    options.add_checkpoint(parser, default_help="random weights of --variant, b16 unless given")
+    options.add_device(parser)
+    options.add_threads(parser, default_help="torch's choice")
+    options.add_speed(parser, batching=True, batch_default=8)
+    parser.add_argument("--repeats", type=options.positive_int("--repeats"), default=10, metavar="N",
+                        help="timed repeats per measurement")
+    parser.add_argument("--json", metavar="FILE", help="also write the report as JSON to this file")
+    options.add_deprecated(parser, "--batch", "--batch-sequences", dest="batch_sequences",
+                           type=options.positive_int("--batch"))
+    options.add_deprecated(parser, "--exact", "nothing: the exact path is the default (--fast opts in)",
+                           dest="fast", value=False)
     return parser
 
 
 def profile(args):
     """Run every measurement; returns the report as a dict."""
-    if args.batch < 1 or args.repeats < 1:
-        raise ConfigError("--batch and --repeats must be at least 1")
     if args.threads:
         torch.set_num_threads(args.threads)
         cv2.setNumThreads(args.threads)
-    device = resolve_device(args.device)
+    device = resolve_device(args.device, "--device")
+    speed = options.speed_options(args)
+    SpeedOptions(**speed).checked(device)
     if args.checkpoint:
         from simtrack.checkpoints import load_model
-        model = load_model(args.checkpoint, args.variant)
+        model = load_model(resolve_checkpoint(args.checkpoint), args.variant)
     else:
-        model = simtrack.build_model(args.variant)
+        model = simtrack.build_model(args.variant or "b16")
     model.eval()
-    options = {"fast": not args.exact, "precision": args.precision}
-    report = {"variant": model.config.name, "path": "exact" if args.exact else "fast",
-              "precision": args.precision, "environment": fingerprint(device),
+    report = {"variant": model.config.name, "path": "fast" if args.fast else "exact",
+              "precision": args.precision, "speed": speed, "environment": fingerprint(device),
               "parameters": parameter_counts(model), "flops": count_flops(model)}
-    tracker = simtrack.Tracker(model, device=device, **options)
+    tracker = simtrack.Tracker(model, device=device, **speed)
     with tempfile.TemporaryDirectory() as folder:
         frame_path, box = demo_frame(folder)
         stages = stage_times(tracker, frame_path, box, args.repeats)
@@ -65,7 +66,7 @@ def profile(args):
     report["model_latency_batch1"] = summary_ms(model_latency(tracker, args.repeats))
     report["frame_stages"] = {name: summary_ms(values) for name, values in stages.items()}
     report["frame_stages"]["total"] = summary_ms(sum(stages.values()))
-    report["throughput"] = throughput(model, device, args.batch, image, box, options, args.repeats)
+    report["throughput"] = throughput(model, device, args.batch_sequences, image, box, speed, args.repeats)
     return report
 
 

@@ -116,8 +116,9 @@ def add_devices(parser):
     parser.add_argument("--devices", default="auto", metavar="LIST", help=HELP["devices"])
 
 
-def add_speed(parser, batching=False, env=False):
-    """The tracker's speed options: ``--precision --fast --compile [BACKEND] --cuda-graphs`` (+ batching)."""
+def add_speed(parser, batching=False, env=False, batch_default=1):
+    """The tracker's speed options: ``--precision --fast --compile [BACKEND] --cuda-graphs --crop``
+    (+ ``--batch-sequences``)."""
     group = parser.add_argument_group("speed options (see docs/speed.md)")
     group.add_argument("--precision", choices=PRECISIONS, default=_from_env("precision", "fp32", env) or "fp32",
                        help=_env_help("precision", HELP["precision"], env))
@@ -130,8 +131,8 @@ def add_speed(parser, batching=False, env=False):
     group.add_argument("--crop", choices=CROPS, default=_from_env("crop", "auto", env) or "auto",
                        help=_env_help("crop", HELP["crop"], env))
     if batching:
-        group.add_argument("--batch-sequences", type=positive_int("--batch-sequences"), default=1, metavar="K",
-                           help=HELP["batch_sequences"])
+        group.add_argument("--batch-sequences", type=positive_int("--batch-sequences"), default=batch_default,
+                           metavar="K", help=HELP["batch_sequences"].replace("default: 1", f"default: {batch_default}"))
     return group
 
 

@@ -30,10 +30,14 @@ def test_counted_flops_equal_the_architecture_count():
     assert 0 < flops["template_gflops"] < flops["per_frame_gflops"]
 
 
-def test_parameter_counts_add_up():
-    model = simtrack.build_model("tiny")
+def test_parameter_counts_match_the_official_model():
+    with torch.device("meta"):
+        model = simtrack.build_model("b16")
     counts = parameter_counts(model)
-    assert counts["total"] == sum(p.numel() for p in model.parameters())
+    # tests/data/official_keys.txt: 88,643,458 values, of which CLIP's unused 768 x 512 projection
+    # (kept as a buffer, not a parameter) is 393,216.
+    assert counts["total"] == 88_643_458 - 768 * 512
+    assert counts["bottleneck"] == 768 * 256 + 256 and counts["backbone"] + counts["box_head"] == 88_053_378
 
 
 def test_interleaved_times_every_candidate_in_turn():
@@ -44,7 +48,8 @@ def test_interleaved_times_every_candidate_in_turn():
 
 def test_report_has_every_section(tmp_path, capsys):
     out = tmp_path / "profile.json"
-    assert main(["--variant", "tiny", "--device", "cpu", "--batch", "2", "--repeats", "1", "--json", str(out)]) == 0
+    assert main(["--variant", "tiny", "--device", "cpu", "--batch-sequences", "2", "--repeats", "1",
+                 "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert set(report["frame_stages"]) == {"decode", "crop_normalise", "model", "postprocess", "total"}
     assert all(stage["median_ms"] > 0 for stage in report["frame_stages"].values())
@@ -55,6 +60,19 @@ def test_report_has_every_section(tmp_path, capsys):
     assert "model only, batch 1" in capsys.readouterr().out
 
 
-def test_bad_arguments_are_refused():
-    with pytest.raises(ConfigError, match="--batch"):
-        main(["--variant", "tiny", "--batch", "0"])
+def test_bad_arguments_are_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--variant", "tiny", "--batch-sequences", "0"])
+    assert exit_info.value.code == 2 and "--batch-sequences must be at least 1" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="--device cuda:99: this machine has no such GPU; devices present: cpu"):
+        main(["--variant", "tiny", "--device", "cuda:99"])
+
+
+def test_a_self_describing_checkpoint_needs_no_variant_and_old_flags_still_work(tmp_path, capsys):
+    out = tmp_path / "profile.json"
+    assert main(["--checkpoint", str(simtrack.EMBEDDED_CHECKPOINT), "--device", "cpu", "--batch", "2",
+                 "--exact", "--repeats", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["variant"] == "tiny" and report["path"] == "exact" and "batch2_frames_per_s" in report["throughput"]
+    err = capsys.readouterr().err
+    assert "--batch is deprecated" in err and "--exact is deprecated" in err
