@@ -19,7 +19,7 @@ from simtrack.images import as_rgb_uint8, read_image
 from .tracking import TrackOutput
 
 DECODE_WORKERS = 2
-PREFETCH_FRAMES = 4
+FRAMES_AHEAD_PER_SEQUENCE = 4   # decoded ahead for each of the K sequences in a step (K x 4 frames in memory)
 TIMING_DEFINITION = (
     "seconds per frame, wall clock (time.perf_counter): the first frame is its own "
     "BatchTracker.init (crop, template embedding); every later frame gets an equal share of the "
@@ -44,7 +44,7 @@ class DecodePool:
     OpenCV releases the GIL while decoding, so decoding overlaps the forward passes.
     """
 
-    def __init__(self, workers=DECODE_WORKERS, depth=PREFETCH_FRAMES, reader=read_image):
+    def __init__(self, workers=DECODE_WORKERS, depth=FRAMES_AHEAD_PER_SEQUENCE, reader=read_image):
         self._executor = ThreadPoolExecutor(max(1, workers), thread_name_prefix="frame-decode")
         self._depth, self._reader = max(1, depth), reader
         self._streams = {}   # key -> (path iterator, deque of futures)
@@ -163,7 +163,7 @@ class _Lockstep:
 
 
 def track_batched(tracker, items, sequence_of=lambda item: item, on_frames=None,
-                  decode_workers=DECODE_WORKERS, prefetch=PREFETCH_FRAMES, reader=read_image):
+                  decode_workers=DECODE_WORKERS, prefetch=FRAMES_AHEAD_PER_SEQUENCE, reader=read_image):
     """Track every item's sequence on ``tracker`` (a ``BatchTracker``); yield ``Finished`` as each ends.
 
     ``items`` is any iterable (Sequence records, or runner jobs with ``sequence_of`` giving their

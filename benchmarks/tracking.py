@@ -13,7 +13,7 @@ import numpy as np
 
 from simtrack.images import read_image
 
-PREFETCH_FRAMES = 8
+PREFETCH_FRAMES = 8   # frames decoded ahead of the tracker by the background thread
 TIMING_DEFINITION = (
     "seconds per frame, wall clock (time.perf_counter) around Tracker.init on the first frame and "
     "Tracker.update on the others: crop, normalisation, model forward and box post-processing; "

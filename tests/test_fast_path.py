@@ -47,8 +47,15 @@ def test_torch_crop_of_an_exact_2x_reduction_and_of_a_touching_edge():
         assert np.array_equal(sample_target_torch(torch.from_numpy(image), box, 2.0, 112)[0].numpy(), expected)
 
 
-@pytest.mark.parametrize("options", [{"fast": True}, {"fast": True, "crop": "torch"}, {"crop": "torch"}])
-def test_fast_tracker_boxes_equal_the_exact_ones(options):
+def test_fast_means_the_gpu_crop_on_cuda_and_nothing_on_the_cpu():
+    model = random_model("tiny", seed=21)
+    assert simtrack.Tracker(model, device="cpu", fast=True).preprocess.method == "cv2"
+    assert simtrack.Tracker(model, device="cpu", fast=True, crop="torch").preprocess.method == "torch"
+    assert simtrack.Tracker(model, device="cpu").preprocess.method == "cv2"
+
+
+@pytest.mark.parametrize("options", [{"crop": "torch"}, {"fast": True, "crop": "torch"}])
+def test_torch_crop_tracker_boxes_equal_the_exact_ones(options):
     model = random_model("tiny", seed=21)
     frames, boxes = moving_object_frames(25, seed=4)
     exact = track(simtrack.Tracker(model, device="cpu"), frames, boxes[0])

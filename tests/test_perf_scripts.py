@@ -34,11 +34,11 @@ def all_positive(values):
 def test_fast_vs_exact(tmp_path, monkeypatch, demo_root):
     result = run_script(fast_vs_exact, ["--variants", "tiny", "--frames", "3", "--sequences", "1"],
                         tmp_path, monkeypatch, demo_root)
-    assert set(result["speed_ms"]["tiny"]) == {"exact", "fast", "fast+torch crop", "explicit attention"}
+    assert set(result["speed_ms"]["tiny"]) >= {"exact", "torch crop", "explicit attention"}
     assert all_positive(result["speed_ms"]["tiny"].values())
     differences = result["max_box_difference_px"]
-    assert differences["fast"] == 0 and differences["fast+torch crop"] == 0
-    assert differences["explicit attention"] < 1.0        # round-off, over one 120-frame sequence
+    assert differences["torch crop"] == 0                  # another crop implementation, the same pixels
+    assert 0 < differences["explicit attention"] < 1.0     # other arithmetic: round-off over one sequence
 
 
 def test_batching(tmp_path, monkeypatch, demo_root):
@@ -55,7 +55,8 @@ def test_precision(tmp_path, monkeypatch, demo_root):
     assert set(result["median_ms"]) == {"model fp32", "frame fp32", "model bf16", "frame bf16"}
     assert result["speedup"]["fp32"] == {"model": 1.0, "frame": 1.0}
     deviation = result["box_deviation_tiny"]["bf16"]
-    assert 0 <= deviation["median_px"] <= deviation["max_px"]
+    assert 0 < deviation["max_px"] < 1e3          # bf16 really ran (fp32 would give 0) and stayed on target
+    assert deviation["median_px"] <= deviation["max_px"]
 
 
 def test_end_to_end(tmp_path, monkeypatch, demo_root):
