@@ -188,7 +188,8 @@ def validate_submission(zip_path, sequences):
 def build_parser():
     parser = options.parser("python -m benchmarks.submit", __doc__.split("\n\n")[0])
     parser.add_argument("--dataset", required=True, choices=sorted(SERVERS),
-                        help="test split to pack: got10k_test (GOT-10k server) or trackingnet (TrackingNet server)")
+                        help="dataset name; the test split to pack: got10k_test (GOT-10k server) or trackingnet "
+                             "(TrackingNet server)")
     parser.add_argument("--data-root", metavar="DIR", help=options.HELP["data_root"])
     options.add_tracker_name(parser, default_help="required unless --check is given")
     options.add_results(parser)

@@ -35,7 +35,7 @@ HELP = {
             "both give the same pixels (default: auto)",
     "batch_sequences": "sequences tracked in lock-step, their frames in one forward pass (default: 1)",
     "threads": "torch and OpenCV threads per process (default: the cores split between the processes)",
-    "dataset": "dataset name, e.g. lasot, lasot_ext, got10k_val, got10k_test, trackingnet, uav123, tnl2k, "
+    "dataset": "dataset name; e.g. lasot, lasot_ext, got10k_val, got10k_test, trackingnet, uav123, tnl2k, "
                "otb100, nfs, demo, folder",
     "data_root": "dataset folder, or the folder that holds it under its usual name "
                  "(default: $SIMTRACK_DATA/<Dataset>, else ./data/<Dataset>)",
@@ -105,10 +105,18 @@ def add_checkpoint(parser, default_help="the embedded tiny demo model", env=Fals
     return group
 
 
-def add_device(parser, env=False):
-    """``--device DEVICE``: one device."""
-    parser.add_argument("--device", default=_from_env("device", "auto", env) or "auto",
-                        type=lambda text: parse_device(text, "--device"), help=_env_help("device", HELP["device"], env))
+def help_text(key, default_help=None, note=None):
+    """``HELP[key]``, with its default replaced by ``default_help`` and ``note`` appended."""
+    text = HELP[key] if default_help is None else f"{HELP[key].split(' (default')[0]} (default: {default_help})"
+    return f"{text}; {note}" if note else text
+
+
+def add_device(parser, env=False, default="auto", note=None):
+    """``--device DEVICE``: one device (``default=None``: the command's own choice, explained in ``note``)."""
+    parser.add_argument("--device", default=_from_env("device", default, env) or default,
+                        type=lambda text: parse_device(text, "--device"),
+                        help=_env_help("device", help_text("device", None if default == "auto" else "none", note),
+                                       env))
 
 
 def add_devices(parser):
@@ -144,10 +152,9 @@ def _compile_env(env):
     return True if value.lower() in _TRUE else value
 
 
-def add_threads(parser, default_help=None, env=False):
-    text = HELP["threads"] if default_help is None else f"torch and OpenCV threads (default: {default_help})"
-    parser.add_argument("--threads", type=positive_int("--threads"), metavar="N",
-                        default=_threads_env(env), help=_env_help("threads", text, env))
+def add_threads(parser, default_help=None, env=False, note=None):
+    parser.add_argument("--threads", type=positive_int("--threads"), metavar="N", default=_threads_env(env),
+                        help=_env_help("threads", help_text("threads", default_help, note), env))
 
 
 def _threads_env(env):

@@ -47,7 +47,7 @@ def test_unknown_key_names_it_and_the_known_keys(tmp_path):
     ({"optim": {"epochs": 2.5}}, r"optim\.epochs must be of type int"),
     ({"optim": {"precision": "fp8"}}, "optim.precision must be one of fp32, bf16, fp16"),
     ({"optim": {"amp": "bf16", "precision": "bf16"}}, "give only optim.precision"),
-    ({"run": {"device": "gpu"}}, "run.device must be auto, cpu or cuda"),
+    ({"run": {"device": "gpu"}}, "run.device 'gpu' is not a device name"),
     ({"model": {"variant": "b32"}}, "is not one of"),
     ({"data": {"datasets": [{"name": "lasot", "ratio": 0}]}}, "ratios must be > 0"),
 ])

@@ -8,7 +8,6 @@ Options given here replace the recipe's keys of the same meaning (``--device`` -
 """
 from .. import options
 from ..cli import run_cli
-from ..devices import parse_device
 from .config import load_config, with_overrides
 from .trainer import Trainer
 
@@ -20,13 +19,12 @@ def build_parser():
     parser.add_argument("--resume", nargs="?", const="auto", default=None, metavar="STATE",
                         help="continue a stopped run: its output_dir's last.state.pt, or the given state file")
     parser.add_argument("--output-dir", metavar="DIR", help="replaces run.output_dir of the recipe")
-    parser.add_argument("--device", type=lambda text: parse_device(text, "--device"),
-                        help="replaces run.device of the recipe: auto, cpu or cuda (under torchrun each "
-                             "process takes the GPU of its LOCAL_RANK)")
-    parser.add_argument("--threads", type=options.positive_int("--threads"), metavar="N",
-                        help="replaces run.threads: torch CPU threads per process")
+    options.add_device(parser, default=None, note="replaces run.device of the recipe (under torchrun give "
+                       "cuda: each process takes the GPU of its LOCAL_RANK)")
+    options.add_threads(parser, default_help="run.threads of the recipe", note="replaces run.threads")
     parser.add_argument("--precision", choices=options.PRECISIONS,
-                        help="replaces optim.precision: fp32, or bf16/fp16 autocast")
+                        help=options.help_text("precision", "optim.precision of the recipe",
+                                               "replaces optim.precision"))
     return parser
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from ..devices import parse_device
 from ..errors import ConfigError
 from ..model import VARIANTS
 from ..options import PRECISIONS
@@ -85,7 +86,7 @@ class OptimSection:
 class RunSection:
     output_dir: str = "runs/simtrack"
     seed: int = 42
-    device: str = "auto"                          # auto | cpu | cuda
+    device: str = "auto"                          # auto | cpu | cuda | cuda:N (cuda under torchrun: LOCAL_RANK's GPU)
     threads: int = 0                              # torch CPU threads per process (0: torch's default)
     log_every: int = 20
     tensorboard: bool = True
@@ -203,9 +204,7 @@ def _validate(config, source):
     if config.optim.precision not in PRECISIONS:
         raise ConfigError(f"{source}: optim.precision must be one of {', '.join(PRECISIONS)}, "
                           f"got {config.optim.precision!r}")
-    if config.run.device not in ("auto", "cpu", "cuda"):
-        raise ConfigError(f"{source}: run.device must be auto, cpu or cuda (under torchrun each process takes "
-                          f"the GPU of its LOCAL_RANK), got {config.run.device!r}")
+    parse_device(config.run.device, f"{source}: run.device")
     for key in ("epochs", "batch_size"):
         if getattr(config.optim, key) < 1:
             raise ConfigError(f"{source}: optim.{key} must be at least 1")

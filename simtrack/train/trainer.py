@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 
 from ..checkpoints import load_weights, save_checkpoint
+from ..devices import check_present, parse_device
 from ..errors import ConfigError
 from ..model import build_model
 from .data import EpochBatches, PairDataset, build_loader, build_processor, load_pools
@@ -39,19 +40,21 @@ class DistributedContext:
         self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        device = parse_device(device, "run.device")
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        if device not in ("cpu", "cuda"):
-            raise ConfigError(f"run.device must be auto, cpu or cuda, got {device!r}")
-        if device == "cuda":
-            if not torch.cuda.is_available():
-                raise ConfigError("run.device is cuda but torch sees no CUDA device; use device: cpu or auto")
-            torch.cuda.set_device(self.local_rank)
-            self.device = torch.device("cuda", self.local_rank)
+        if device.startswith("cuda:") and self.world_size > 1:
+            raise ConfigError(f"run.device {device} names one GPU, but this is process {self.rank} of "
+                              f"{self.world_size}; give cuda: each process takes the GPU of its LOCAL_RANK")
+        if device.startswith("cuda"):
+            index = self.local_rank if device == "cuda" else int(device.split(":")[1])
+            check_present(f"cuda:{index}", "run.device")
+            torch.cuda.set_device(index)
+            self.device = torch.device("cuda", index)
         else:
             self.device = torch.device("cpu")
         if self.world_size > 1 and not dist.is_initialized():
-            dist.init_process_group("nccl" if device == "cuda" else "gloo")
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
 
     @property
     def is_main(self):
