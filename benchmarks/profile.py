@@ -31,11 +31,13 @@ def build_parser():
     options.add_device(parser)
     options.add_threads(parser, default_help="torch's choice")
     options.add_speed(parser, batching=True, batch_default=8)
-    parser.add_argument("--repeats", type=options.positive_int("--repeats"), default=10, metavar="N",
-                        help="timed repeats per measurement")
+    parser.add_argument("--iterations", type=options.positive_int("--iterations"), default=10, metavar="N",
+                        help="timed iterations per measurement")
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON to this file")
     options.add_deprecated(parser, "--batch", "--batch-sequences", dest="batch_sequences",
                            type=options.positive_int("--batch"))
+    options.add_deprecated(parser, "--repeats", "--iterations", dest="iterations",
+                           type=options.positive_int("--repeats"))
     options.add_deprecated(parser, "--exact", "nothing: the exact path is the default (--fast opts in)",
                            dest="fast", value=False)
     return parser
@@ -61,12 +63,12 @@ def profile(args):
     tracker = simtrack.Tracker(model, device=device, **speed)
     with tempfile.TemporaryDirectory() as folder:
         frame_path, box = demo_frame(folder)
-        stages = stage_times(tracker, frame_path, box, args.repeats)
+        stages = stage_times(tracker, frame_path, box, args.iterations)
         image = read_image(frame_path)
-    report["model_latency_batch1"] = summary_ms(model_latency(tracker, args.repeats))
+    report["model_latency_batch1"] = summary_ms(model_latency(tracker, args.iterations))
     report["frame_stages"] = {name: summary_ms(values) for name, values in stages.items()}
     report["frame_stages"]["total"] = summary_ms(sum(stages.values()))
-    report["throughput"] = throughput(model, device, args.batch_sequences, image, box, speed, args.repeats)
+    report["throughput"] = throughput(model, device, args.batch_sequences, image, box, speed, args.iterations)
     return report
 
 

@@ -2,6 +2,7 @@
 import argparse
 import importlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,19 @@ def test_bad_values_are_one_line_errors_naming_the_option(argv, message, capsys)
         parser.parse_args(argv)
     text = str(raised.value) if isinstance(raised.value, options.ConfigError) else capsys.readouterr().err
     assert message in text and len(text.strip().splitlines()) == 1 and "usage:" not in text
+
+
+def documented_options():
+    """``{option: {command, ...}}`` from the table in docs/options.md."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "options.md").read_text()
+    table = text.split("checks this table against every command's parser -->", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split("|")[1:-1] for line in table.strip().splitlines()[2:]]
+    return {cells[0].strip(" `").split()[0]: {name.strip() for name in cells[2].split(",")} for cells in rows}
+
+
+def test_the_option_table_in_the_docs_is_the_parsers_table():
+    actual = {}
+    for command in MODULES:
+        for action in visible_options(parser_of(command)):
+            actual.setdefault(action.option_strings[0], set()).add(command.removeprefix("simtrack-"))
+    assert documented_options() == actual

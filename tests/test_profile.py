@@ -48,7 +48,7 @@ def test_interleaved_times_every_candidate_in_turn():
 
 def test_report_has_every_section(tmp_path, capsys):
     out = tmp_path / "profile.json"
-    assert main(["--variant", "tiny", "--device", "cpu", "--batch-sequences", "2", "--repeats", "1",
+    assert main(["--variant", "tiny", "--device", "cpu", "--batch-sequences", "2", "--iterations", "1",
                  "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert set(report["frame_stages"]) == {"decode", "crop_normalise", "model", "postprocess", "total"}
