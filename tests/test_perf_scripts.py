@@ -42,7 +42,7 @@ def test_fast_vs_exact(tmp_path, monkeypatch, demo_root):
 
 
 def test_batching(tmp_path, monkeypatch, demo_root):
-    result = run_script(batching, ["--variant", "tiny", "--batch", "3", "--frames", "5", "--repeats", "1"],
+    result = run_script(batching, ["--variant", "tiny", "--batch-sequences", "3", "--frames", "5", "--iterations", "1"],
                         tmp_path, monkeypatch, demo_root)
     assert result["frames"] == 15 and set(result["frames_per_s"]) == {"batch1", "batch3"}
     assert all_positive(result["frames_per_s"].values())
@@ -50,7 +50,7 @@ def test_batching(tmp_path, monkeypatch, demo_root):
 
 
 def test_precision(tmp_path, monkeypatch, demo_root):
-    result = run_script(precision, ["--variant", "tiny", "--precisions", "fp32,bf16", "--repeats", "2",
+    result = run_script(precision, ["--variant", "tiny", "--precisions", "fp32,bf16", "--iterations", "2",
                                     "--sequences", "1"], tmp_path, monkeypatch, demo_root)
     assert set(result["median_ms"]) == {"model fp32", "frame fp32", "model bf16", "frame bf16"}
     assert result["speedup"]["fp32"] == {"model": 1.0, "frame": 1.0}
@@ -60,7 +60,7 @@ def test_precision(tmp_path, monkeypatch, demo_root):
 
 
 def test_end_to_end(tmp_path, monkeypatch, demo_root):
-    result = run_script(end_to_end, ["--variants", "tiny", "--precisions", "fp32", "--repeats", "2", "--rounds", "1"],
+    result = run_script(end_to_end, ["--variants", "tiny", "--precisions", "fp32", "--iterations", "2", "--rounds", "1"],
                         tmp_path, monkeypatch, demo_root)
     stages = result["tiny_fp32"]
     assert all_positive(stages[f"{name}_ms"] for name in ("decode", "crop_normalise", "model", "postprocess"))

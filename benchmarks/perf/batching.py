@@ -1,10 +1,10 @@
 """Batch K vs batch 1: frames/s of ``track_batched`` over K demo sequences, and box equality, in one run.
 
-    python -m benchmarks.perf.batching [--variant b16] [--batch 8] [--frames 8] [--repeats 2] [--threads 2]
+    python -m benchmarks.perf.batching [--variant b16] [--batch-sequences 8] [--frames 8] [--iterations 2] [--threads 2]
 
 K demo sequences (truncated to ``--frames`` frames) are tracked with a ``BatchTracker`` of
 capacity K (one forward pass per step for all of them) and of capacity 1 (one sequence after
-the other); the runs alternate ``--repeats`` times and the medians are compared. Frames/s
+the other); the runs alternate ``--iterations`` times and the medians are compared. Frames/s
 counts wall time over the whole call, decoding (on a thread pool, ahead) included.
 """
 import time
@@ -31,22 +31,22 @@ def run(tracker, sequences):
 def main():
     args_parser = parser(__doc__.splitlines()[0])
     args_parser.add_argument("--variant", default="b16")
-    args_parser.add_argument("--batch", type=int, default=8, help="K (default 8)")
+    args_parser.add_argument("--batch-sequences", type=int, default=8, metavar="K", help="K (default 8)")
     args_parser.add_argument("--frames", type=int, default=8, help="frames per sequence (default 8)")
-    args_parser.add_argument("--repeats", type=int, default=2)
+    args_parser.add_argument("--iterations", type=int, default=2)
     args_parser.add_argument("--fast", action="store_true", help="use the fast path (default: exact)")
     args_parser.add_argument("--precision", default="fp32")
     args = args_parser.parse_args()
     env = setup(args)
-    sequences = demo_sequences(args.data_root, args.batch, args.frames)
-    if len(sequences) < args.batch:
+    sequences = demo_sequences(args.data_root, args.batch_sequences, args.frames)
+    if len(sequences) < args.batch_sequences:
         print(f"only {len(sequences)} demo sequences; K = {len(sequences)}")
     model = model_for(args.variant)
     options = {"fast": args.fast, "precision": args.precision}
     trackers = {k: BatchTracker(model, k, device="cpu", **options) for k in (1, len(sequences))}
     run(trackers[1], sequences[:1])   # warm-up
     speeds, boxes = {k: [] for k in trackers}, {}
-    for _ in range(args.repeats):
+    for _ in range(args.iterations):
         for k, tracker in trackers.items():
             fps, boxes[k] = run(tracker, sequences)
             speeds[k].append(fps)

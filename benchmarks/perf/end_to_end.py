@@ -1,6 +1,6 @@
 """End-to-end frame time vs model-only time, in one run.
 
-    python -m benchmarks.perf.end_to_end [--variants b16,tiny] [--precisions fp32,bf16] [--repeats 10] [--threads 2]
+    python -m benchmarks.perf.end_to_end [--variants b16,tiny] [--precisions fp32,bf16] [--iterations 10] [--threads 2]
 
 For every variant and precision (fast path, random weights) a 1280x720 JPEG frame is decoded,
 cropped, normalised, run through the network and post-processed, each stage timed; the ratio
@@ -20,7 +20,7 @@ def main():
     args_parser = parser(__doc__.splitlines()[0])
     args_parser.add_argument("--variants", default="b16,tiny")
     args_parser.add_argument("--precisions", default="fp32,bf16")
-    args_parser.add_argument("--repeats", type=int, default=10)
+    args_parser.add_argument("--iterations", type=int, default=10)
     args_parser.add_argument("--rounds", type=int, default=2, help="turns each configuration takes (default 2)")
     args = args_parser.parse_args()
     env = setup(args)
@@ -31,7 +31,7 @@ def main():
         path, box = demo_frame(folder)
         for _ in range(args.rounds):
             for key, tracker in configs.items():
-                for name, seconds in stage_times(tracker, path, box, args.repeats).items():
+                for name, seconds in stage_times(tracker, path, box, args.iterations).items():
                     stages[key].setdefault(name, []).extend(seconds)
     results = {}
     print(f"{'config':12s} {'decode':>8s} {'crop':>8s} {'model':>8s} {'post':>8s} {'total':>8s}  end-to-end/model  (median ms)")

@@ -1,6 +1,6 @@
 """bf16 / fp16 autocast vs fp32 on the fast path: model time, frame time and box deviation, in one run.
 
-    python -m benchmarks.perf.precision [--variant b16] [--precisions fp32,bf16] [--repeats 10] [--threads 2]
+    python -m benchmarks.perf.precision [--variant b16] [--precisions fp32,bf16] [--iterations 10] [--threads 2]
 
 The network alone (crop already made) and a whole ``Tracker.update`` are timed for every
 precision, taking turns, with random weights. The deviation of the reduced-precision boxes from
@@ -53,12 +53,12 @@ def main():
     args_parser = parser(__doc__.splitlines()[0])
     args_parser.add_argument("--variant", default="b16")
     args_parser.add_argument("--precisions", default="fp32,bf16", help="first one is the reference (default fp32,bf16)")
-    args_parser.add_argument("--repeats", type=int, default=10)
+    args_parser.add_argument("--iterations", type=int, default=10)
     args_parser.add_argument("--sequences", type=int, help="demo sequences for the deviation check (default all)")
     args = args_parser.parse_args()
     env = setup(args)
     precisions = args.precisions.split(",")
-    median = timings(args.variant, precisions, args.repeats)
+    median = timings(args.variant, precisions, args.iterations)
     base = precisions[0]
     results = {"variant": args.variant, "median_ms": {k: v * 1e3 for k, v in median.items()}, "speedup": {}}
     for precision in precisions:

@@ -1,6 +1,6 @@
 """Per-frame cost of running SimTrack over TraX (as ``vot evaluate`` does) against a direct call.
 
-    python -m benchmarks.perf.vot_overhead [--variant tiny] [--frames 60] [--repeats 3] [--threads 2]
+    python -m benchmarks.perf.vot_overhead [--variant tiny] [--frames 60] [--iterations 3] [--threads 2]
 
 Starts ``python -m simtrack.adapters.vot`` as the VOT toolkit would (stdin/stdout pipes) and drives
 it with the TraX client, the toolkit's own transport; an in-process ``Tracker`` runs the same frames.
@@ -91,7 +91,7 @@ def main():
     args_parser.add_argument("--variant", default="tiny")
     args_parser.add_argument("--device", default="cpu")
     args_parser.add_argument("--frames", type=int, default=60)
-    args_parser.add_argument("--repeats", type=int, default=3)
+    args_parser.add_argument("--iterations", type=int, default=3)
     args_parser.add_argument("--size", default="320x240", help="frame size WxH")
     args = args_parser.parse_args()
     env = setup(args)
@@ -104,7 +104,7 @@ def main():
         tracker = simtrack.Tracker(model, device=args.device)
         process, client = start_server(weights, args.device, args.threads)
         try:
-            update, direct, round_trip = measure(tracker, client, paths, box, args.repeats)
+            update, direct, round_trip = measure(tracker, client, paths, box, args.iterations)
             client.quit()
         finally:
             process.wait(30)
