@@ -82,7 +82,7 @@ def execute_run(args):
         raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
     data_root = resolve_root(args.dataset, args.data_root)  # a missing dataset is reported before anything else
     checkpoint = resolve_checkpoint(args.checkpoint)
-    if is_embedded(checkpoint):
+    if is_embedded(checkpoint) and dataset != "demo":
         print(DEMO_NOTICE, file=sys.stderr)
     sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
     if not sequences:
