@@ -11,7 +11,7 @@ import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .palette import tracker_color, tracker_line_style
+from simtrack.palette import tracker_color, tracker_line_style
 
 # curve key -> (file stem, title, x label, y label, score shown, legend corner)
 CURVES = {

@@ -1,8 +1,9 @@
 """The colours every picture of a report uses: tracker k has the same colour in the plots, the HTML
 report, the annotated videos and the thumbnails; ground truth is always drawn in GROUND_TRUTH.
 
-Plain data (no matplotlib), so that video and HTML writers share it without importing a plotting
-library.
+Plain data (no matplotlib, no torch), in ``simtrack`` because the tracking command draws with it
+too and ``simtrack`` never imports ``benchmarks``; the plots, the HTML report, ``benchmarks.visualize``
+and ``simtrack.track`` all take their colours from here.
 """
 # matplotlib's "tab10" palette, in its order.
 TRACKER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
