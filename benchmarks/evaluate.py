@@ -21,12 +21,14 @@ MAX_LISTED_PROBLEMS = 20
 
 @dataclass
 class TrackerResult:
-    """One tracker's per-run statistics, scores (fractions) and mean curves."""
+    """One tracker's per-run statistics, scores (fractions) and mean curves; the boxes of its first
+    run (one array per sequence) feed the report's per-frame views."""
 
     name: str
     runs: list
     scores: list
     curves: list
+    boxes: list = None
 
 
 def compute(protocol, truth, tracker_runs):
@@ -41,7 +43,7 @@ def compute(protocol, truth, tracker_runs):
         runs.append(stats)
         scores.append(run_scores)
         curves.append(run_curves)
-    return TrackerResult(tracker_runs.name, runs, scores, curves)
+    return TrackerResult(tracker_runs.name, runs, scores, curves, tracker_runs.boxes[0])
 
 
 def load_all(protocol, trackers, sequences):

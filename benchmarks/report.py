@@ -137,8 +137,9 @@ def pivot(table, metric):
 
 
 def write_report(protocol, sequences, results, report_dir):
-    """Write every table and figure of an evaluation into ``report_dir``; returns the summary table."""
-    from . import plots  # matplotlib is imported only when a report is written
+    """Write every table and figure of an evaluation, and report.html, into ``report_dir``; returns the
+    summary table."""
+    from . import html_report, plots  # matplotlib is imported only when a report is written
 
     report_dir = Path(report_dir)
     name = display_name(protocol.dataset)
@@ -156,4 +157,5 @@ def write_report(protocol, sequences, results, report_dir):
         write_table(pivot(attributes, "AUC"), report_dir / "attributes_auc", caption=f"AUC per attribute, {caption}")
         plots.plot_attributes(attributes, report_dir / "attributes", f"AUC per attribute on {name}")
     plots.plot_curves(protocol, results, report_dir, name)
+    html_report.write_html_report(protocol, sequences, results, report_dir, summary, sequences_long, attributes, name)
     return summary

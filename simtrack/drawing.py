@@ -116,10 +116,10 @@ def draw_caption(image, text):
     return image
 
 
-def annotate(image, marks, caption=None, legend=True):
+def annotate(image, marks, caption=None, legend=True, width=None):
     """Draw every mark's box (ground truth first, so trackers lie on top), the legend and a caption."""
     for mark in sorted(marks, key=lambda mark: not mark.outline):
-        draw_box(image, mark.box, mark.color, outline=mark.outline)
+        draw_box(image, mark.box, mark.color, width, outline=mark.outline)
     if legend and marks:
         draw_legend(image, marks)
     if caption:

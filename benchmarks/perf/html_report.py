@@ -1,0 +1,120 @@
+"""Size of report.html and the time it adds to an evaluation, on a LaSOT-sized benchmark.
+
+    python benchmarks/perf/html_report.py [--sequences 280] [--frames 2500] [--trackers 2] [--repeat 3]
+
+Fabricates ``--sequences`` x ``--frames`` ground truth (absent spans, LaSOT's 14 attributes) and
+``--trackers`` trackers' result and time files in a temporary folder, with one 1280 x 720 photo
+(matplotlib's sample image, shifted per sequence) standing for all frames of a sequence, so that
+thumbnails decode and encode real-size, real-looking frames (``--no-frames``: annotation-only data). Then times, in one process and taking turns, ``benchmarks.evaluate.evaluate``
+(files on disk to every table, figure and report.html) against the same call with the HTML step
+switched off, and prints the medians, the difference, and the size of report.html with its parts.
+"""
+import argparse
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import matplotlib
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks import evaluate, html_report  # noqa: E402
+from benchmarks.timing import fingerprint, interleaved  # noqa: E402
+from simtrack.box_tables import format_boxes, format_seconds  # noqa: E402
+from simtrack.data.lasot import ATTRIBUTES  # noqa: E402
+from simtrack.data.sequence import Sequence  # noqa: E402
+
+FRAME_SIZE = (1280, 720)
+
+
+def fabricate(folder, n_sequences, n_frames, n_trackers, frames_on_disk, seed=0):
+    """Sequences (in memory) and each tracker's result files: noisy boxes, some losing the target."""
+    rng = np.random.default_rng(seed)
+    photo = cv2.resize(cv2.imread(str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg")), FRAME_SIZE)
+    sequences = []
+    tracker_dirs = [folder / f"tracker{k}" for k in range(n_trackers)]
+    for path in tracker_dirs + [folder / "frames"]:
+        path.mkdir(parents=True)
+    for index in range(n_sequences):
+        centre = np.array(FRAME_SIZE) / 2 + np.cumsum(rng.normal(0, 2, (n_frames, 2)), 0)
+        size = np.clip(80 + np.cumsum(rng.normal(0, 0.5, (n_frames, 2)), 0), 8, None)
+        gt = np.round(np.concatenate([centre - size / 2, size], 1))
+        absent = np.zeros(n_frames, bool)
+        start = rng.integers(1, n_frames - 50)
+        absent[start:start + 40] = True
+        name = f"seq-{index}"
+        frame = folder / "frames" / f"{name}.jpg"
+        if frames_on_disk:
+            cv2.imwrite(str(frame), np.roll(photo, (37 * index, 53 * index), axis=(0, 1)))
+        attributes = {full: bool(flag) for (_, full), flag in zip(ATTRIBUTES, rng.integers(0, 2, len(ATTRIBUTES)))}
+        sequences.append(Sequence(name=name, dataset="lasot", frames=[str(frame)] * n_frames, boxes=gt, absent=absent,
+                                  attributes=attributes))
+        for k, tracker_dir in enumerate(tracker_dirs):
+            pred = gt + rng.normal(0, 4 + 4 * k, gt.shape)
+            lost = rng.integers(n_frames // 4, n_frames)
+            pred[lost:] = pred[lost] + rng.normal(0, 150, 4) * [1, 1, 0, 0]
+            (tracker_dir / f"{name}.txt").write_bytes(format_boxes(pred))
+            (tracker_dir / f"{name}_time.txt").write_bytes(format_seconds(rng.uniform(0.01, 0.02 + 0.01 * k, n_frames)))
+    return sequences, {f"Tracker{k}": path for k, path in enumerate(tracker_dirs)}
+
+
+def page_parts(path):
+    """Bytes of report.html: total, thumbnails (JPEG data URLs), per-frame series, the rest."""
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', text, re.S)
+                      .group(1).replace("<\\/", "</"))
+    thumbnails = sum(len(entry["src"]) for entries in data["thumbnails"] or [] for entry in entries)
+    series = len(json.dumps(data["series"], separators=(",", ":")))
+    return {"total": len(text.encode("utf-8")), "thumbnails": thumbnails, "series": series,
+            "thumbnail_count": sum(len(entries) for entries in data["thumbnails"] or [])}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sequences", type=int, default=280)
+    parser.add_argument("--frames", type=int, default=2500)
+    parser.add_argument("--trackers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-frames", action="store_true", help="no frame files (annotation-only data)")
+    args = parser.parse_args(argv)
+    import torch
+    print(f"{fingerprint(torch.device('cpu'))['cpu']}; {args.sequences} sequences x {args.frames} frames x "
+          f"{args.trackers} trackers, frames {'absent' if args.no_frames else 'on disk'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sequences, trackers = fabricate(folder, args.sequences, args.frames, args.trackers, not args.no_frames)
+        with_html, without_html = folder / "with", folder / "without"
+        real = html_report.write_html_report
+
+        def run_with():
+            evaluate.evaluate("lasot", trackers, sequences, report_dir=with_html)
+
+        def run_without():
+            html_report.write_html_report = lambda *a, **k: None
+            try:
+                evaluate.evaluate("lasot", trackers, sequences, report_dir=without_html)
+            finally:
+                html_report.write_html_report = real
+
+        times = interleaved({"with report.html": run_with, "without": run_without}, args.repeat, warmup=1)
+        median = {name: float(np.median(values)) for name, values in times.items()}
+        parts = page_parts(with_html / "report.html")
+    added = median["with report.html"] - median["without"]
+    print(f"evaluate(), files to every table and figure, median of {args.repeat}:")
+    print(f"  without report.html  {median['without']:7.2f} s")
+    print(f"  with report.html     {median['with report.html']:7.2f} s   (+{added:.2f} s, "
+          f"{median['with report.html'] / median['without']:.2f}x)")
+    mib = 1024 * 1024
+    print(f"report.html: {parts['total'] / mib:.2f} MiB = {parts['total'] / args.sequences / 1024:.1f} KiB per sequence; "
+          f"thumbnails {parts['thumbnails'] / mib:.2f} MiB ({parts['thumbnail_count']} JPEGs), "
+          f"per-frame series {parts['series'] / mib:.2f} MiB, the rest {(parts['total'] - parts['thumbnails'] - parts['series']) / mib:.2f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

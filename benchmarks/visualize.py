@@ -1,0 +1,128 @@
+"""Annotated videos of trackers' results: ``python -m benchmarks.visualize --dataset NAME --trackers A B``.
+
+One MP4 per sequence (``--gif`` adds a GIF) with the ground truth and every tracker's box in the
+colours of the plots, a legend with each tracker's IoU on that frame (under the ``--protocol``
+rules, as the scores count it; ``absent`` where the target is flagged absent), and the frame
+number. ``--worst K`` picks the K sequences with the lowest main score (AUC, or AO for GOT-10k)
+averaged over the trackers. Needs the dataset's frames.
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from simtrack import options
+from simtrack.cli import run_cli
+from simtrack.drawing import Mark, annotate, ground_truth_mark
+from simtrack.errors import ConfigError, DatasetError
+from simtrack.palette import tracker_color
+from simtrack.video import VideoOutput
+
+from . import metrics
+from .evaluate import compute, load_all, parse_trackers
+from .tracking import FramePrefetcher
+
+DEFAULT_FPS = 30.0
+
+
+def build_parser():
+    parser = options.parser("python -m benchmarks.visualize", __doc__.split("\n\n")[0],
+                            epilog="Videos go to <results>/videos/<dataset>/ (or --out).")
+    options.add_dataset(parser, required=True)
+    parser.add_argument("--trackers", nargs="+", required=True, metavar="NAME[=RESULTS_DIR]",
+                        help="trackers to draw, in legend order; NAME alone means <results>/NAME/<dataset>")
+    options.add_results(parser)
+    parser.add_argument("--worst", type=options.positive_int("--worst"), metavar="K",
+                        help="only the K sequences with the lowest score (among --sequences when given)")
+    parser.add_argument("--protocol", choices=metrics.PROTOCOLS, default="official",
+                        help="whose rules compute the per-frame IoU shown (default: the benchmark's official toolkit)")
+    parser.add_argument("--out", metavar="DIR", help="folder for the videos (default: <results>/videos/<dataset>)")
+    parser.add_argument("--gif", action="store_true", help="also write <sequence>.gif (at most 300 frames, 480 px wide)")
+    parser.add_argument("--fps", type=float, metavar="F",
+                        help="frame rate of the videos (default: the dataset's, else 30)")
+    return parser
+
+
+def worst_sequences(protocol, truth, loaded, count):
+    """Indices of the ``count`` sequences with the lowest main score averaged over the trackers."""
+    scores = [metrics.per_sequence(protocol, compute(protocol, truth, runs).runs[0])[protocol.main_metric]
+              for runs in loaded]
+    mean = np.nanmean(np.vstack(scores), axis=0)
+    return list(np.argsort(np.where(np.isnan(mean), np.inf, mean), kind="stable")[:count])
+
+
+def frame_note(errors, index, absent):
+    """The legend note of one tracker on one frame: ``IoU 0.72``, ``absent`` or ``IoU -``."""
+    if absent is not None and absent[index]:
+        return "absent"
+    value = errors.iou[index]
+    return f"IoU {value:.2f}" if np.isfinite(value) and value >= 0 else "IoU -"
+
+
+def render(sequence, names, boxes, errors, out_dir, fps, gif, bar):
+    """Write ``<out_dir>/<sequence>.mp4`` (and ``.gif``); returns the paths."""
+    paths = [out_dir / f"{sequence.name}.mp4"] + ([out_dir / f"{sequence.name}.gif"] if gif else [])
+    outputs = [VideoOutput(path, fps, len(sequence)) for path in paths]
+    colors = [tracker_color(index) for index in range(len(names))]
+    try:
+        with FramePrefetcher(sequence.frames) as frames:
+            for index, image in enumerate(frames):
+                marks = [ground_truth_mark(sequence.boxes[index])]
+                marks += [Mark(name, color, tracker_boxes[index], frame_note(values, index, sequence.absent))
+                          for name, color, tracker_boxes, values in zip(names, colors, boxes, errors)]
+                annotate(image, marks, f"{sequence.name}  frame {index + 1}/{len(sequence)}")
+                for output in outputs:
+                    output.write(image)
+                bar.update(1)
+    finally:
+        for output in outputs:
+            output.close()
+    return paths
+
+
+def check_frames(sequences):
+    """Videos need the frames: say which sequence lacks them before any work."""
+    for seq in sequences:
+        if not seq.frames or not Path(seq.frames[0]).is_file():
+            first = seq.frames[0] if seq.frames else "(no frame listed)"
+            raise DatasetError(f"sequence {seq.name}: frame {first} does not exist; annotated videos need the "
+                               "dataset's frames (give --data-root the folder that holds them)")
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from tqdm import tqdm
+
+    from simtrack.data import dataset_key, load_dataset
+
+    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
+    key = dataset_key(args.dataset, args.split)
+    trackers = parse_trackers(args.trackers, args.results, key)
+    protocol = metrics.get_protocol(key, args.protocol)
+    loaded = load_all(protocol, trackers, sequences)
+    chosen = range(len(sequences))
+    if args.worst:
+        truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
+        chosen = [int(index) for index in worst_sequences(protocol, truth, loaded, args.worst)]
+    picked = [sequences[index] for index in chosen]
+    check_frames(picked)
+    out_dir = Path(args.out) if args.out else Path(args.results) / "videos" / key
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir} is a file; give a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    part = metrics.GroundTruth.from_sequences(picked, protocol.needs_cover)
+    values = [metrics.frame_values(protocol, part, [runs.boxes[0][index] for index in chosen]) for runs in loaded]
+    written = []
+    with tqdm(total=sum(len(seq) for seq in picked), unit="frame", file=sys.stderr, dynamic_ncols=True,
+              desc="rendering") as bar:
+        for index, seq in zip(chosen, picked):
+            bar.set_postfix_str(seq.name)
+            fps = args.fps or seq.meta.get("fps") or DEFAULT_FPS
+            written += render(seq, list(trackers), [runs.boxes[0][index] for runs in loaded],
+                              [tracker_values[seq.name] for tracker_values in values], out_dir, fps, args.gif, bar)
+    print(f"{len(written)} videos of {len(picked)} sequences written to {out_dir}/")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)
