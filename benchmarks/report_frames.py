@@ -198,8 +198,9 @@ def render_thumbnail(job, size=THUMB_SIZE):
     truth, *tracker_boxes = _scaled(boxes, factor)
     crop = image[y0:y1, x0:x1]
     scale = min(size[0] / crop.shape[1], size[1] / crop.shape[0])
+    # the reduced decode leaves at most a 2x reduction, where bilinear is as sharp as INTER_AREA and 5x faster
     shown = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))),
-                       interpolation=cv2.INTER_AREA)
+                       interpolation=cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR)
 
     def moved(box):
         box = np.asarray(box, dtype=np.float64)

@@ -28,8 +28,8 @@ def build_parser():
                             epilog="Example: python -m simtrack.track clip.mp4 --box 120,80,60,90 --out tracked.mp4")
     parser.add_argument("input", metavar="INPUT", help="video file, folder of frames, or camera index (0, 1...)")
     parser.add_argument("--box", metavar="X,Y,W,H",
-                        help="the target on the first frame, in pixels, 0,0 the top-left corner (default: draw "
-                             "it with the mouse; needs a display)")
+                        help="the target on the first frame, in pixels, 0,0 the top-left corner; write --box=-5,80,60,90 "
+                             "when x is negative (default: draw it with the mouse; needs a display)")
     parser.add_argument("--boxes", metavar="FILE",
                         help="where the boxes go, one x,y,w,h line per frame (default: <input name>_boxes.txt)")
     parser.add_argument("--out", metavar="FILE", help="also write the annotated video (.mp4, .avi, .mov, .mkv, .gif)")
@@ -46,9 +46,14 @@ def build_parser():
 
 def parse_box(text):
     """``"x,y,w,h"`` (commas or spaces) -> four floats with positive width and height."""
-    values = parse_table(text, columns=4, source="--box", error=ConfigError)
+    expected = f"--box {text!r}: expected four numbers x,y,w,h, e.g. --box 120,80,60,90 (--box=-5,80,60,90 " \
+        "when x is negative)"
+    try:
+        values = parse_table(text, columns=4, source="--box", error=ConfigError)
+    except ConfigError:
+        raise ConfigError(expected) from None
     if values.shape != (1, 4):
-        raise ConfigError(f"--box {text!r}: expected four numbers x,y,w,h, e.g. --box 120,80,60,90")
+        raise ConfigError(expected)
     x, y, w, h = values[0]
     if not (w > 0 and h > 0):
         raise ConfigError(f"--box {text!r}: width and height must be positive")

@@ -186,7 +186,7 @@ class VideoOutput:
         if width > GIF_MAX_WIDTH:
             image = cv2.resize(image, (GIF_MAX_WIDTH, max(1, round(height * GIF_MAX_WIDTH / width))),
                                interpolation=cv2.INTER_AREA)
-        return Image.fromarray(image).quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        return Image.fromarray(image).quantize(colors=255, method=Image.Quantize.FASTOCTREE)
 
     def close(self):
         if self.writer is not None:

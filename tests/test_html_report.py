@@ -11,12 +11,12 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks import evaluate, html_report, metrics, report_frames
+from benchmarks import html_report, metrics, report_frames
 from benchmarks.evaluate import evaluate as run_evaluation
 from simtrack.data import load_dataset
 from simtrack.data.sequence import Sequence
 from simtrack.palette import rgb, tracker_color
-from visual_data import FRAMES, NAMES, make_visual_lasot, tracker_boxes, write_results
+from visual_data import FRAMES, NAMES, tracker_boxes, visual_report  # noqa: F401 (fixture)
 
 
 def page_data(path):
@@ -25,20 +25,8 @@ def page_data(path):
     return text, json.loads(block.replace("<\\/", "</"))
 
 
-@pytest.fixture(scope="module")
-def evaluated(tmp_path_factory):
-    """The visual LaSOT set evaluated for two trackers, through the command line."""
-    root = tmp_path_factory.mktemp("visual")
-    make_visual_lasot(root / "LaSOT")
-    write_results(root / "results" / "SimTrack" / "lasot", "good")
-    write_results(root / "results" / "Drifter" / "lasot", "drifting", seconds=0.005)
-    assert evaluate.main(["--dataset", "lasot", "--data-root", str(root / "LaSOT"), "--results", str(root / "results"),
-                          "--trackers", "SimTrack", "Drifter"]) == 0
-    return root, root / "results" / "reports" / "lasot" / "report.html"
-
-
-def test_every_evaluation_writes_a_self_contained_report(evaluated):
-    _, path = evaluated
+def test_every_evaluation_writes_a_self_contained_report(visual_report):
+    *_, path = visual_report
     text, data = page_data(path)
     assert text.startswith("<!DOCTYPE html>") and "{{" not in text
     # nothing to fetch: no external URL, no src/href but data: URLs, and a policy forbidding the rest
@@ -57,8 +45,8 @@ def test_every_evaluation_writes_a_self_contained_report(evaluated):
     assert {p["tracker"]: round(p["fps"]) for p in data["speed"]} == {0: 50, 1: 200}
 
 
-def test_per_sequence_table_data_matches_the_csv(evaluated):
-    root, path = evaluated
+def test_per_sequence_table_data_matches_the_csv(visual_report):
+    root, _, path = visual_report
     _, data = page_data(path)
     table = data["sequences"]
     assert table["names"] == list(NAMES) and table["frames"] == [FRAMES] * len(NAMES)
@@ -73,10 +61,10 @@ def test_per_sequence_table_data_matches_the_csv(evaluated):
     assert "IV" in shorts and "POC" in shorts and len(set(shorts)) == len(shorts)
 
 
-def test_frame_series_decode_to_the_per_frame_iou(evaluated):
-    root, path = evaluated
+def test_frame_series_decode_to_the_per_frame_iou(visual_report):
+    root, _, path = visual_report
     _, data = page_data(path)
-    sequences = load_dataset("lasot", root=root / "LaSOT")
+    sequences = load_dataset("lasot", root=root)
     rules = metrics.get_protocol("lasot")
     truth = metrics.GroundTruth.from_sequences(sequences)
     expected = metrics.frame_values(rules, truth, [tracker_boxes("drifting", i) for i in range(len(NAMES))])
@@ -93,8 +81,8 @@ def test_frame_series_decode_to_the_per_frame_iou(evaluated):
     assert data["series"][0]["absent"] == [[4, 6]] and data["series"][1]["absent"] == []
 
 
-def test_thumbnails_show_the_boxes_in_the_plot_colours(evaluated):
-    _, path = evaluated
+def test_thumbnails_show_the_boxes_in_the_plot_colours(visual_report):
+    *_, path = visual_report
     _, data = page_data(path)
     thumbs = data["thumbnails"]
     assert len(thumbs) == len(NAMES) and all(len(t) == report_frames.THUMBNAILS for t in thumbs)

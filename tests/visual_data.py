@@ -3,12 +3,14 @@ video and browser tests: a textured background, the target a filled square movin
 
 ``make_visual_lasot`` writes frames of ``SIZE`` pixels, ground truth, absent flags (frames 5-7 of
 the first sequence) and attribute files; ``write_results`` writes a tracker's result and time
-files: ``"good"`` stays on the target, ``"drifting"`` leaves it half way through each sequence.
+files: ``"good"`` stays on the target, ``"drifting"`` leaves it half way through each sequence;
+the ``visual_report`` fixture (import it into a test module) evaluates both.
 """
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 SIZE = (160, 120)            # width, height
 NAMES = ("bird-1", "bird-2", "cat-1", "cat-3")
@@ -74,3 +76,17 @@ def write_results(folder, kind, names=NAMES, frames=FRAMES, seconds=0.02):
         np.savetxt(folder / f"{name}.txt", tracker_boxes(kind, index, frames), fmt="%.2f", delimiter=",")
         np.savetxt(folder / f"{name}_time.txt", np.full(frames, seconds), fmt="%.6f")
     return folder
+
+
+@pytest.fixture(scope="module")
+def visual_report(tmp_path_factory):
+    """The visual set evaluated for SimTrack (good) and Drifter (drifting) through the command line:
+    (data root, results root, report.html)."""
+    from benchmarks import evaluate
+    root = tmp_path_factory.mktemp("visual")
+    make_visual_lasot(root / "LaSOT")
+    write_results(root / "results" / "SimTrack" / "lasot", "good")
+    write_results(root / "results" / "Drifter" / "lasot", "drifting", seconds=0.005)
+    assert evaluate.main(["--dataset", "lasot", "--data-root", str(root / "LaSOT"), "--results", str(root / "results"),
+                          "--trackers", "SimTrack", "Drifter"]) == 0
+    return root / "LaSOT", root / "results", root / "results" / "reports" / "lasot" / "report.html"
