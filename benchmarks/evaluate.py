@@ -114,7 +114,7 @@ def main(argv=None):
     print(f"{report.display_name(key)}: {len(sequences)} sequences, protocol '{summary.attrs['protocol']}' "
           f"= {summary.attrs['rules']}")
     print(report.to_markdown(summary))
-    print(f"tables and plots written to {report_dir}/")
+    print(f"tables and plots written to {report_dir}/; open {Path(report_dir) / 'report.html'} in a browser")
     return 0
 
 

@@ -5,7 +5,8 @@ precision / normalised-precision plots; the per-attribute chart (datasets with a
 speed-vs-score chart (trackers with time files); a sortable, filterable table with one row per
 sequence (score per tracker, frames, attributes) whose rows open the per-frame IoU or centre error
 of every tracker, absent-target frames shaded, and thumbnails of the frames where the trackers fail
-or disagree most (when the frames are on disk).
+or disagree most (when the frames are on disk; for the ``report_frames.THUMBNAIL_SEQUENCES``
+sequences where they fail or disagree most, so that the cost stays bounded on large benchmarks).
 
 Everything is inline: the CSS and our own small script (``report_assets/``, no third-party code),
 the data as one JSON block, the thumbnails as JPEG data URLs. The browser draws the charts as SVG
@@ -136,8 +137,9 @@ def _sequences(protocol, sequences, sequences_long, names):
     }, [{"name": name, "short": short[name]} for name in attribute_names]
 
 
-def _frames(protocol, sequences, results):
-    """Per-frame series and thumbnails of every sequence (first run of each tracker)."""
+def _frames(protocol, sequences, results, table):
+    """Per-frame series of every sequence (first run of each tracker), and thumbnails of those
+    ``report_frames.thumbnail_sequences`` picks."""
     boxes = [result.boxes for result in results]
     if any(tracker_boxes is None for tracker_boxes in boxes):
         return None, None
@@ -145,8 +147,9 @@ def _frames(protocol, sequences, results):
     values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]
     per_sequence = [[tracker_values[seq.name] for tracker_values in values] for seq in sequences]
     series = [report_frames.series(seq, errors) for seq, errors in zip(sequences, per_sequence)]
+    shown = set(report_frames.thumbnail_sequences(table["scores"][table["main"]]))
     jobs = [report_frames.thumbnail_jobs(seq, [tracker_boxes[index] for tracker_boxes in boxes], errors)
-            for index, (seq, errors) in enumerate(zip(sequences, per_sequence))]
+            if index in shown else [] for index, (seq, errors) in enumerate(zip(sequences, per_sequence))]
     return series, report_frames.render_thumbnails(jobs)
 
 
@@ -154,7 +157,7 @@ def report_data(protocol, sequences, results, summary, sequences_long, attribute
     """Everything the page shows, as one JSON-ready dict (tests read it back from the file)."""
     names = [result.name for result in results]
     table, attribute_names = _sequences(protocol, sequences, sequences_long, names)
-    series, thumbnails = _frames(protocol, sequences, results)
+    series, thumbnails = _frames(protocol, sequences, results, table)
     return _clean({
         "title": title, "dataset": protocol.dataset,
         "protocol": {"key": protocol.key, "description": protocol.description, "main": protocol.main_metric},
@@ -169,6 +172,7 @@ def report_data(protocol, sequences, results, summary, sequences_long, attribute
         "series": series, "thumbnails": thumbnails,
         "frameLimits": {"iouLevels": report_frames.IOU_LEVELS, "centerCap": report_frames.CENTER_CAP,
                         "noValue": report_frames.NO_VALUE},
+        "thumbnailSequences": report_frames.THUMBNAIL_SEQUENCES,
     })
 
 

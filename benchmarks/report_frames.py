@@ -6,8 +6,9 @@ and stored as one byte per bin, base64-encoded: a 2,500-frame sequence costs abo
 tracker and quantity, whatever its length, and the browser draws it. Absent-target frames are kept
 at full resolution as ``[first, last]`` spans (0-based).
 
-Thumbnails: for each sequence whose frames exist, up to ``THUMBNAILS`` frames where the trackers
-fail (lowest mean IoU) or disagree most (largest IoU spread), cropped around the boxes, with the
+Thumbnails: for the ``THUMBNAIL_SEQUENCES`` sequences where the trackers fail or disagree most (whose
+frames exist), ``THUMBNAILS`` frames where the trackers fail (lowest mean IoU) or disagree most
+(largest IoU spread), cropped around the boxes, with the
 ground truth and each tracker's box drawn in the report colours, as small JPEGs. A frame whose
 shown region is several times larger than the thumbnail is decoded at 1/2, 1/4 or 1/8 of its size
 (the JPEG decoder's own scaling), which costs a third of a full decode.
@@ -28,6 +29,9 @@ MAX_POINTS = 400
 IOU_LEVELS = 200            # IoU stored as round(200 * IoU): steps of 0.005
 CENTER_CAP = 250            # centre errors stored in whole pixels up to 250; 251 = further away
 NO_VALUE = 255              # byte of a bin without a scored frame
+# Thumbnails cost a frame decode each (4-12 ms for a 1280 x 720 JPEG): only the sequences where the
+# trackers fail or disagree most get them, which bounds the cost on large benchmarks (~1 s).
+THUMBNAIL_SEQUENCES = 100
 THUMBNAILS = 2             # the frame where the trackers fail most, and where they disagree most
 THUMB_SIZE = (192, 144)     # width, height of a thumbnail
 THUMB_QUALITY = 75
@@ -211,6 +215,18 @@ def render_thumbnail(job, size=THUMB_SIZE):
     annotate(shown, marks, legend=False, width=THUMB_LINE_WIDTH)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(shown, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
     return "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode("ascii") if ok else None
+
+
+def thumbnail_sequences(scores, count=THUMBNAIL_SEQUENCES):
+    """Indices of the ``count`` sequences most worth a look: lowest mean score plus largest spread
+    between trackers (``scores``: one list of per-sequence scores in percent per tracker)."""
+    table = np.array(scores, dtype=np.float64).reshape(len(scores), -1)
+    known = ~np.isnan(table)
+    count_known = known.sum(0)
+    mean = np.where(known, table, 0).sum(0) / np.maximum(count_known, 1)
+    spread = np.where(known, table, -np.inf).max(0) - np.where(known, table, np.inf).min(0)
+    interest = np.where(count_known > 0, (100 - mean) + spread, -np.inf)
+    return [int(index) for index in np.argsort(-interest, kind="stable")[:count]]
 
 
 def thumbnail_jobs(sequence, tracker_boxes, tracker_errors):

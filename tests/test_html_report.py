@@ -160,3 +160,9 @@ def test_page_data_is_strict_json_and_cannot_close_its_script(tmp_path):
     page = html_report.render_page(html_report._clean(dict(data, trackers=[])))
     assert page.count("</script>") == 2 and "x<\\/script>" in page
     assert json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1).replace("<\\/", "</"))["value"] is None
+
+
+def test_thumbnails_go_to_the_sequences_worth_a_look():
+    scores = [[90, 20, 60, 80, None], [85, 25, 20, 80, None]]    # percent, per tracker and sequence
+    assert report_frames.thumbnail_sequences(scores, count=2) == [2, 1]   # 2: low and disputed; 1: low
+    assert report_frames.thumbnail_sequences(scores, count=10)[-1] == 4   # no score: last

@@ -10,7 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
+from benchmarks.evaluate import evaluate
 from browser import BrowserError, Chromium, find_chromium
+from simtrack.data.sequence import Sequence
 from simtrack.palette import rgb, tracker_color
 from visual_data import NAMES, visual_report  # noqa: F401 (fixture)
 
@@ -19,16 +21,21 @@ pytestmark = pytest.mark.skipif(find_chromium() is None,
 
 
 @pytest.fixture(scope="module")
-def page(visual_report):
-    *_, path = visual_report
+def browser():
     try:
-        browser = Chromium(timeout=60)
+        chromium = Chromium(timeout=60)
     except BrowserError as error:
         pytest.skip(f"chromium does not start: {error}")
-    with browser:
-        page = browser.open(path)
-        assert page.evaluate("document.body.getAttribute('data-ready')") == "1"
-        yield page
+    with chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def page(browser, visual_report):
+    *_, path = visual_report
+    page = browser.open(path)
+    assert page.evaluate("document.body.getAttribute('data-ready')") == "1"
+    return page
 
 
 def rows(page):
@@ -110,3 +117,43 @@ def test_a_row_opens_its_per_frame_chart_and_thumbnails(page):
     assert page.evaluate(f"document.querySelector(\"{detail} .axis-label:last-of-type\").textContent") == "Centre error [px]"
     assert page.evaluate(f"document.querySelectorAll(\"{detail} path.frame-line\").length") == 2
     assert page.problems() == []
+
+
+def test_a_got10k_report_of_one_tracker_without_frames(browser, tmp_path):
+    """Pooled AO/SR scores, a success plot only, no attributes, speed, thumbnails or centre errors."""
+    rng = np.random.default_rng(3)
+    seqs = []
+    for index in range(3):
+        boxes = np.round(np.c_[rng.uniform(5, 50, (40, 2)), rng.uniform(10, 40, (40, 2))])
+        seq = Sequence(f"GOT-10k_Val_00000{index + 1}", "got10k_val", [""] * 40, boxes,
+                       absent=np.arange(40) % 13 == 5, meta={"cover": np.full(40, 5), "image_size": (100, 100)})
+        seqs.append(seq)
+        folder = tmp_path / "t" / seq.name
+        folder.mkdir(parents=True)
+        np.savetxt(folder / f"{seq.name}_001.txt", boxes + rng.normal(0, 3, boxes.shape), delimiter=",")
+    evaluate("got10k_val", {"only": tmp_path / "t"}, seqs, report_dir=tmp_path / "r")
+    page = browser.open(tmp_path / "r" / "report.html")
+    assert page.evaluate("document.body.getAttribute('data-ready')") == "1"
+    assert page.evaluate("Array.from(document.querySelectorAll('#summary-scores thead th'))"
+                         ".map(function (th) { return th.textContent; })") == ["Tracker", "AO [%]", "SR0.5 [%]", "SR0.75 [%]", "FPS"]
+    assert page.evaluate("document.querySelectorAll('#curve-charts svg.chart').length") == 1
+    assert page.evaluate("document.getElementById('extra-charts')") is None
+    assert len(rows(page)) == 3
+    page.click("#sequence-table th[data-key=t0]")
+    page.click("#sequence-table tbody tr.seq-row")
+    assert page.evaluate("document.querySelectorAll('tr.detail path.frame-line').length") == 1
+    assert page.evaluate("document.querySelectorAll('tr.detail .segmented button').length") == 1   # IoU only
+    assert page.evaluate("document.querySelectorAll('tr.detail img').length") == 0
+    assert page.problems() == []
+
+
+def test_the_browser_harness_reports_script_errors_and_failed_requests(browser, tmp_path):
+    """The checks above can fail: a page with an exception, a console error and a missing image."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><body><img src='missing.png'>"
+                   "<script>console.error('boom'); null.field;</script></body></html>")
+    page = browser.open(bad)
+    problems = "\n".join(page.problems())
+    assert "console.error" in problems and "boom" in problems
+    assert "exception: TypeError" in problems
+    assert "failed request: net::ERR_FILE_NOT_FOUND" in problems

@@ -408,8 +408,10 @@
     var metric = document.getElementById("metric");
     seq.metrics.forEach(function (m) { metric.appendChild(h("option", {value: m, text: m, selected: m === state.metric ? "" : null})); });
     metric.addEventListener("change", function () { state.metric = metric.value; refreshScores(); layout(); });
-    if (D.thumbnails && D.thumbnails.some(function (t) { return t.length; })) {
-      document.getElementById("thumb-hint").textContent = " and thumbnails of the frames where the trackers fail or disagree most";
+    var withThumbs = D.thumbnails ? D.thumbnails.filter(function (t) { return t.length; }).length : 0;
+    if (withThumbs) {
+      document.getElementById("thumb-hint").textContent = " and thumbnails of the frames where the trackers fail or disagree most" +
+        (withThumbs < seq.names.length ? " (for the " + withThumbs + " sequences where they fail or disagree most)" : "");
     }
   }
 
@@ -510,6 +512,11 @@
     td.appendChild(holder);
     frameChart(i, "iou", holder);
     var thumbs = D.thumbnails && D.thumbnails[i] || [];
+    if (!thumbs.length && D.thumbnails && D.thumbnails.some(function (t) { return t.length; })) {
+      td.appendChild(h("p", {class: "note", text: "No thumbnails for this sequence: the report keeps them for the " +
+        D.thumbnailSequences + " sequences where the trackers fail or disagree most (python -m benchmarks.visualize " +
+        "makes a video of any sequence)."}));
+    }
     if (thumbs.length) {
       var strip = h("div", {class: "thumbs"});
       thumbs.forEach(function (thumb, k) {
