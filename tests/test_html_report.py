@@ -166,3 +166,11 @@ def test_thumbnails_go_to_the_sequences_worth_a_look():
     scores = [[90, 20, 60, 80, None], [85, 25, 20, 80, None]]    # percent, per tracker and sequence
     assert report_frames.thumbnail_sequences(scores, count=2) == [2, 1]   # 2: low and disputed; 1: low
     assert report_frames.thumbnail_sequences(scores, count=10)[-1] == 4   # no score: last
+
+
+def test_the_size_and_time_script_runs(capsys):
+    from benchmarks.perf import html_report as perf
+    assert perf.main(["--sequences", "3", "--frames", "60", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "evaluate() without report.html" in out and "report.html adds" in out
+    assert "(6 JPEGs)" in out and "KiB per sequence" in out

@@ -16,6 +16,7 @@ from simtrack.box_tables import read_boxes
 from simtrack.cli import run_cli
 from simtrack.palette import rgb, tracker_color
 from simtrack.video import FrameSource, VideoOutput
+from visual_data import video_frames
 
 SIZE = (480, 360)
 FRAMES = 20
@@ -50,16 +51,6 @@ def run(argv, capsys):
     return caught.value.code, capsys.readouterr().err
 
 
-def decoded(path):
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            return frames
-        frames.append(image)
-
-
 def test_tracks_a_video_file_and_writes_one_box_per_frame(video, tmp_path, capsys):
     boxes_path, out = tmp_path / "boxes.txt", tmp_path / "tracked.mp4"
     code, err = run([video, "--box", ",".join(map(str, BOX)), "--boxes", boxes_path, "--out", out], capsys)
@@ -69,7 +60,7 @@ def test_tracks_a_video_file_and_writes_one_box_per_frame(video, tmp_path, capsy
     assert boxes.shape == (FRAMES, 4) and np.isfinite(boxes).all()
     np.testing.assert_array_equal(boxes[0], BOX)
     assert boxes_path.read_text().splitlines()[0] == "60.0000,100.0000,60.0000,60.0000"
-    frames = decoded(out)
+    frames = video_frames(out)
     assert len(frames) == FRAMES and frames[0].shape == (SIZE[1], SIZE[0], 3)
     # the drawn box: its top edge in the tracker's colour (BGR in the file) where the boxes file says
     k = 10
@@ -123,7 +114,7 @@ def test_a_truncated_video_says_so_after_the_frames_it_has(tmp_path, capsys):
     code, err = run([clip, "--box", "60,100,60,60", "--boxes", tmp_path / "b.txt", "--out", tmp_path / "o.avi"], capsys)
     assert code == 2 and "truncated" in err and f"header announces {FRAMES} frames" in err, err
     kept = len(read_boxes(tmp_path / "b.txt"))
-    assert 0 < kept < FRAMES and len(decoded(tmp_path / "o.avi")) == kept   # the partial video still plays
+    assert 0 < kept < FRAMES and len(video_frames(tmp_path / "o.avi")) == kept   # the partial video still plays
 
 
 def written(path, data):

@@ -1,5 +1,4 @@
 """``python -m benchmarks.visualize``: annotated videos of results, in the plots' colours."""
-import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,17 +8,7 @@ from benchmarks.metrics import FrameErrors
 from simtrack.data.sequence import Sequence
 from simtrack.errors import DatasetError
 from simtrack.palette import GROUND_TRUTH, rgb, tracker_color
-from visual_data import FRAMES, NAMES, tracker_boxes, visual_report  # noqa: F401 (fixture)
-
-
-def frames_of(path):
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            return frames
-        frames.append(image)
+from visual_data import FRAMES, NAMES, tracker_boxes, video_frames, visual_report  # noqa: F401 (fixture)
 
 
 def argv(visual_report, *extra):
@@ -32,7 +21,7 @@ def test_one_video_per_sequence_with_every_box_in_its_colour(visual_report, tmp_
     assert visualize.main(argv(visual_report, "--out", str(tmp_path), "--gif")) == 0
     assert "8 videos of 4 sequences" in capsys.readouterr().out
     for name in NAMES:
-        assert len(frames_of(tmp_path / f"{name}.mp4")) == FRAMES
+        assert len(video_frames(tmp_path / f"{name}.mp4")) == FRAMES
     from PIL import Image
     with Image.open(tmp_path / "bird-2.gif") as gif:
         assert gif.n_frames == FRAMES

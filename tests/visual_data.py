@@ -68,6 +68,17 @@ def tracker_boxes(kind, sequence_index, frames=FRAMES):
     return boxes
 
 
+def video_frames(path):
+    """Every frame OpenCV decodes from a video file (BGR)."""
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            return frames
+        frames.append(image)
+
+
 def write_results(folder, kind, names=NAMES, frames=FRAMES, seconds=0.02):
     """``<folder>/<seq>.txt`` and ``<seq>_time.txt`` for every sequence; returns ``folder``."""
     folder = Path(folder)

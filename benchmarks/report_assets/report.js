@@ -149,7 +149,6 @@
   // ---------------------------------------------------------------- header and summary
   var byTracker = {};
   D.summary.rows.forEach(function (row) { byTracker[row.tracker] = row; });
-  var mainIndex = D.summary.metrics.indexOf(D.protocol.main);
 
   function scoreOf(index, metric) {
     var row = byTracker[index], k = D.summary.metrics.indexOf(metric);
@@ -184,9 +183,8 @@
       var t = trackers[row.tracker];
       var cells = [h("td", {}, [swatch(t.color), h("span", {class: "tracker-name", text: t.name})])];
       row.cells.forEach(function (cell, k) {
-        var digits = metricsShown[k] === "FPS" ? 1 : 1;
         cells.push(h("td", {class: best[k] !== null && cell[0] === best[k] ? "best" : null},
-          [fmt(cell[0], digits), cell[1] !== null ? h("span", {class: "std", text: "\u00b1 " + fmt(cell[1], 1)}) : null]));
+          [fmt(cell[0], 1), cell[1] !== null ? h("span", {class: "std", text: "\u00b1 " + fmt(cell[1], 1)}) : null]));
       });
       if (multi) cells.push(h("td", {text: String(row.runs)}));
       return h("tr", {}, cells);
