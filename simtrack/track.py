@@ -39,7 +39,7 @@ def build_parser():
     parser.add_argument("--label", default="SimTrack", help="the tracker's name in the video legend")
     options.add_checkpoint(parser)
     options.add_device(parser)
-    options.add_threads(parser, default_help="torch's default")
+    options.add_threads(parser, default_help="torch's choice")
     options.add_speed(parser)
     return parser
 

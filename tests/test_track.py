@@ -16,7 +16,7 @@ from simtrack.box_tables import read_boxes
 from simtrack.cli import run_cli
 from simtrack.palette import rgb, tracker_color
 from simtrack.video import FrameSource, VideoOutput
-from visual_data import video_frames
+from visual_data import video_frames, write_clip
 
 SIZE = (480, 360)
 FRAMES = 20
@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def frame(index):
+    """Frame ``index`` of the clip, as an image file would hold it."""
     image = np.full((SIZE[1], SIZE[0], 3), 96, np.uint8)
     x, y, w, h = BOX
     cv2.rectangle(image, (x + 6 * index, y + 2 * index), (x + w + 6 * index, y + h + 2 * index), (40, 200, 240), -1)
@@ -32,11 +33,7 @@ def frame(index):
 
 
 def write_video(path, frames=FRAMES, codec="mp4v"):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), 25, SIZE)
-    for index in range(frames):
-        writer.write(frame(index))
-    writer.release()
-    return path
+    return write_clip(path, BOX, SIZE, frames, codec)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,9 @@
-"""``python -m benchmarks.visualize``: annotated videos of results, in the plots' colours."""
+"""``python -m benchmarks.visualize``: annotated videos of results, in the plots' colours; and the
+README's block that shows the report, the videos and ``simtrack.track``, run as printed."""
+import re
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,7 +13,13 @@ from benchmarks.metrics import FrameErrors
 from simtrack.data.sequence import Sequence
 from simtrack.errors import DatasetError
 from simtrack.palette import GROUND_TRUTH, rgb, tracker_color
-from visual_data import FRAMES, NAMES, tracker_boxes, video_frames, visual_report  # noqa: F401 (fixture)
+from simtrack.box_tables import read_boxes
+from simtrack.weights import EMBEDDED_CHECKPOINT
+from test_docs import run_line
+from visual_data import (FRAMES, NAMES, make_visual_lasot, tracker_boxes, video_frames, visual_report,  # noqa: F401
+                         write_clip, write_results)
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def argv(visual_report, *extra):
@@ -52,3 +63,21 @@ def test_videos_need_the_frames():
     seq = Sequence("s", "lasot", ["/nowhere/00000001.jpg"], np.zeros((1, 4)))
     with pytest.raises(DatasetError, match="frame /nowhere/00000001.jpg does not exist; annotated videos need"):
         visualize.check_frames([seq])
+
+
+def test_the_readme_block_runs_as_printed(tmp_path, monkeypatch, capsys):
+    block = re.search(r"<!-- tests/test_visualize.py runs this block[^>]*-->\s*```bash\n(.*?)```",
+                      README.read_text(), re.S).group(1)
+    make_visual_lasot(tmp_path / "data" / "LaSOT")
+    monkeypatch.setenv("SIMTRACK_DATA", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    write_results(tmp_path / "results" / "sim-b16" / "lasot", "good")
+    write_results(tmp_path / "raw_results" / "OSTrack" / "lasot", "drifting")
+    shutil.copy(EMBEDDED_CHECKPOINT, tmp_path / "sim-b16.safetensors")
+    write_clip(tmp_path / "clip.mp4")
+    for line in block.strip().splitlines():
+        run_line(line, {}, monkeypatch, capsys)
+    assert (tmp_path / "results" / "reports" / "lasot" / "report.html").stat().st_size > 10_000
+    assert sorted(p.stem for p in (tmp_path / "results" / "videos" / "lasot").glob("*.mp4")) == sorted(NAMES)
+    assert len(video_frames(tmp_path / "tracked.mp4")) == 20
+    assert read_boxes(tmp_path / "clip_boxes.txt").shape == (20, 4)

@@ -68,6 +68,19 @@ def tracker_boxes(kind, sequence_index, frames=FRAMES):
     return boxes
 
 
+def write_clip(path, box=(120, 80, 60, 90), size=(480, 360), frames=20, codec="mp4v"):
+    """A video file (OpenCV VideoWriter): a filled orange-yellow rectangle, ``box`` on the first frame,
+    moving right and down over a grey background; returns ``path``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), 25, size)
+    x, y, w, h = box
+    for index in range(frames):
+        image = np.full((size[1], size[0], 3), 96, np.uint8)
+        cv2.rectangle(image, (x + 6 * index, y + 2 * index), (x + w + 6 * index, y + h + 2 * index), (40, 200, 240), -1)
+        writer.write(image)
+    writer.release()
+    return path
+
+
 def video_frames(path):
     """Every frame OpenCV decodes from a video file (BGR)."""
     capture = cv2.VideoCapture(str(path))
