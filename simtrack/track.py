@@ -113,10 +113,19 @@ class Window:
 class BoxFile:
     """The boxes file, one line per frame, flushed as each frame is tracked (a failure keeps them)."""
 
+    @staticmethod
+    def check(path):
+        """Refuse, before any work, a path the boxes cannot be written to."""
+        path = Path(path)
+        if path.is_dir():
+            raise ConfigError(f"--boxes {path} is a folder; give a file name such as boxes.txt")
+        folder = path.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            reason = "does not exist" if not folder.is_dir() else "is not writable"
+            raise ConfigError(f"--boxes {path}: the folder {folder} {reason}; give another --boxes FILE")
+
     def __init__(self, path):
         self.path = Path(path)
-        if self.path.is_dir():
-            raise ConfigError(f"--boxes {path} is a folder; give a file name such as boxes.txt")
         try:
             self.file = open(self.path, "wb")
         except OSError as error:
@@ -149,10 +158,6 @@ def load_tracker(args):
 
 def track(args):
     """Track INPUT; returns the number of frames tracked. Everything is checked before the model loads."""
-    source = FrameSource(args.input)
-    boxes_path = Path(args.boxes or f"{source.name}_boxes.txt")
-    if args.out and Path(args.out).resolve() == boxes_path.resolve():
-        raise ConfigError(f"--out and --boxes are the same file ({args.out}); give them different names")
     if args.show and not has_display():
         raise ConfigError("--show needs a display (none found: DISPLAY and WAYLAND_DISPLAY are unset); "
                           "run without --show and use --out FILE to get the annotated video")
@@ -160,10 +165,14 @@ def track(args):
         raise ConfigError("no --box given, and there is no display to draw one with the mouse (DISPLAY and "
                           "WAYLAND_DISPLAY are unset); pass --box x,y,w,h (pixels of the first frame)")
     box = parse_box(args.box) if args.box is not None else None
-    window = Window() if args.show else None
-    total = min(filter(None, (source.announced, args.max_frames)), default=None)
-    video = VideoOutput(args.out, source.fps or 25.0, total) if args.out else None
-    with source:
+    with FrameSource(args.input) as source:
+        boxes_path = Path(args.boxes or f"{source.name}_boxes.txt")
+        if args.out and Path(args.out).resolve() == boxes_path.resolve():
+            raise ConfigError(f"--out and --boxes are the same file ({args.out}); give them different names")
+        BoxFile.check(boxes_path)
+        total = min(filter(None, (source.announced, args.max_frames)), default=None)
+        video = VideoOutput(args.out, source.fps or 25.0, total) if args.out else None
+        window = Window() if args.show else None
         frames = iter(source)
         first = next(frames, None)
         if first is None:
@@ -175,7 +184,7 @@ def track(args):
         try:
             _loop(tracker, _chain(first, frames), box, output, video, window, args, total)
         except SimTrackError as error:
-            kept = f"the boxes of the {output.count} frames tracked are kept in {boxes_path}" if output.count \
+            kept = f"the boxes of the {_frames(output.count)} tracked are kept in {boxes_path}" if output.count \
                 else "no box was written"
             raise type(error)(f"{error}; {kept}") from None
         finally:
@@ -184,9 +193,13 @@ def track(args):
                 video.close()
             if window is not None:
                 window.close()
-    print(f"boxes of {output.count} frames written to {boxes_path}" +
+    print(f"boxes of {_frames(output.count)} written to {boxes_path}" +
           (f"; annotated video written to {args.out}" if video is not None else ""), file=sys.stderr)
     return output.count
+
+
+def _frames(count):
+    return f"{count} frame" + ("" if count == 1 else "s")
 
 
 def _chain(first, frames):
@@ -220,15 +233,15 @@ def _loop(tracker, frames, box, output, video, window, args, total):
                 if video is not None:
                     video.write(image)
                 if window is not None and not window.show(image):
-                    bar.write(f"stopped by the user after {tracked} frames")
+                    bar.write(f"stopped by the user after {_frames(tracked)}")
                     break
     except KeyboardInterrupt:
-        bar.write(f"interrupted after {tracked} frames")
+        bar.write(f"interrupted after {_frames(tracked)}; the boxes so far are kept")
     finally:
         bar.close()
         seconds = time.perf_counter() - start
         if tracked:
-            print(f"tracked {tracked} frames in {seconds:.1f} s: {tracked / seconds:.1f} frames/s "
+            print(f"tracked {_frames(tracked)} in {seconds:.1f} s: {tracked / seconds:.1f} frames/s "
                   f"({tracked / max(model_seconds, 1e-9):.1f} frames/s in the tracker)", file=sys.stderr)
 
 

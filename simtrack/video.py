@@ -64,8 +64,9 @@ class FrameSource:
             self.capture = cv2.VideoCapture(str(path))
             if not self.capture.isOpened():
                 raise TrackerInputError(
-                    f"{self.spec}: OpenCV cannot open it as a video (not a video file, an unknown codec, or a "
-                    "file cut short before its index); try re-encoding it, e.g. ffmpeg -i IN -c:v libx264 OUT.mp4")
+                    f"{self.spec}: OpenCV cannot open it as a video (not a video file, a video without frames, an "
+                    "unknown codec, or a file cut short before its index); try re-encoding it, e.g. "
+                    "ffmpeg -i IN -c:v libx264 OUT.mp4")
             self.kind = "video"
         elif self.spec.isdigit():
             self.capture = cv2.VideoCapture(int(self.spec))

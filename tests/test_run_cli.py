@@ -79,7 +79,7 @@ def test_a_corrupt_frame_fails_only_its_sequence_and_a_rerun_finishes_the_rest(l
     assert "3 done, 1 skipped (already complete), 0 failed" in out and "AUC" in out
     assert all(result_is_complete(folder, name, 5) for folder in (first, first / "repeat2")
                for name in ("cat-2", "dog-1"))
-    assert (tmp_path / "out" / "reports" / "lasot").is_dir()
+    assert (tmp_path / "out" / "reports" / "lasot" / "report.html").is_file()   # the final evaluation's page
     assert len(json.loads((first / "manifest.json").read_text())["runs"]) == 2
 
     assert run.main(args) == 0                                            # nothing left: no worker starts

@@ -210,3 +210,8 @@ def test_console_entry_points_are_declared():
     for name, module in (("simtrack-track", "simtrack.track"), ("simtrack-visualize", "benchmarks.visualize")):
         assert commands.MODULES[name] == module
         assert f"{name} = benchmarks.commands:{name.split('-')[1]}" in setup
+
+
+def test_a_boxes_file_that_cannot_be_written_is_refused_before_the_model_loads(video, tmp_path, capsys):
+    code, err = run([video, "--box", "1,1,5,5", "--boxes", tmp_path / "no" / "such" / "b.txt"], capsys)
+    assert code == 2 and "does not exist" in err and "demo model" not in err
