@@ -408,8 +408,9 @@
     metric.addEventListener("change", function () { state.metric = metric.value; refreshScores(); layout(); });
     var withThumbs = D.thumbnails ? D.thumbnails.filter(function (t) { return t.length; }).length : 0;
     if (withThumbs) {
-      document.getElementById("thumb-hint").textContent = " and thumbnails of the frames where the trackers fail or disagree most" +
-        (withThumbs < seq.names.length ? " (for the " + withThumbs + " sequences where they fail or disagree most)" : "");
+      document.getElementById("thumb-hint").textContent = withThumbs < seq.names.length ?
+        " and, for the " + withThumbs + " sequences where the trackers fail or disagree most, thumbnails of the frames where they do" :
+        " and thumbnails of the frames where the trackers fail or disagree most";
     }
   }
 
