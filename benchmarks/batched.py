@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 
-from simtrack.images import as_rgb_uint8, read_image
+from simtrack.images import FrameSize, as_rgb_uint8, read_image
 
 from .tracking import TrackOutput
 
@@ -41,35 +41,36 @@ class Finished:
 class DecodePool:
     """Frames decoded ahead on a thread pool, up to ``depth`` per open stream.
 
-    OpenCV releases the GIL while decoding, so decoding overlaps the forward passes.
+    OpenCV releases the GIL while decoding, so decoding overlaps the forward passes. Frames come
+    out of ``next`` in order, each checked against the size of its stream's first frame.
     """
 
     def __init__(self, workers=DECODE_WORKERS, depth=FRAMES_AHEAD_PER_SEQUENCE, reader=read_image):
         self._executor = ThreadPoolExecutor(max(1, workers), thread_name_prefix="frame-decode")
         self._depth, self._reader = max(1, depth), reader
-        self._streams = {}   # key -> (path iterator, deque of futures)
+        self._streams = {}   # key -> (path iterator, deque of (path, future), FrameSize)
 
     def open(self, key, paths):
         paths, ahead = iter(paths), deque()
-        self._streams[key] = (paths, ahead)
+        self._streams[key] = (paths, ahead, FrameSize())
         for _ in range(self._depth):
             self._submit(paths, ahead)
 
     def _submit(self, paths, ahead):
         path = next(paths, None)
         if path is not None:
-            ahead.append(self._executor.submit(self._reader, path))
+            ahead.append((path, self._executor.submit(self._reader, path)))
 
     def next(self, key):
-        """The next decoded frame of stream ``key``; re-raises its decoding error."""
-        paths, ahead = self._streams[key]
-        future = ahead.popleft()
+        """The next decoded frame of stream ``key``; re-raises its decoding or size error."""
+        paths, ahead, size = self._streams[key]
+        path, future = ahead.popleft()
         self._submit(paths, ahead)
-        return future.result()
+        return size.check(future.result(), path)
 
     def close(self, key):
-        _, ahead = self._streams.pop(key, (None, ()))
-        for future in ahead:
+        _, ahead, _ = self._streams.pop(key, (None, (), None))
+        for _, future in ahead:
             future.cancel()
 
     def __enter__(self):

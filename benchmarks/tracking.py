@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simtrack.images import read_image
+from simtrack.images import FrameSize, read_image
 
 PREFETCH_FRAMES = 8   # frames decoded ahead of the tracker by the background thread
 TIMING_DEFINITION = (
@@ -32,7 +32,8 @@ class FramePrefetcher:
     """Iterate over decoded frames while a background thread decodes the next ``depth`` ones.
 
     OpenCV releases the GIL while decoding, so decoding overlaps inference. A frame that cannot
-    be read re-raises its error (``TrackerInputError``) at its position in the iteration.
+    be read, is truncated or corrupt, or differs in size from the first frame re-raises its error
+    (``TrackerInputError``) at its position in the iteration.
     """
 
     _END = object()
@@ -46,9 +47,10 @@ class FramePrefetcher:
         self._thread.start()
 
     def _decode(self):
+        size = FrameSize()
         for path in self._paths:
             try:
-                item = (self._reader(path), None)
+                item = (size.check(self._reader(path), path), None)
             except Exception as error:  # handed to the consumer, which raises it in its own thread
                 item = (None, error)
             if not self._put(item) or item[1] is not None:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from benchmarks.perf import batching, end_to_end, fast_vs_exact, precision
+from benchmarks.perf import batching, end_to_end, fast_vs_exact, frame_check, precision
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,11 @@ def test_end_to_end(tmp_path, monkeypatch, demo_root):
     stages = result["tiny_fp32"]
     assert all_positive(stages[f"{name}_ms"] for name in ("decode", "crop_normalise", "model", "postprocess"))
     assert stages["end_to_end_over_model"] > 1
+
+
+def test_frame_check(tmp_path, monkeypatch, demo_root):
+    result = run_script(frame_check, ["--sizes", "96x72", "--frames", "2", "--repeats", "2"],
+                        tmp_path, monkeypatch, demo_root)
+    assert set(result["frames"]) == {"96x72 jpg", "96x72 png"}
+    for measured in result["frames"].values():
+        assert all_positive(measured["median_ms"].values()) and measured["ratio_verified_over_unchecked"] > 0

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError, TrackerInputError
-from ..images import read_image
+from ..images import FrameSize, read_image
 from ..tracker import Tracker
 
 try:
@@ -42,9 +42,10 @@ class SimTrackGOT10k(Got10kTracker):
     """Our :class:`simtrack.Tracker` behind the got10k toolkit's two-method contract.
 
     ``init``/``update`` take what the toolkit passes (PIL images, or arrays) and boxes as
-    ``x, y, w, h``. ``track`` reads frames with OpenCV, the decoder the rest of SimTrack uses,
-    so results match ``python -m benchmarks.run`` on the same frames, and it leaves no PIL file
-    handles open.
+    ``x, y, w, h``. ``track`` reads frames with ``simtrack.images.read_image``, the verified
+    OpenCV decode the rest of SimTrack uses, so results match ``python -m benchmarks.run`` on the
+    same frames (a truncated, corrupt or wrong-size frame raises TrackerInputError instead of being
+    tracked), and it leaves no PIL file handles open.
     """
 
     def __init__(self, tracker, name="SimTrack"):
@@ -67,8 +68,9 @@ class SimTrackGOT10k(Got10kTracker):
         boxes = np.zeros((len(img_files), 4))
         boxes[0] = box
         times = np.zeros(len(img_files))
+        size = FrameSize()
         for index, path in enumerate(img_files):
-            image = read_image(path)
+            image = size.check(read_image(path), path)
             start = time.perf_counter()
             if index == 0:
                 self.init(image, box)

@@ -17,8 +17,8 @@ Settings come from the environment (``env_*`` lines in trackers.ini) or the matc
 
 Every reply carries a ``confidence`` property: ``Tracker.confidence``, the geometric mean of the
 two corner heat-map peaks (1 on the initialisation frame). stdout is the protocol pipe, so all
-logging goes to stderr. A bad request (no region, a region outside the frame, an unreadable
-frame) or a failed model load ends the session with the error message as the TraX quit reason,
+logging goes to stderr. A bad request (no region, a region outside the frame, a frame that is
+missing, truncated, corrupt or of another size than the initialisation frame) or a failed model load ends the session with the error message as the TraX quit reason,
 which the toolkit prints.
 """
 import logging
@@ -32,7 +32,7 @@ import numpy as np
 from .. import options
 from ..cli import run_cli
 from ..errors import ConfigError, SimTrackError, TrackerInputError
-from ..images import read_image
+from ..images import FrameSize, read_image
 
 try:
     import trax
@@ -171,7 +171,7 @@ def initial_region(request):
 
 def serve(server, tracker, events):
     """Answer requests until the client quits: any number of initialisations, each followed by frames."""
-    reply_format = None
+    reply_format, size = None, None
     while True:
         request = server.wait()
         if request.type == trax.TraxStatus.QUIT:
@@ -181,6 +181,8 @@ def serve(server, tracker, events):
                                     "first send the target's region with an initialize request")
         image, path = frame_image(request)
         if request.type == trax.TraxStatus.INITIALIZE:
+            size = FrameSize()                     # a new initialisation may start another sequence
+            size.check(image, path)
             region = initial_region(request)
             box = region_to_box(region)
             check_inside(box, image.shape, path)
@@ -189,7 +191,7 @@ def serve(server, tracker, events):
             reply_format = region.type
             reply = box_to_region(box, reply_format)
         else:
-            reply = box_to_region(tracker.update(image), reply_format)
+            reply = box_to_region(tracker.update(size.check(image, path)), reply_format)
         server.status([(reply, {"confidence": f"{tracker.confidence:.6f}"})])
 
 
