@@ -6,7 +6,7 @@ included) and ``<sequence>_time.txt`` (seconds per frame); run k >= 2 of ``--rep
 renamed, and the boxes file goes last, so a killed run leaves complete files or none.
 """
 import os
-import tempfile
+import secrets
 import time
 from pathlib import Path
 
@@ -38,11 +38,25 @@ def result_paths(folder, name):
     return folder / f"{name}.txt", folder / f"{name}_time.txt"
 
 
+def temporary_file(path):
+    """A new temporary file next to ``path``, to be renamed onto it: ``(handle, name)``.
+
+    Created with mode 0666 so that the umask decides the final mode, as for any file the user
+    writes (``tempfile.mkstemp`` would make every result 0600, unreadable to colleagues).
+    """
+    while True:
+        temp = path.parent / f".{path.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}"
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), temp
+        except FileExistsError:
+            continue
+
+
 def atomic_write(path, data):
     """Write bytes to ``path`` so that it is either complete or absent, even after a crash."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
+    handle, temp = temporary_file(path)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)

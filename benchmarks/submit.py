@@ -12,7 +12,6 @@ Every zip is checked by ``validate_submission`` before it is kept, and a zip tha
 """
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from simtrack.box_tables import format_boxes, format_seconds, strict_table_probl
 from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, SubmissionError
 
+from .outputs import temporary_file
 from .results_io import load_results
 
 SERVERS = {"got10k_test": "GOT-10k test server (http://got-10k.aitestunion.com/submit_instructions)",
@@ -83,7 +83,7 @@ def make_submission(dataset, tracker_name, results_dir, sequences, out_path=None
         _refuse(f"cannot build the {server} zip of {tracker_name} from {results_dir}", problems)
     out_path = Path(out_path) if out_path else Path(results_dir).parent / f"{dataset}.zip"
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".zip", dir=out_path.parent)
+    handle, temporary = temporary_file(out_path)   # the umask decides the zip's mode
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -1,6 +1,8 @@
 """Result files: atomic writes, the resume check, the error log, the run lock and the manifest."""
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +141,15 @@ def test_recorder_writes_successes_logs_failures_and_counts(tmp_path, capsys):
     assert "12/12" in stream.getvalue()
     lines = "\n".join(summary.lines())
     assert "2 done, 1 skipped (already complete), 2 failed" in lines and "bad (repeat 2)" in lines
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_written_files_get_the_mode_the_umask_gives(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        write_result(tmp_path, "seq", BOXES, TIMES)
+        write_manifest(tmp_path, _manifest("ab" * 32))
+    finally:
+        os.umask(previous)
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()} == \
+        dict.fromkeys(["seq.txt", "seq_time.txt", "manifest.json"], mode)
