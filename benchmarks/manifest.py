@@ -3,7 +3,8 @@
 ``<results>/<tracker>/<dataset>/manifest.json`` names the checkpoint (path and sha256), the model
 config, library versions, git commit, devices and the timing definition. A resumed run appends
 its invocation to ``runs``; a run with different weights into the same folder is refused, so one
-folder never mixes two models' boxes.
+folder never mixes two models' boxes, and so is a manifest that does not parse. Which files a
+resume may keep is decided per sequence by ``benchmarks.provenance``.
 """
 import hashlib
 import json
@@ -79,24 +80,44 @@ def build_manifest(*, checkpoint, checkpoint_sha256, config, tracker_name, datas
     }
 
 
+def manifest_path(folder):
+    return Path(folder) / MANIFEST_NAME
+
+
+def read_manifest(folder):
+    """The manifest of ``folder`` as a dict, None when there is none; a ResultsError naming the file
+    when it is there but does not parse or is not one of ours (it is never silently replaced)."""
+    path = manifest_path(folder)
+    try:
+        manifest = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise ResultsError(f"{path} does not parse as a run manifest ({error})") from None
+    checkpoint = manifest.get("checkpoint") if isinstance(manifest, dict) else None
+    if not (isinstance(checkpoint, dict) and isinstance(checkpoint.get("sha256"), str)):
+        raise ResultsError(f"{path} is not a run manifest of this toolkit (no checkpoint sha256)")
+    return manifest
+
+
+def check_same_weights(folder, previous, manifest):
+    """Refuse to add ``manifest``'s run to a folder whose manifest ``previous`` names other weights."""
+    if previous is not None and previous["checkpoint"]["sha256"] != manifest["checkpoint"]["sha256"]:
+        raise ResultsError(
+            f"{folder} holds results of checkpoint {previous['checkpoint'].get('path')} "
+            f"(sha256 {previous['checkpoint']['sha256'][:12]}...), not of {manifest['checkpoint']['path']}; pass "
+            f"another --tracker-name (or --results), or move that folder away")
+
+
 def write_manifest(folder, manifest):
     """Write ``manifest`` into ``folder``, keeping earlier invocations of the same weights.
 
-    Raises ``ResultsError`` when the folder already holds results of other weights.
+    Re-reads the manifest on disk just before writing, so runs recorded meanwhile are kept.
+    Raises ``ResultsError`` when the folder holds results of other weights or a damaged manifest.
     """
-    path = Path(folder) / MANIFEST_NAME
-    if path.is_file():
-        try:
-            previous = json.loads(path.read_text())
-            previous_sha = previous["checkpoint"]["sha256"]
-        except (OSError, ValueError, KeyError, TypeError):
-            previous = None  # unreadable: replaced by this run's manifest
-        if previous is not None:
-            if previous_sha != manifest["checkpoint"]["sha256"]:
-                raise ResultsError(
-                    f"{folder} holds results of checkpoint {previous['checkpoint'].get('path')} "
-                    f"(sha256 {previous_sha[:12]}...), not of {manifest['checkpoint']['path']}; pass another "
-                    f"--tracker-name (or --results) or delete that folder")
-            manifest = dict(manifest, runs=list(previous.get("runs", [])) + manifest["runs"])
-    atomic_write(path, (json.dumps(manifest, indent=2) + "\n").encode())
-    return path
+    previous = read_manifest(folder)
+    check_same_weights(folder, previous, manifest)
+    if previous is not None:
+        manifest = dict(manifest, runs=list(previous.get("runs", [])) + manifest["runs"])
+    atomic_write(manifest_path(folder), (json.dumps(manifest, indent=2) + "\n").encode())
+    return manifest_path(folder)

@@ -83,15 +83,21 @@ def _fsync_folder(folder):
         os.close(handle)
 
 
-def write_result(folder, name, boxes, times):
-    """Write the times file, then the boxes file (the boxes file is the 'sequence done' mark)."""
+def result_files(folder, name, boxes, times):
+    """``[(times_path, bytes), (boxes_path, bytes)]`` of sequence ``name``, in the order they are written."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     times = np.asarray(times, dtype=np.float64).reshape(-1)
     if len(boxes) != len(times):
         raise ValueError(f"{name}: {len(boxes)} boxes but {len(times)} times")
     boxes_path, times_path = result_paths(folder, name)
-    atomic_write(times_path, format_seconds(times))
-    atomic_write(boxes_path, format_boxes(boxes))
+    return [(times_path, format_seconds(times)), (boxes_path, format_boxes(boxes))]
+
+
+def write_result(folder, name, boxes, times):
+    """Write the times file, then the boxes file. The runner writes through
+    ``benchmarks.provenance.write_sequence``, which records the files' checksums first."""
+    for path, data in result_files(folder, name, boxes, times):
+        atomic_write(path, data)
 
 
 def result_is_complete(folder, name, frames):
@@ -109,6 +115,25 @@ def result_is_complete(folder, name, frames):
         return False
     return (boxes.shape == (frames, 4) and times.shape == (frames, 1)
             and bool(np.isfinite(boxes).all() and np.isfinite(times).all()))
+
+
+def check_writable(folders, option="--results"):
+    """Refuse, before anything is created, folders that could not be created or written.
+
+    For each folder, the nearest part of its path that exists must be a folder this process may
+    write into (not a regular file, not read-only).
+    """
+    for folder in map(Path, folders):
+        existing = folder
+        while not os.path.lexists(existing) and existing.parent != existing:
+            existing = existing.parent
+        if not existing.is_dir():
+            what = "a file" if existing.is_file() else "not a folder"
+            raise ResultsError(f"{option}: cannot create {folder} because {existing} is {what}; choose another "
+                               f"{option} path (or move {existing} away)")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ResultsError(f"{option}: cannot write into {existing} (permission denied); choose a "
+                               f"{option} path you can write to")
 
 
 def remove_partial_files(folder):

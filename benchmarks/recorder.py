@@ -1,7 +1,8 @@
 """The runner's side of every backend: write finished sequences, log failures, show progress.
 
 Backends call ``frames(job_id, n)`` as workers report and ``finished(job, outcome)`` once per job.
-Only this process writes result files, so every write is atomic and there is one writer per file.
+Only this process writes result files, so every write is atomic and there is one writer per file;
+each sequence's provenance record is written before its files (``benchmarks.provenance``).
 """
 import sys
 import time
@@ -9,7 +10,8 @@ from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
-from .outputs import append_error, run_folder, write_result
+from .outputs import append_error, run_folder
+from .provenance import write_sequence
 
 
 @dataclass
@@ -36,10 +38,14 @@ class Summary:
 
 
 class Recorder:
-    """Collects outcomes for one run into ``<results>/<tracker>/<dataset>[/repeat<k>]``."""
+    """Collects outcomes for one run into ``<results>/<tracker>/<dataset>[/repeat<k>]``.
 
-    def __init__(self, results_root, tracker_name, dataset, plan, skipped=0, stream=None):
+    ``identity`` (``provenance.run_identity``) goes into every sequence's provenance record.
+    """
+
+    def __init__(self, results_root, tracker_name, dataset, plan, skipped=0, stream=None, *, identity):
         self._folder = lambda repeat: run_folder(results_root, tracker_name, dataset, repeat)
+        self._identity = identity
         self.summary = Summary(skipped=skipped)
         self._seen = {}  # job id -> frames reported so far
         stream = stream or sys.stderr
@@ -62,7 +68,7 @@ class Recorder:
         # Keep the bar honest: a failed job's unprocessed frames are no longer ahead of us.
         self._bar.update(max(0, job.frames - self._seen.pop(job.id, 0)))
         if outcome.ok:
-            write_result(folder, job.sequence.name, outcome.boxes, outcome.times)
+            write_sequence(folder, job.sequence.name, outcome.boxes, outcome.times, self._identity)
             self.summary.done += 1
             self.summary.frames += job.frames
             return

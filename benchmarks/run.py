@@ -12,14 +12,15 @@ from pathlib import Path
 
 from simtrack import options
 from simtrack.cli import run_cli
-from simtrack.errors import ConfigError, SimTrackError
+from simtrack.errors import ConfigError, ResultsError, SimTrackError
 from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
+from . import provenance
 from .backends import BACKENDS, open_backend
 from .backends.worker import WorkerSpec
 from .batched import TIMING_DEFINITION as BATCHED_TIMING
-from .manifest import build_manifest, file_sha256, write_manifest
-from .outputs import RunLock, dataset_folder, remove_partial_files, result_is_complete, run_folder
+from .manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
+from .outputs import RunLock, check_writable, dataset_folder, remove_partial_files, run_folder
 from .planning import make_plan, parse_devices
 from .recorder import Recorder
 
@@ -44,6 +45,10 @@ def build_parser():
     workers.add_argument("--repeat", type=options.positive_int("--repeat"), default=1, metavar="N",
                          help="run every sequence N times")
     options.add_speed(parser, batching=True)
+    parser.add_argument("--discard-unverified", action="store_true",
+                        help="move result files this runner cannot vouch for (no provenance record, changed "
+                             "since written, another checkpoint/variant/speed options) to <folder>/discarded/ "
+                             "and track those sequences again; without it such files make the run refuse")
     return parser
 
 
@@ -62,6 +67,80 @@ def model_config(checkpoint, variant):
     return load_model(checkpoint, variant).config.to_dict()
 
 
+def check_devices(args, speed):
+    """A local run's devices, present on this machine and able to run the speed options (a Ray
+    cluster's devices are counted when it is reached)."""
+    if args.backend != "local":
+        return
+    import torch
+
+    from simtrack.devices import cuda_count
+    from simtrack.inference import SpeedOptions
+    for device in parse_devices(args.devices, cuda_count()):
+        SpeedOptions(**speed).checked(torch.device(device))
+
+
+@dataclass
+class CheckedRun:
+    """What ``check_run`` established about a run before it starts."""
+
+    dataset: str
+    data_root: Path
+    checkpoint: Path
+    sequences: list
+    config: dict
+    tracker_name: str
+    folder: Path
+    identity: dict
+
+
+def check_run(args):
+    """Every check a run needs, before any worker or folder exists; each failure is one SimTrackError.
+
+    In order: arguments, devices and speed options, the results paths, the dataset, the checkpoint
+    (the model is loaded once here), and what the results folder already holds. Reads, never writes.
+    """
+    from simtrack.data import dataset_key, load_dataset, resolve_root
+
+    dataset = dataset_key(args.dataset, args.split)
+    if args.batch_sequences > 1 and args.backend != "local":
+        raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
+    checkpoint = resolve_checkpoint(args.checkpoint)
+    tracker_name = tracker_name_for(args.tracker_name, checkpoint)
+    speed = options.speed_options(args)
+    check_devices(args, speed)
+    folders = [run_folder(args.results, tracker_name, dataset, repeat) / provenance.RECORDS_FOLDER
+               for repeat in range(1, args.repeat + 1)]
+    check_writable(folders + [Path(args.results) / "reports" / dataset])
+    data_root = resolve_root(args.dataset, args.data_root)
+    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
+    if not sequences:
+        raise ConfigError(f"dataset {dataset} has no sequences to run")
+    config = model_config(checkpoint, args.variant)
+    identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
+                                       {**speed, "batch_sequences": args.batch_sequences})
+    run = CheckedRun(dataset, Path(data_root).resolve(), checkpoint, sequences, config, tracker_name,
+                     dataset_folder(args.results, tracker_name, dataset), identity)
+    inspect_results(args, run)
+    return run
+
+
+def inspect_results(args, run):
+    """What the run's folders hold (``provenance.Inspection``); refuses files this runner cannot
+    vouch for unless ``--discard-unverified``, and a folder of other weights in any case."""
+    try:
+        previous, problem = read_manifest(run.folder), None
+    except ResultsError as error:
+        previous, problem = None, (manifest_path(run.folder), str(error))
+    check_same_weights(run.folder, previous, {"checkpoint": {"sha256": run.identity["checkpoint_sha256"],
+                                                             "path": str(Path(run.checkpoint).resolve())}})
+    inspection = provenance.inspect(args.results, run.tracker_name, run.dataset, run.sequences, args.repeat,
+                                    run.identity, problem)
+    if inspection.unverified and not args.discard_unverified:
+        raise ResultsError(inspection.refusal())
+    return inspection
+
+
 @dataclass
 class RunOutcome:
     """What a finished ``execute_run`` hands to the evaluation step (and to scripts)."""
@@ -75,48 +154,39 @@ class RunOutcome:
 
 def execute_run(args):
     """Track every sequence that is not complete yet; returns a ``RunOutcome``."""
-    from simtrack.data import dataset_key, load_dataset, resolve_root
-
-    dataset = dataset_key(args.dataset, args.split)
-    if args.batch_sequences > 1 and args.backend != "local":
-        raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
-    data_root = resolve_root(args.dataset, args.data_root)  # a missing dataset is reported before anything else
-    checkpoint = resolve_checkpoint(args.checkpoint)
-    if is_embedded(checkpoint) and dataset != "demo":
+    run = check_run(args)
+    if is_embedded(run.checkpoint) and run.dataset != "demo":
         print(DEMO_NOTICE, file=sys.stderr)
-    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
-    if not sequences:
-        raise ConfigError(f"dataset {dataset} has no sequences to run")
-    config = model_config(checkpoint, args.variant)
-    tracker_name = tracker_name_for(args.tracker_name, checkpoint)
-    folder = dataset_folder(args.results, tracker_name, dataset)
-
-    with open_backend(args.backend) as backend, RunLock(folder):
+    sequences = run.sequences
+    with open_backend(args.backend) as backend, RunLock(run.folder):
+        inspection = inspect_results(args, run)   # again: another process may have written meanwhile
+        if inspection.unverified:
+            count = sum(len(files) for files, _ in inspection.unverified)
+            print(f"moved {count} unverified file(s) to {inspection.discard()}", file=sys.stderr)
         cuda_count, cores = backend.resources()
         devices = parse_devices(args.devices, cuda_count)
-        done = set()
         for repeat in range(1, args.repeat + 1):
-            repeat_folder = run_folder(args.results, tracker_name, dataset, repeat)
-            remove_partial_files(repeat_folder)
-            done |= {(s.name, repeat) for s in sequences if result_is_complete(repeat_folder, s.name, len(s))}
+            remove_partial_files(run_folder(args.results, run.tracker_name, run.dataset, repeat))
+        done = inspection.done
         plan = make_plan(sequences, devices, args.repeat, args.workers_per_device, cores, done, args.threads)
-        spec = WorkerSpec(str(checkpoint), args.variant, batch_sequences=args.batch_sequences,
+        spec = WorkerSpec(str(run.checkpoint), args.variant, batch_sequences=args.batch_sequences,
                           options=options.speed_options(args))
         manifest = build_manifest(
-            checkpoint=checkpoint, checkpoint_sha256=file_sha256(checkpoint), config=config,
-            tracker_name=tracker_name, dataset=dataset, data_root=Path(data_root).resolve(),
+            checkpoint=run.checkpoint, checkpoint_sha256=run.identity["checkpoint_sha256"], config=run.config,
+            tracker_name=run.tracker_name, dataset=run.dataset, data_root=run.data_root,
             sequences=[s.name for s in sequences], repeats=args.repeat, backend=backend.name, slots=plan.slots)
         manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.options}
         if spec.batch_sequences > 1:
             manifest["timing"] = BATCHED_TIMING
-        write_manifest(folder, manifest)
-        print(_header(plan, len(done), folder), flush=True)
-        recorder = Recorder(args.results, tracker_name, dataset, plan, skipped=len(done))
+        write_manifest(run.folder, manifest)
+        print(_header(plan, len(done), run.folder), flush=True)
+        recorder = Recorder(args.results, run.tracker_name, run.dataset, plan, skipped=len(done),
+                            identity=run.identity)
         try:
             backend.execute(plan, spec, recorder)
         finally:
             summary = recorder.close()
-    return RunOutcome(summary, dataset, tracker_name, folder, sequences)
+    return RunOutcome(summary, run.dataset, run.tracker_name, run.folder, sequences)
 
 
 def main(argv=None):

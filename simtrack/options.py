@@ -58,16 +58,26 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with our help formatter and our error style: one line, exit status 2."""
+    """argparse with our help formatter and our error style: one line, exit status 2.
+
+    With ``raise_errors`` a bad argument is a ConfigError instead, for a server that must report
+    it over its protocol (the VOT server) rather than exit.
+    """
+
+    raise_errors = False
 
     def error(self, message):
+        if self.raise_errors:
+            raise ConfigError(f"{message} (see {self.prog} --help)")
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
-def parser(prog, description, epilog=None):
+def parser(prog, description, epilog=None, raise_errors=False):
     """A ``Parser``; reST literals of docstrings lose their backticks in the help text."""
     plain = (lambda text: text.replace("``", "") if text else text)
-    return Parser(prog=prog, description=plain(description), epilog=plain(epilog), formatter_class=HelpFormatter)
+    result = Parser(prog=prog, description=plain(description), epilog=plain(epilog), formatter_class=HelpFormatter)
+    result.raise_errors = raise_errors
+    return result
 
 
 def environment_name(dest):
@@ -75,8 +85,15 @@ def environment_name(dest):
     return ENV_PREFIX + dest.upper()
 
 
-def _from_env(dest, default, env):
-    return os.environ.get(environment_name(dest), default) if env else default
+def _from_env(dest, default, env, choices=None):
+    """The option's default from its SIMTRACK_* variable (unset or empty: ``default``); a value
+    outside ``choices`` is a ConfigError naming the variable (argparse never checks defaults)."""
+    value = os.environ.get(environment_name(dest), "").strip() if env else ""
+    if not value:
+        return default
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{environment_name(dest)}={value!r}: expected one of {', '.join(choices)}")
+    return value
 
 
 def _env_help(dest, text, env):
@@ -100,7 +117,7 @@ def add_checkpoint(parser, default_help="the embedded tiny demo model", env=Fals
     group = parser.add_argument_group("model")
     group.add_argument("--checkpoint", metavar="FILE", default=_from_env("checkpoint", None, env),
                        help=_env_help("checkpoint", f"{HELP['checkpoint']} (default: {default_help})", env))
-    group.add_argument("--variant", choices=sorted(VARIANTS), default=_from_env("variant", None, env) or None,
+    group.add_argument("--variant", choices=sorted(VARIANTS), default=_from_env("variant", None, env, sorted(VARIANTS)),
                        help=_env_help("variant", HELP["variant"], env))
     return group
 
@@ -113,7 +130,9 @@ def help_text(key, default_help=None, note=None):
 
 def add_device(parser, env=False, default="auto", note=None):
     """``--device DEVICE``: one device (``default=None``: the command's own choice, explained in ``note``)."""
-    parser.add_argument("--device", default=_from_env("device", default, env) or default,
+    if env:
+        parse_device(_from_env("device", "auto", env), environment_name("device"))
+    parser.add_argument("--device", default=_from_env("device", default, env),
                         type=lambda text: parse_device(text, "--device"),
                         help=_env_help("device", help_text("device", None if default == "auto" else "none", note),
                                        env))
@@ -128,7 +147,7 @@ def add_speed(parser, batching=False, env=False, batch_default=1):
     """The tracker's speed options: ``--precision --fast --compile [BACKEND] --cuda-graphs --crop``
     (+ ``--batch-sequences``)."""
     group = parser.add_argument_group("speed options (see docs/speed.md)")
-    group.add_argument("--precision", choices=PRECISIONS, default=_from_env("precision", "fp32", env) or "fp32",
+    group.add_argument("--precision", choices=PRECISIONS, default=_from_env("precision", "fp32", env, PRECISIONS),
                        help=_env_help("precision", HELP["precision"], env))
     group.add_argument("--fast", action="store_true", default=env_flag("fast", env),
                        help=_env_help("fast", HELP["fast"], env))
@@ -136,7 +155,7 @@ def add_speed(parser, batching=False, env=False, batch_default=1):
                        help=_env_help("compile", HELP["compile"], env))
     group.add_argument("--cuda-graphs", action="store_true", default=env_flag("cuda_graphs", env),
                        help=_env_help("cuda_graphs", HELP["cuda_graphs"], env))
-    group.add_argument("--crop", choices=CROPS, default=_from_env("crop", "auto", env) or "auto",
+    group.add_argument("--crop", choices=CROPS, default=_from_env("crop", "auto", env, CROPS),
                        help=_env_help("crop", HELP["crop"], env))
     if batching:
         group.add_argument("--batch-sequences", type=positive_int("--batch-sequences"), default=batch_default,
@@ -159,7 +178,10 @@ def add_threads(parser, default_help=None, env=False, note=None):
 
 def _threads_env(env):
     value = os.environ.get(environment_name("threads"), "").strip() if env else ""
-    return positive_int(environment_name("threads"))(value) if value else None
+    try:
+        return positive_int(environment_name("threads"))(value) if value else None
+    except argparse.ArgumentTypeError as error:
+        raise ConfigError(str(error)) from None
 
 
 def speed_options(args):

@@ -73,10 +73,18 @@ def test_a_corrupt_frame_fails_only_its_sequence_and_a_rerun_finishes_the_rest(l
     assert manifest["runs"][0]["devices"] == ["cpu"] and len(manifest["checkpoint"]["sha256"]) == 64
 
     frame.write_bytes(good)                                               # the user fixes the frame ...
-    (first / "repeat2" / "dog-1.txt").write_text("1,2,3,4\n1,2,")          # ... and a file got damaged
-    assert run.main(args) == 0
+    damaged = first / "repeat2" / "dog-1.txt"
+    damaged.write_text("1,2,3,4\n1,2,")                                    # ... and a file got damaged
+    with pytest.raises(SystemExit) as exit_info:                          # never silently redone
+        run_cli(run.main, args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "repeat2/dog-1.txt" in err and "differs from the checksum in its record" in err
+    assert "--discard-unverified" in err and damaged.read_text() == "1,2,3,4\n1,2,"
+    assert run.main(args + ["--discard-unverified"]) == 0
     out = capsys.readouterr().out
     assert "3 done, 1 skipped (already complete), 0 failed" in out and "AUC" in out
+    assert sorted(p.name for p in (first / "discarded").glob("*/repeat2/*")) == ["dog-1.txt", "dog-1_time.txt"]
     assert all(result_is_complete(folder, name, 5) for folder in (first, first / "repeat2")
                for name in ("cat-2", "dog-1"))
     assert (tmp_path / "out" / "reports" / "lasot" / "report.html").is_file()   # the final evaluation's page

@@ -123,7 +123,7 @@ def test_recorder_writes_successes_logs_failures_and_counts(tmp_path, capsys):
     sequences = [Sequence(name, "fake", ["f"] * 3, np.ones((3, 4))) for name in ("good", "bad")]
     plan = make_plan(sequences, ["cpu"], repeats=2, cores=2)
     stream = io.StringIO()
-    recorder = Recorder(tmp_path, "trk", "fake", plan, skipped=1, stream=stream)
+    recorder = Recorder(tmp_path, "trk", "fake", plan, skipped=1, stream=stream, identity={"variant": "tiny"})
     for job in plan.jobs:
         recorder.frames(job.id, 1)
         if job.sequence.name == "good":

@@ -183,8 +183,14 @@ def test_bad_requests_end_the_session_with_a_message(tmp_path, checkpoint, video
         ({"SIMTRACK_WEIGHTS": str(tmp_path / "absent.safetensors")},      # the old name still works
          initialize(paths[0], trax.Rectangle.create(*gt[0])), "absent.safetensors: the file does not exist"),
         ({**weights, "SIMTRACK_DEVICE": "gpu0"}, initialize(paths[0], trax.Rectangle.create(*gt[0])),
-         "--device 'gpu0' is not a device name"),
+         "SIMTRACK_DEVICE 'gpu0' is not a device name"),
+        ({**weights, "SIMTRACK_THREADS": "many"}, initialize(paths[0], trax.Rectangle.create(*gt[0])),
+         "SIMTRACK_THREADS expects a whole number >= 1, got 'many'"),
+        (weights, lambda s: (initialize(paths[0], trax.Rectangle.create(*gt[0]))(s), s.frame(truncated)),
+         "frame .*cut.jpg is truncated"),
     ]
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(paths[1].read_bytes()[:-100])
     sessions = [Session(tmp_path, **env) for env, _, _ in cases]    # start side by side, then drive each
     for session, (_, request, reason) in zip(sessions, cases):
         assert re.search(reason, session.quit_reason(request)), reason

@@ -145,8 +145,12 @@ class EventLog:
 
     def record(self, event):
         if self.path:
-            with open(self.path, "a") as handle:
-                handle.write(f"{event} {os.getpid()} {time.time():.3f}\n")
+            try:
+                with open(self.path, "a") as handle:
+                    handle.write(f"{event} {os.getpid()} {time.time():.3f}\n")
+            except OSError as error:
+                raise ConfigError(f"SIMTRACK_VOT_EVENTS (--events) {self.path}: cannot append to it "
+                                  f"({error.strerror or error}); give a writable file or leave it unset") from None
 
 
 # --------------------------------------------------------------------------- protocol loop
@@ -195,6 +199,11 @@ def serve(server, tracker, events):
         server.status([(reply, {"confidence": f"{tracker.confidence:.6f}"})])
 
 
+def start_up(settings):
+    """The region formats to advertise and the tracker; what this raises, the server reports over TraX."""
+    return parse_region_formats(settings.regions), build_tracker(settings)
+
+
 def quit_reason(error):
     """The message sent to the client: ours as written, anything else with its type."""
     return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
@@ -204,12 +213,11 @@ def run(settings, failure=None):
     """Start the server; a failed start-up (or ``failure``, a settings error) is reported to the
     client as the quit reason."""
     events = EventLog(settings.events)
-    events.record("start")
     tracker, formats = None, (trax.Region.RECTANGLE,)
     try:
+        events.record("start")
         if failure is None:
-            formats = parse_region_formats(settings.regions)
-            tracker = build_tracker(settings)
+            formats, tracker = start_up(settings)
     except Exception as error:  # reported through the protocol below, where the toolkit shows it
         failure = error
     if failure is not None:
@@ -235,7 +243,7 @@ def run(settings, failure=None):
 
 def build_parser():
     """The shared tracker options, defaulting to their SIMTRACK_* environment variables."""
-    parser = options.parser("simtrack-vot", __doc__.splitlines()[0])
+    parser = options.parser("simtrack-vot", __doc__.splitlines()[0], raise_errors=True)
     options.add_checkpoint(parser, env=True)
     options.add_device(parser, env=True)
     options.add_threads(parser, default_help="torch's choice", env=True)
