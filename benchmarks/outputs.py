@@ -117,25 +117,6 @@ def result_is_complete(folder, name, frames):
             and bool(np.isfinite(boxes).all() and np.isfinite(times).all()))
 
 
-def check_writable(folders, option="--results"):
-    """Refuse, before anything is created, folders that could not be created or written.
-
-    For each folder, the nearest part of its path that exists must be a folder this process may
-    write into (not a regular file, not read-only).
-    """
-    for folder in map(Path, folders):
-        existing = folder
-        while not os.path.lexists(existing) and existing.parent != existing:
-            existing = existing.parent
-        if not existing.is_dir():
-            what = "a file" if existing.is_file() else "not a folder"
-            raise ResultsError(f"{option}: cannot create {folder} because {existing} is {what}; choose another "
-                               f"{option} path (or move {existing} away)")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise ResultsError(f"{option}: cannot write into {existing} (permission denied); choose a "
-                               f"{option} path you can write to")
-
-
 def remove_partial_files(folder):
     """Delete temporary files a killed run left behind (call while holding the run lock)."""
     folder = Path(folder)

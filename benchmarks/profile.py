@@ -17,12 +17,12 @@ import simtrack
 from simtrack import options
 from simtrack.cli import run_cli
 from simtrack.devices import resolve_device
-from simtrack.errors import ConfigError
+from simtrack.paths import check_output_file
 from simtrack.images import read_image
 from simtrack.inference import SpeedOptions
 from simtrack.weights import resolve_checkpoint
 
-from .outputs import atomic_write, check_writable
+from .outputs import atomic_write
 from .timing import (bf16_note, count_flops, demo_frame, fingerprint, model_latency, parameter_counts, stage_times,
                      summary_ms, throughput)
 
@@ -104,18 +104,10 @@ def format_report(report):
     return "\n".join(lines)
 
 
-def check_json_path(text):
-    """Refuse a --json file that could not be written, before any measurement."""
-    path = Path(text)
-    if path.is_dir():
-        raise ConfigError(f"--json {text} is a folder; give a file name such as {path / 'profile.json'}")
-    check_writable([path.parent], "--json")
-
-
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.json:
-        check_json_path(args.json)
+        check_output_file(args.json, "--json")
     report = profile(args)
     print(format_report(report))
     if args.json:

@@ -13,6 +13,7 @@ from pathlib import Path
 from simtrack import options
 from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, ResultsError, SimTrackError
+from simtrack.paths import check_writable
 from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
 from . import provenance
@@ -20,7 +21,7 @@ from .backends import BACKENDS, open_backend
 from .backends.worker import WorkerSpec
 from .batched import TIMING_DEFINITION as BATCHED_TIMING
 from .manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
-from .outputs import RunLock, check_writable, dataset_folder, remove_partial_files, run_folder
+from .outputs import RunLock, dataset_folder, remove_partial_files, run_folder
 from .planning import make_plan, parse_devices
 from .recorder import Recorder
 
@@ -111,7 +112,7 @@ def check_run(args):
     check_devices(args, speed)
     folders = [run_folder(args.results, tracker_name, dataset, repeat) / provenance.RECORDS_FOLDER
                for repeat in range(1, args.repeat + 1)]
-    check_writable(folders + [Path(args.results) / "reports" / dataset])
+    check_writable(folders + [Path(args.results) / "reports" / dataset], "--results")
     data_root = resolve_root(args.dataset, args.data_root)
     sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
     if not sequences:

@@ -153,8 +153,16 @@ def read_checkpoint(path):
     except CheckpointError:
         raise
     except Exception as error:  # torch/safetensors raise many types for corrupt files
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(error).__name__}: {error}") from None
+        raise CheckpointError(f"cannot read checkpoint {path} ({read_failure(error)}): the file is damaged or not a "
+                              f"checkpoint; pass a .pth, .pth.tar, .pt or .safetensors file of SimTrack weights") from None
     return _unwrap(obj, path), None
+
+
+def read_failure(error):
+    """The reader's error, short: its type and first sentence (torch appends paragraphs of advice,
+    such as retrying with ``weights_only=False``, which must not be followed for unknown files)."""
+    text = str(error).strip().split("\n", 1)[0]
+    return f"{type(error).__name__}: {text.split('. ', 1)[0].rstrip('.')}"
 
 
 def _unwrap(obj, path):

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import options
 from .cli import run_cli
 from .errors import ConfigError
+from .paths import check_output_file
 
 OUR_SUFFIXES = (".safetensors",)
 OFFICIAL_SUFFIXES = (".pth", ".pt")
@@ -37,6 +38,7 @@ def output_path(text, force):
         raise ConfigError(f"--out {text} is a folder; give a file name ending in .safetensors or .pth")
     if path.exists() and not force:
         raise ConfigError(f"--out {text} already exists; pass --force to overwrite it or choose another name")
+    check_output_file(path, "--out")
     return path
 
 

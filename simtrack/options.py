@@ -213,11 +213,18 @@ def add_tracker_name(parser, default_help=None, required=False):
 
 
 def sequence_names(text):
-    """``"a, b,,a"`` -> ``["a", "b"]``: names stripped, empties and repeats dropped; None when empty."""
+    """``"a, b,,a"`` -> ``["a", "b"]``: names stripped, empties and repeats dropped; None for None.
+
+    A text that names no sequence at all (``""``, ``","``) is refused: it would otherwise mean
+    "every sequence", the opposite of what was typed.
+    """
     if text is None:
         return None
     names = list(dict.fromkeys(name.strip() for name in str(text).split(",") if name.strip()))
-    return names or None
+    if not names:
+        raise argparse.ArgumentTypeError(f"--sequences {text!r} names no sequence; give comma-separated names "
+                                         f"such as A,B, or leave the option out for all of them")
+    return names
 
 
 def positive_int(option):

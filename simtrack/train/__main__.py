@@ -8,6 +8,7 @@ Options given here replace the recipe's keys of the same meaning (``--device`` -
 """
 from .. import options
 from ..cli import run_cli
+from ..paths import check_output_file, check_writable
 from .config import load_config, with_overrides
 from .trainer import Trainer
 
@@ -37,9 +38,18 @@ def recipe_from(args):
     return with_overrides(config, overrides) if overrides else config
 
 
+def check_outputs(config):
+    """Refuse an output folder or export file that could not be written, before building anything."""
+    check_writable([config.run.output_dir], "run.output_dir (--output-dir)")
+    if config.run.export:
+        check_output_file(config.run.export, "run.export")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    trainer = Trainer(recipe_from(args), resume=args.resume)
+    config = recipe_from(args)
+    check_outputs(config)
+    trainer = Trainer(config, resume=args.resume)
     try:
         return trainer.train()
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoints import load_weights, save_checkpoint
+from ..checkpoints import load_weights, read_failure, save_checkpoint
 from ..errors import CheckpointError
 
 STATE_FORMAT = "simtrack-train-state"
@@ -62,7 +62,8 @@ def load_state(path, model):
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for foreign or corrupt files
-        raise CheckpointError(f"cannot read training state {path}: {type(error).__name__}: {error}") from None
+        raise CheckpointError(f"cannot read training state {path} ({read_failure(error)}): it is damaged or not a "
+                              f"last.state.pt written by python -m simtrack.train") from None
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         raise CheckpointError(f"{path} is not a SimTrack training state (written by python -m simtrack.train)")
     expected = model.config.to_dict()
