@@ -38,7 +38,7 @@ class BatchTracker:
         """As ``Tracker.from_checkpoint``, with ``capacity`` slots."""
         from .checkpoints import load_model
         device = resolve_device(device)
-        SpeedOptions(**options).checked(device)
+        SpeedOptions.from_keywords(options).checked(device)
         return cls(load_model(path, variant), capacity, device=device, **options)
 
     @property

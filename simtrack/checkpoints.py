@@ -136,7 +136,8 @@ def read_checkpoint(path):
     """Return ``(tensors, config)``: a flat name->tensor dict as stored, and our config dict or None."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist (pass the path of a .pth/.pth.tar/.pt/.safetensors file)")
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise CheckpointError(f"checkpoint {path} {what} (pass the path of a .pth/.pth.tar/.pt/.safetensors file)")
     try:
         if path.suffix == ".safetensors":
             from safetensors import safe_open

@@ -6,7 +6,7 @@ measured effect of each on boxes and time.
 """
 import contextlib
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Union
 
 import numpy as np
@@ -40,6 +40,16 @@ class SpeedOptions:
     compile: Union[bool, str] = False
     cuda_graphs: bool = False
     crop: str = "auto"
+
+    @classmethod
+    def from_keywords(cls, options):
+        """The options named in the dict ``options``; an unknown name is a ConfigError listing the known."""
+        known = [item.name for item in fields(cls)]
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown tracker option(s) {', '.join(unknown)}; the speed options are "
+                              f"{', '.join(known)}")
+        return cls(**options)
 
     def checked(self, device):
         """Return self after refusing combinations the device cannot run."""

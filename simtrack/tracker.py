@@ -6,12 +6,13 @@ map-back and the 10-pixel clip margin. Boxes are ``x, y, w, h`` float64 in frame
 Opt-in speed options (GPU crop, bf16/fp16, torch.compile, CUDA graphs) live in
 ``simtrack.inference``; several targets in one batch in ``simtrack.batch``.
 """
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from .devices import resolve_device
-from .errors import TrackerInputError
+from .errors import ConfigError, TrackerInputError
 from .images import as_rgb_uint8
 from .inference import ModelRunner, Preprocessor, SpeedOptions
 
@@ -29,6 +30,14 @@ def check_box(box):
     if values[2] <= 0 or values[3] <= 0:
         raise TrackerInputError(f"box width and height must be positive; got w={values[2]}, h={values[3]}")
     return values
+
+
+def check_model(model):
+    """Refuse anything but a SimTrack model (a path or a state_dict passed by mistake)."""
+    if not (isinstance(model, torch.nn.Module) and hasattr(model, "config") and hasattr(model, "forward_search")):
+        hint = " (a checkpoint path: use Tracker.from_checkpoint)" if isinstance(model, (str, bytes, Path)) else ""
+        raise ConfigError(f"model must be a SimTrack model from simtrack.build_model or load_model, got "
+                          f"{type(model).__name__}{hint}")
 
 
 def template_annotation(box, resize_factor, template_size):
@@ -82,6 +91,7 @@ class Tracker:
 
     def __init__(self, model, device="auto", *, fast=False, precision="fp32", compile=False,
                  cuda_graphs=False, crop="auto"):
+        check_model(model)
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.config = model.config
@@ -102,7 +112,7 @@ class Tracker:
         """
         from .checkpoints import load_model
         device = resolve_device(device)
-        SpeedOptions(**options).checked(device)
+        SpeedOptions.from_keywords(options).checked(device)
         return cls(load_model(path, variant), device=device, **options)
 
     @torch.inference_mode()

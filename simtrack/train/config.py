@@ -166,7 +166,7 @@ def _as_plain(value):
 
 def _build(cls, raw, source, where):
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: {where or 'the top level'} must be a mapping of keys, got {raw!r}")
+        raise ConfigError(f"{source}: {where.rstrip('.') or 'the top level'} must be a mapping of keys, got {raw!r}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
