@@ -24,28 +24,40 @@ REPO = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO / "vot_workspace"
 VOT = Path(sys.executable).with_name("vot")
 SEQUENCES, FRAMES, ANCHOR_STEP = 2, 40, 20
-TRACKER = "SimTrackTiny"
+TRACKER, BROKEN = "SimTrackTiny", "SimTrackBroken"
+CHECKED = WORKSPACE / "evaluate_checked.py"
 
 pytestmark = pytest.mark.skipif(not VOT.exists(), reason=f"the VOT toolkit is not installed ({VOT} missing)")
 
 
+def toolkit_env():
+    return dict(os.environ, VOT_RESULTS_BINARY="0", VOT_PERSISTENT_CACHE="0", MPLBACKEND="Agg")
+
+
 def vot(workspace, *args):
     """Run one ``vot`` command in ``workspace``; fails the test with the toolkit's output if it fails."""
-    env = dict(os.environ, VOT_RESULTS_BINARY="0", VOT_PERSISTENT_CACHE="0", MPLBACKEND="Agg")
+    env = toolkit_env()
     done = subprocess.run([str(VOT), *args, "--workspace", str(workspace)], cwd=workspace, env=env,
                           capture_output=True, text=True, timeout=400)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout + done.stderr
 
 
+def committed_registry():
+    registry = configparser.ConfigParser(interpolation=None)
+    registry.optionxform = str                                   # keep env_ names as written
+    registry.read(WORKSPACE / "trackers.ini")
+    return registry
+
+
 def registry_entry(workspace, checkpoint, events):
-    """The committed SimTrackTiny entry, with paths and weights that hold in the temporary workspace."""
-    committed, registry = (configparser.ConfigParser(interpolation=None) for _ in range(2))
-    committed.optionxform = registry.optionxform = str          # keep env_ names as written
-    committed.read(WORKSPACE / "trackers.ini")
-    registry[TRACKER] = dict(committed[TRACKER])
-    registry[TRACKER].update({"paths": str(REPO), "env_SIMTRACK_CHECKPOINT": str(checkpoint),
-                              "env_SIMTRACK_VOT_EVENTS": str(events)})
+    """The committed SimTrackTiny entry, with paths and weights that hold in the temporary workspace,
+    and a copy of it whose weights file is missing (a tracker that fails)."""
+    registry = configparser.ConfigParser(interpolation=None)
+    registry.optionxform = str
+    entry = {**committed_registry()[TRACKER], "paths": str(REPO)}
+    registry[TRACKER] = {**entry, "env_SIMTRACK_CHECKPOINT": str(checkpoint), "env_SIMTRACK_VOT_EVENTS": str(events)}
+    registry[BROKEN] = {**entry, "env_SIMTRACK_CHECKPOINT": str(workspace / "missing.safetensors")}
     with open(workspace / "trackers.ini", "w") as handle:
         registry.write(handle)
 
@@ -61,7 +73,10 @@ def run(tmp_path_factory):
     shutil.copy(WORKSPACE / "local_stack.yaml", workspace / "stack.yaml")
     (workspace / "config.yaml").write_text("registry:\n- ./trackers.ini\nstack: stack.yaml\n")
     registry_entry(workspace, checkpoint, workspace / "events.txt")
-    evaluated = vot(workspace, "evaluate", TRACKER)
+    checked = subprocess.run([sys.executable, str(CHECKED), TRACKER], cwd=workspace, env=toolkit_env(),
+                             capture_output=True, text=True, timeout=400)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    evaluated = checked.stdout + checked.stderr
     vot(workspace, "analysis", TRACKER, "--name", "smoke")
     vot(workspace, "report", TRACKER, "--name", "smoke")
     vot(workspace, "pack", TRACKER)
@@ -90,8 +105,14 @@ def read_boxes(path):
     return np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
 
 
+def test_every_committed_entry_pins_its_threads():
+    registry = committed_registry()
+    assert registry.sections() and all(int(registry[name]["env_SIMTRACK_THREADS"]) >= 1
+                                       for name in registry.sections())
+
+
 def test_evaluation_writes_every_result_with_confidences(run):
-    assert "Evaluation concluded successfuly" in run.evaluated
+    assert "Evaluation concluded successfuly" in run.evaluated and "results complete for SimTrackTiny" in run.evaluated
     assert not (run.workspace / "logs").exists() or not any((run.workspace / "logs").iterdir())
     for path, _, order in result_files(run):
         boxes = read_boxes(path)
@@ -135,3 +156,15 @@ def test_toolkit_boxes_equal_our_tracker_on_the_same_frames(run):
         tracker.init(frames[0], gt[order[0]])
         expected = [[np.float32(f"{np.float32(v):.4f}") for v in tracker.update(f)] for f in frames[1:]]
         np.testing.assert_array_equal(np.float32(read_boxes(path)), np.array(expected), err_msg=str(path))
+
+
+def test_a_failing_tracker_makes_the_checked_evaluation_fail(run):
+    """`vot evaluate` itself exits 0 here; the wrapper names the tracker, the runs and the log.
+    (Last in this file: it leaves a tracker log in the shared workspace.)"""
+    done = subprocess.run([sys.executable, str(CHECKED), BROKEN, "--experiments", "unsupervised"], cwd=run.workspace,
+                          env=toolkit_env(), capture_output=True, text=True, timeout=400)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"incomplete: {BROKEN} unsupervised/{run.names[0]}" in done.stderr
+    assert "tracker error:" in done.stderr and "missing.safetensors" in done.stdout + done.stderr
+    assert f"evaluate_checked: tracker output: {run.workspace / 'logs'}" in done.stderr
+    assert "FAILED" in done.stderr.splitlines()[-1]
