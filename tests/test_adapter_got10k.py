@@ -13,7 +13,7 @@ from PIL import Image
 import simtrack
 from simtrack.checkpoints import save_checkpoint
 from simtrack.data.synthetic import DEMO_SEED_BASE, render_sequence
-from simtrack.errors import DatasetError
+from simtrack.errors import DatasetError, TrackerInputError
 from simtrack.images import read_image
 
 from model_helpers import random_model
@@ -155,3 +155,15 @@ def test_missing_or_empty_roots_raise_dataset_errors(tmp_path):
     (tmp_path / "empty" / "val" / "list.txt").write_text("GOT-10k_Val_000009\n")
     with pytest.raises(DatasetError, match="GOT-10k_Val_000009"):
         got10k_adapter.local_got10k_experiment(tmp_path / "empty")
+
+
+def test_track_refuses_truncated_and_wrong_size_frames(tmp_path, tracker):
+    boxes = write_video(tmp_path / "clip", DEMO_SEED_BASE + 4, "{:04d}.jpg")
+    frames = sorted(str(path) for path in (tmp_path / "clip").glob("*.jpg"))[:4]
+    whole = Path(frames[2]).read_bytes()
+    Path(frames[2]).write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(TrackerInputError, match=r"0003.jpg is truncated"):
+        tracker.track(frames, boxes[0])
+    cv2.imwrite(frames[2], np.zeros((SIZE[0], SIZE[1], 3), np.uint8))     # rotated: 72x96 instead of 96x72
+    with pytest.raises(TrackerInputError, match=r"0003.jpg is 72x96 pixels but the sequence's first frame is 96x72"):
+        tracker.track(frames, boxes[0])

@@ -192,3 +192,16 @@ def test_our_own_complete_results_are_kept_without_starting_a_worker(lasot, chec
     assert run.main(command(lasot, checkpoint)) == 0
     assert "0 done, 2 skipped (already complete)" in capsys.readouterr().out
     assert {name: data for name, data in snapshot(folder).items() if name.endswith(".txt")} == before
+
+
+def test_discarding_moves_a_damaged_manifest_aside(tmp_path):
+    folder = tmp_path / "trk" / "fake"
+    written(folder, "a")
+    (folder / "manifest.json").write_text("{ not json")
+    sequences = [simtrack.data.Sequence("a", "fake", ["f"] * 2, np.ones((2, 4)))]
+    found = inspect(tmp_path, "trk", "fake", sequences, 1, IDENTITY,
+                    manifest_problem=(folder / "manifest.json", "manifest.json does not parse"))
+    assert found.done == {("a", 1)} and "manifest.json does not parse: manifest.json" in found.refusal()
+    target = found.discard()
+    assert (target / "manifest.json").read_text() == "{ not json" and not (folder / "manifest.json").exists()
+    assert (folder / "a.txt").is_file()

@@ -199,3 +199,17 @@ def test_cli_builds_and_checks(tmp_path, capsys):
     with pytest.raises(SystemExit) as caught:
         run_cli(submit.main, common + ["--check", str(tmp_path / "bad.zip")])
     assert caught.value.code == 2 and capsys.readouterr().err.startswith("error: ")
+
+
+def test_the_zip_gets_the_mode_the_umask_gives(tmp_path):
+    import os
+    import stat
+    sequences = split_sequences("trackingnet", TN_NAMES)
+    results = tmp_path / "results" / "simtrack" / "trackingnet"
+    write_results(results, sequences)
+    previous = os.umask(0o022)
+    try:
+        path = make_submission("trackingnet", "simtrack", results, sequences)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
