@@ -19,6 +19,7 @@ found, unless ``--discard-unverified`` moves those files to ``discarded/<time>/`
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,15 +172,29 @@ class Inspection:
         return target
 
 
+def _last_repeat_on_disk(folder):
+    """The highest k of the ``repeat<k>`` folders present: the evaluation reads every one of them,
+    so files there are verified too, even beyond this run's ``--repeat``."""
+    try:
+        found = [int(entry.name[6:]) for entry in os.scandir(folder)
+                 if entry.is_dir() and re.fullmatch(r"repeat\d+", entry.name)]
+    except OSError:
+        return 1
+    return max(found, default=1)
+
+
 def inspect(results_root, tracker_name, dataset, sequences, repeats, identity, manifest_problem=None):
     """Verify what every run folder of a run holds for its ``sequences``; reads, never writes.
+
+    ``done`` only matters for repeats 1..``repeats``; folders of further repeats are checked so that
+    nothing unverified is evaluated with the run.
 
     ``manifest_problem``: ``(path, reason)`` when the dataset folder's manifest is unusable.
     """
     inspection = Inspection(run_folder(results_root, tracker_name, dataset))
     if manifest_problem is not None:
         inspection.unverified.append(([manifest_problem[0]], manifest_problem[1]))
-    for repeat in range(1, repeats + 1):
+    for repeat in range(1, max(repeats, _last_repeat_on_disk(inspection.folder)) + 1):
         folder = run_folder(results_root, tracker_name, dataset, repeat)
         if not folder.is_dir():
             continue

@@ -111,7 +111,7 @@ def check_run(args):
     speed = options.speed_options(args)
     check_devices(args, speed)
     folders = [run_folder(args.results, tracker_name, dataset, repeat) / provenance.RECORDS_FOLDER
-               for repeat in range(1, args.repeat + 1)]
+               for repeat in range(1, args.repeat + 1)] + [Path(args.results) / tracker_name]  # + the zip's folder
     check_writable(folders + [Path(args.results) / "reports" / dataset], "--results")
     data_root = resolve_root(args.dataset, args.data_root)
     sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)

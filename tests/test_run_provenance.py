@@ -205,3 +205,13 @@ def test_discarding_moves_a_damaged_manifest_aside(tmp_path):
     target = found.discard()
     assert (target / "manifest.json").read_text() == "{ not json" and not (folder / "manifest.json").exists()
     assert (folder / "a.txt").is_file()
+
+
+def test_repeat_folders_beyond_this_run_are_verified_too(tmp_path):
+    sequences = [simtrack.data.Sequence("a", "fake", ["f"] * 2, np.ones((2, 4)))]
+    folder = tmp_path / "trk" / "fake"
+    written(folder, "a")
+    (folder / "repeat3").mkdir(parents=True)
+    (folder / "repeat3" / "a.txt").write_text("1,1,1,1\n1,1,1,1\n")     # would be evaluated as a third run
+    found = inspect(tmp_path, "trk", "fake", sequences, 1, IDENTITY)
+    assert found.done == {("a", 1)} and "repeat3/a.txt" in found.refusal()
