@@ -9,6 +9,7 @@ LaSOT and GOT-10k, prepared result folders, broken files) is built once and shar
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -433,3 +434,26 @@ def test_a_real_process_prints_one_line_and_exits_2(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_results_folder_is_refused_before_any_work(workspace, monkeypatch, capsys):
+    """A read-only folder (chmod 555; as root, where permissions do not bind, os.access says no)."""
+    monkeypatch.chdir(workspace.root)
+    locked = workspace.root / "readonly"
+    locked.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode: real(path, mode) and Path(path).resolve() != locked)
+    else:
+        locked.chmod(0o555)
+    try:
+        before = snapshot(workspace.root)
+        with pytest.raises(SystemExit) as exit_info:
+            run_cli(run.main, [*RUN, "--results", "readonly/out"])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "cannot write into readonly (permission denied)" in err and "--results path you can write to" in err
+        assert snapshot(workspace.root) == before
+    finally:
+        locked.chmod(0o755)
+        shutil.rmtree(locked)
