@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .errors import ConfigError, TrackerInputError
-from .images import read_image
+from .images import FrameSize, read_image
 
 # FFmpeg's own log lines ("marker does not match f_code" per damaged block) would bury our one-line
 # errors; the failures they describe are reported by FrameSource instead. Read when a capture opens.
@@ -98,8 +98,9 @@ class FrameSource:
 
     def __iter__(self):
         if self.frames is not None:
+            size = FrameSize()             # a frame of another size would put boxes in the wrong place
             for path in self.frames:
-                yield read_image(path)
+                yield size.check(read_image(path), path)
             return
         index = 0
         while True:

@@ -293,7 +293,7 @@ CASES = [
     cli("profile", "JSON below a file", ["--variant", "tiny", "--json", "afile/report.json"], "afile is a file",
         "another --json"),
     cli("profile", "JSON is a folder", ["--variant", "tiny", "--json", "LaSOT"], "LaSOT is a folder", "file name"),
-    cli("profile", "no repeats", ["--variant", "tiny", "--repeats", "0"], "--repeats must be at least 1"),
+    cli("profile", "no iterations", ["--variant", "tiny", "--iterations", "0"], "--iterations must be at least 1"),
     cli("profile", "garbage checkpoint", ["--checkpoint", "garbage.pth"], "garbage.pth", "damaged"),
     cli("profile", "CUDA graphs on the CPU", ["--variant", "tiny", "--device", "cpu", "--cuda-graphs"],
         "cuda_graphs needs a CUDA device"),
