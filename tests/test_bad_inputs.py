@@ -1,6 +1,7 @@
 """A catalogue of bad inputs, replayed against every command and the Python API.
 
-Each row is one distinct mistake a user can make. Commands are called in process through
+Each row is one distinct mistake a user can make. Commands (run, evaluate, submit, profile, convert,
+train, track, visualize, and the VOT server's start-up and requests) are called in process through
 ``simtrack.cli.run_cli`` (one real process checks the console wiring); each case asserts the exit
 status or exception type, that the message names the value or file and the fix, that the
 command printed one line and no traceback, and that nothing in the workspace changed: no file
@@ -22,12 +23,12 @@ import pytest
 import torch
 
 import simtrack
-from benchmarks import evaluate, profile, provenance, run, submit
+from benchmarks import evaluate, profile, provenance, run, submit, visualize
 from benchmarks.evaluate import evaluate as evaluate_api
 from benchmarks.manifest import file_sha256
 from benchmarks.submit import make_submission
 from fabricate import make_got10k, make_lasot
-from simtrack import convert
+from simtrack import convert, track
 from simtrack.batch import BatchTracker
 from simtrack.checkpoints import load_model, save_checkpoint
 from simtrack.cli import run_cli
@@ -44,7 +45,7 @@ NAMES = ("cat-1", "cat-2")
 SPEED = {"fast": False, "precision": "fp32", "compile": False, "cuda_graphs": False, "crop": "auto",
          "batch_sequences": 1}
 COMMANDS = {"run": run.main, "evaluate": evaluate.main, "submit": submit.main, "profile": profile.main,
-            "convert": convert.main, "train": train.main}
+            "convert": convert.main, "train": train.main, "track": track.main, "visualize": visualize.main}
 RUN = ["--dataset", "lasot", "--data-root", "LaSOT", "--checkpoint", "tiny.safetensors", "--devices", "cpu"]
 TINY_RECIPE = ("model: {variant: tiny}\ndata: {datasets: [{name: synthetic, sequences: 4, frames: 8}], "
                "samples_per_epoch: 4, workers: 0}\noptim: {epochs: 1, batch_size: 2}\n"
@@ -85,6 +86,9 @@ def workspace(tmp_path_factory):
     (root / "garbage.pth").write_bytes(b"\x00garbage" * 16)
     (root / "empty.safetensors").write_bytes(b"")
     (root / "folder.pth").mkdir()
+    (root / "clip").mkdir()
+    for path in sorted((root / "LaSOT" / "cat" / "cat-1" / "img").iterdir()):
+        (root / "clip" / path.name).write_bytes(path.read_bytes())
     recipes = {"bad.yaml": "model: [unclosed\n", "typo.yaml": "optim:\n  epochz: 3\n",
                "badval.yaml": "optim:\n  epochs: -3\n", "list.yaml": "- 1\n- 2\n", "tiny.yaml": TINY_RECIPE,
                "nodata.yaml": TINY_RECIPE.replace("{name: synthetic, sequences: 4, frames: 8}",
@@ -328,6 +332,19 @@ CASES = [
     cli("train", "no threads", ["--config", "tiny.yaml", "--threads", "0"], "--threads must be at least 1"),
     cli("train", "unknown precision", ["--config", "tiny.yaml", "--precision", "fp8"], "'fp8'", "bf16"),
     cli("train", "recipe dataset missing", ["--config", "nodata.yaml"], "training dataset lasot (train)", "data.root"),
+    # simtrack.track and benchmarks.visualize
+    cli("track", "missing video", ["nothere.mp4", "--box", "1,1,2,2"], "nothere.mp4 does not exist", "folder of frames"),
+    cli("track", "box of three numbers", ["clip", "--box", "1,1,2"], "'1,1,2'", "four numbers"),
+    cli("track", "box outside the frame", ["clip", "--box", "100,100,2,2"], "lies outside the first frame",
+        "0,0 the top-left corner"),
+    cli("track", "boxes file below a file", ["clip", "--box", "1,1,2,2", "--boxes", "afile/b.txt"], "afile/b.txt",
+        "another --boxes"),
+    cli("track", "video type it cannot write", ["clip", "--box", "1,1,2,2", "--out", "o.webm"], "'.webm'", ".mp4"),
+    cli("track", "not a video", ["garbage.pth", "--box", "1,1,2,2"], "garbage.pth", "re-encoding"),
+    cli("visualize", "missing results", ["--dataset", "lasot", "--data-root", "LaSOT", "--trackers", "nobody"],
+        "results/nobody/lasot does not exist"),
+    cli("visualize", "no worst sequences", ["--dataset", "lasot", "--data-root", "LaSOT", "--trackers", "x",
+                                            "--worst", "0"], "--worst must be at least 1"),
     # the VOT server: settings and requests (reported to the toolkit over TraX)
     vot_start("device name unknown", {"SIMTRACK_DEVICE": "gpu0"}, "SIMTRACK_DEVICE 'gpu0' is not a device name"),
     vot_start("threads not a number", {"SIMTRACK_THREADS": "many"}, "SIMTRACK_THREADS", "'many'"),
