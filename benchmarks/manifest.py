@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 import simtrack
 from simtrack.errors import ResultsError
@@ -50,6 +49,7 @@ def git_commit(folder=None):
 
 
 def versions():
+    import torch  # here, not at import time: Ray nodes hash checkpoints with file_sha256 without torch
     return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
             "simtrack": simtrack.__version__}
 

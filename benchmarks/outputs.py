@@ -1,10 +1,12 @@
-"""Result folders of a run: layout, atomic writes, the resume check, the error log and the run lock.
+"""Result folders of a run: layout, atomic writes, the resume check and the error log.
 
 Layout: ``<results>/<tracker>/<dataset>/<sequence>.txt`` (one ``x,y,w,h`` row per frame, first frame
 included) and ``<sequence>_time.txt`` (seconds per frame); run k >= 2 of ``--repeat`` lives in
 ``repeat<k>/`` below it. Every file is written to a temporary name in the same folder, fsynced and
-renamed, and the boxes file goes last, so a killed run leaves complete files or none.
+renamed, and the boxes file goes last, so a killed run leaves complete files or none. Runners
+sharing a folder coordinate through ``benchmarks.locks``.
 """
+import glob
 import os
 import secrets
 import time
@@ -19,7 +21,6 @@ from .results_io import read_boxes, read_times
 
 ERROR_LOG = "errors.log"
 _TEMP_SUFFIX = ".partial"
-_LOCK_NAME = ".runner.lock"
 
 
 def dataset_folder(results_root, tracker_name, dataset):
@@ -117,11 +118,19 @@ def result_is_complete(folder, name, frames):
             and bool(np.isfinite(boxes).all() and np.isfinite(times).all()))
 
 
-def remove_partial_files(folder):
-    """Delete temporary files a killed run left behind (call while holding the run lock)."""
+def remove_partial_files(folder, names=None):
+    """Delete temporary files a killed run left behind: all of them, or only those of sequences
+    ``names`` (the ones this runner owns when other parts of a sharded run write here too)."""
     folder = Path(folder)
-    if folder.is_dir():
-        for path in folder.glob(f".*{_TEMP_SUFFIX}"):
+    if not folder.is_dir():
+        return
+    if names is None:
+        patterns = [f".*{_TEMP_SUFFIX}"]
+    else:
+        patterns = [f"{glob.escape('.' + path.name)}.*{_TEMP_SUFFIX}" for name in names
+                    for path in result_paths(folder, name)]
+    for pattern in patterns:
+        for path in folder.glob(pattern):
             path.unlink(missing_ok=True)
 
 
@@ -137,33 +146,3 @@ def append_error(folder, label, message, traceback_text):
         file.flush()
         os.fsync(file.fileno())
     return path
-
-
-class RunLock:
-    """Exclusive lock on a dataset folder for the length of a run (released by the OS on any exit).
-
-    Two runners writing into one folder would remove each other's temporary files; the second
-    one is refused instead.
-    """
-
-    def __init__(self, folder):
-        self.path = Path(folder) / _LOCK_NAME
-        self._file = None
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a")
-        try:
-            import fcntl
-        except ImportError:  # Windows: no advisory locks, run unguarded
-            return self
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._file.close()
-            raise ResultsError(f"another runner is writing into {self.path.parent}; wait for it to finish "
-                               f"or pass a different --tracker-name / --results") from None
-        return self
-
-    def __exit__(self, *exc):
-        self._file.close()

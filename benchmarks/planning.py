@@ -316,17 +316,6 @@ def order_jobs(sequences, repeats=1):
     return [Job(index, sequence, repeat) for index, (sequence, repeat) in enumerate(pairs)]
 
 
-def parse_shard(text, option="--shard"):
-    """``"K/N"`` -> ``(K, N)`` with 1 <= K <= N (``$SLURM_ARRAY_TASK_ID/N`` with ``--array=1-N``)."""
-    match = re.match(r"^\s*(\d+)\s*/\s*(\d+)\s*$", str(text))
-    if match is None:
-        raise ConfigError(f"{option} expects K/N (this task's part K of N, K from 1 to N), got {text!r}")
-    index, count = int(match.group(1)), int(match.group(2))
-    if not 1 <= index <= count:
-        raise ConfigError(f"{option} {text}: K must be between 1 and N (parts are counted from 1), got K={index}")
-    return index, count
-
-
 def shard_jobs(jobs, shard):
     """The jobs of part ``shard = (K, N)``: every job goes, longest first, to the part with the
     fewest frames so far (ties: the lowest K). Deterministic, so every task of an array computes

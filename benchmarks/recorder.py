@@ -3,9 +3,11 @@
 Backends call ``frames(job_id, n)`` as workers report and ``finished(job, outcome)`` once per job.
 Only this process writes result files, so every write is atomic and there is one writer per file;
 each sequence's provenance record is written before its files (``benchmarks.provenance``).
+errors.log, which other parts of a sharded run append to as well, is written under ``guard()``.
 """
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -43,9 +45,11 @@ class Recorder:
     ``identity`` (``provenance.run_identity``) goes into every sequence's provenance record.
     """
 
-    def __init__(self, results_root, tracker_name, dataset, plan, skipped=0, stream=None, *, identity):
+    def __init__(self, results_root, tracker_name, dataset, plan, skipped=0, stream=None, *, identity,
+                 guard=nullcontext):
         self._folder = lambda repeat: run_folder(results_root, tracker_name, dataset, repeat)
         self._identity = identity
+        self._guard = guard
         self.summary = Summary(skipped=skipped)
         self._seen = {}  # job id -> frames reported so far
         stream = stream or sys.stderr
@@ -72,9 +76,14 @@ class Recorder:
             self.summary.done += 1
             self.summary.frames += job.frames
             return
-        log = append_error(folder, job.label, outcome.error, outcome.traceback or "(no traceback)")
+        with self._guard():
+            log = append_error(folder, job.label, outcome.error, outcome.traceback or "(no traceback)")
         self.summary.failed.append((job.label, outcome.error, str(log)))
         self._bar.write(f"FAILED {job.label}: {outcome.error}")
+
+    def note(self, text):
+        """A line for the user (a worker lost, a sequence retried) that keeps the progress bar intact."""
+        self._bar.write(text)
 
     def close(self):
         end = time.perf_counter()

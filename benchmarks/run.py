@@ -7,7 +7,7 @@ server submission (GOT-10k test, TrackingNet). See docs/running.md.
 """
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from simtrack import options
@@ -18,11 +18,12 @@ from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
 from . import provenance
 from .backends import BACKENDS, open_backend
-from .backends.worker import WorkerSpec
+from .backends.worker import RunInputs, WorkerSpec
 from .batched import TIMING_DEFINITION as BATCHED_TIMING
+from .locks import RunLock, describe_owner
 from .manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
-from .outputs import RunLock, dataset_folder, remove_partial_files, run_folder
-from .planning import make_plan, parse_devices
+from .outputs import dataset_folder, remove_partial_files, run_folder
+from .planning import parse_devices, plan_jobs
 from .recorder import Recorder
 
 SUBMISSION_DATASETS = ("got10k_test", "trackingnet")
@@ -42,7 +43,11 @@ def build_parser():
                          help="worker processes per device (default: 1 per GPU; on the CPU one per core, at most 8)")
     options.add_threads(workers)
     workers.add_argument("--backend", choices=BACKENDS, default="local",
-                         help="local worker processes, or a Ray cluster ($RAY_ADDRESS, else a local Ray)")
+                         help="local worker processes, or a Ray cluster (see docs/cluster.md)")
+    workers.add_argument("--ray-address", metavar="ADDR",
+                         help="with --backend ray: the cluster to join, e.g. 10.0.0.1:6379 (default: $RAY_ADDRESS, "
+                              "else a cluster started with ray start on this machine, else a new local Ray)")
+    options.add_shard(workers)
     workers.add_argument("--repeat", type=options.positive_int("--repeat"), default=1, metavar="N",
                          help="run every sequence N times")
     options.add_speed(parser, batching=True)
@@ -78,7 +83,7 @@ def check_devices(args, speed):
     from simtrack.devices import cuda_count
     from simtrack.inference import SpeedOptions
     for device in parse_devices(args.devices, cuda_count()):
-        SpeedOptions(**speed).checked(torch.device(device))
+        SpeedOptions(**speed).checked(torch.device("cpu" if device.name == "cpu" else "cuda"))
 
 
 @dataclass
@@ -86,8 +91,8 @@ class CheckedRun:
     """What ``check_run`` established about a run before it starts."""
 
     dataset: str
-    data_root: Path
-    checkpoint: Path
+    data_root: Path      # absolute: workers may run in another folder (Ray actors: their raylet's) or machine
+    checkpoint: Path     # absolute, for the same reason
     sequences: list
     config: dict
     tracker_name: str
@@ -106,21 +111,23 @@ def check_run(args):
     dataset = dataset_key(args.dataset, args.split)
     if args.batch_sequences > 1 and args.backend != "local":
         raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
-    checkpoint = resolve_checkpoint(args.checkpoint)
+    if args.ray_address and args.backend != "ray":
+        raise ConfigError("--ray-address is for --backend ray; add --backend ray (or drop --ray-address)")
+    checkpoint = Path(resolve_checkpoint(args.checkpoint)).absolute()
     tracker_name = tracker_name_for(args.tracker_name, checkpoint)
     speed = options.speed_options(args)
     check_devices(args, speed)
     folders = [run_folder(args.results, tracker_name, dataset, repeat) / provenance.RECORDS_FOLDER
                for repeat in range(1, args.repeat + 1)] + [Path(args.results) / tracker_name]  # + the zip's folder
     check_writable(folders + [Path(args.results) / "reports" / dataset], "--results")
-    data_root = resolve_root(args.dataset, args.data_root)
-    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
+    data_root = Path(resolve_root(args.dataset, args.data_root)).absolute()
+    sequences = load_dataset(args.dataset, root=data_root, split=args.split, sequences=args.sequences)
     if not sequences:
         raise ConfigError(f"dataset {dataset} has no sequences to run")
     config = model_config(checkpoint, args.variant)
     identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
                                        {**speed, "batch_sequences": args.batch_sequences})
-    run = CheckedRun(dataset, Path(data_root).resolve(), checkpoint, sequences, config, tracker_name,
+    run = CheckedRun(dataset, data_root, checkpoint, sequences, config, tracker_name,
                      dataset_folder(args.results, tracker_name, dataset), identity)
     inspect_results(args, run)
     return run
@@ -151,6 +158,8 @@ class RunOutcome:
     tracker_name: str
     folder: Path
     sequences: list
+    running: list = field(default_factory=list)   # (shard, owner) of other parts still writing (--shard)
+    identity: dict = None                         # provenance.run_identity of the run
 
 
 def execute_run(args):
@@ -159,35 +168,41 @@ def execute_run(args):
     if is_embedded(run.checkpoint) and run.dataset != "demo":
         print(DEMO_NOTICE, file=sys.stderr)
     sequences = run.sequences
-    with open_backend(args.backend) as backend, RunLock(run.folder):
-        inspection = inspect_results(args, run)   # again: another process may have written meanwhile
-        if inspection.unverified:
-            count = sum(len(files) for files, _ in inspection.unverified)
-            print(f"moved {count} unverified file(s) to {inspection.discard()}", file=sys.stderr)
-        cuda_count, cores = backend.resources()
-        devices = parse_devices(args.devices, cuda_count)
-        for repeat in range(1, args.repeat + 1):
-            remove_partial_files(run_folder(args.results, run.tracker_name, run.dataset, repeat))
+    with open_backend(args.backend, args.ray_address) as backend, RunLock(run.folder, args.shard) as lock:
+        with lock.exclusive():  # one part at a time looks at the folder and moves files aside
+            inspection = inspect_results(args, run)   # again: another process may have written meanwhile
+            if inspection.unverified:
+                count = sum(len(files) for files, _ in inspection.unverified)
+                print(f"moved {count} unverified file(s) to {inspection.discard()}", file=sys.stderr)
         done = inspection.done
-        plan = make_plan(sequences, devices, args.repeat, args.workers_per_device, cores, done, args.threads)
+        jobs = plan_jobs(sequences, args.repeat, done, args.shard)
+        for repeat in range(1, args.repeat + 1):  # other parts' files in progress are theirs to keep
+            mine = None if args.shard is None else [job.sequence.name for job in jobs if job.repeat == repeat]
+            remove_partial_files(run_folder(args.results, run.tracker_name, run.dataset, repeat), mine)
+        plan = backend.plan(jobs, args.devices, args.workers_per_device, args.threads,
+                            RunInputs(str(run.checkpoint), run.identity["checkpoint_sha256"], str(run.data_root)))
         spec = WorkerSpec(str(run.checkpoint), args.variant, batch_sequences=args.batch_sequences,
                           options=options.speed_options(args))
         manifest = build_manifest(
             checkpoint=run.checkpoint, checkpoint_sha256=run.identity["checkpoint_sha256"], config=run.config,
-            tracker_name=run.tracker_name, dataset=run.dataset, data_root=run.data_root,
+            tracker_name=run.tracker_name, dataset=run.dataset, data_root=run.data_root.resolve(),
             sequences=[s.name for s in sequences], repeats=args.repeat, backend=backend.name, slots=plan.slots)
         manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.options}
+        if args.shard:
+            manifest["runs"][0]["shard"] = "{}/{}".format(*args.shard)
         if spec.batch_sequences > 1:
             manifest["timing"] = BATCHED_TIMING
-        write_manifest(run.folder, manifest)
+        with lock.exclusive():  # other parts append their invocation too
+            write_manifest(run.folder, manifest)
         print(_header(plan, len(done), run.folder), flush=True)
         recorder = Recorder(args.results, run.tracker_name, run.dataset, plan, skipped=len(done),
-                            identity=run.identity)
+                            identity=run.identity, guard=lock.exclusive)
         try:
             backend.execute(plan, spec, recorder)
         finally:
             summary = recorder.close()
-    return RunOutcome(summary, run.dataset, run.tracker_name, run.folder, sequences)
+        running = lock.finish() if args.shard else []
+    return RunOutcome(summary, run.dataset, run.tracker_name, run.folder, sequences, running, run.identity)
 
 
 def main(argv=None):
@@ -199,7 +214,28 @@ def main(argv=None):
         print(f"{len(summary.failed)} sequence run(s) failed; fix the cause and rerun the same command "
               f"(complete sequences are kept). Evaluation skipped.", flush=True)
         return 1
+    if args.shard and not _last_part(args, outcome):
+        return 0
     return finish(outcome, Path(args.results) / "reports" / outcome.dataset)
+
+
+def _last_part(args, outcome):
+    """True for the part of a sharded run that finds every sequence run done and nobody else
+    running; the others say why they leave the evaluation to someone else."""
+    part = "shard {}/{}".format(*args.shard)
+    if outcome.running:
+        others = ", ".join(f"{k}/{n} ({describe_owner(owner)})" for (k, n), owner in outcome.running)
+        print(f"{part} done; the evaluation is left to the last shard to finish (still running: {others})")
+        return False
+    done = provenance.inspect(args.results, outcome.tracker_name, outcome.dataset, outcome.sequences, args.repeat,
+                              outcome.identity).done     # what the folder holds now, every part written
+    missing = len(outcome.sequences) * args.repeat - sum(repeat <= args.repeat for _, repeat in done)
+    if missing:
+        print(f"{part} done, but {missing} sequence run(s) of other shards are missing from {outcome.folder}: "
+              f"rerun the shards that failed or never ran, or rerun the same command without --shard "
+              f"to track what is missing and evaluate")
+        return False
+    return True
 
 
 def _header(plan, skipped, folder):

@@ -44,6 +44,9 @@ HELP = {
     "sequences": "comma-separated sequence names to use (default: all of the split)",
     "results": "results root folder; results live in <results>/<tracker>/<dataset>/ (default: results)",
     "tracker_name": "tracker name: the results subfolder <results>/<NAME>/<dataset>",
+    "shard": "run only part K of N of the sequence runs (K from 1 to N; split longest first, balanced by frames), "
+             "so that N tasks, e.g. a SLURM array, write into one results folder; the last part to finish "
+             "evaluates (see docs/cluster.md)",
 }
 
 
@@ -210,6 +213,22 @@ def add_results(parser):
 def add_tracker_name(parser, default_help=None, required=False):
     text = HELP["tracker_name"] + (f" (default: {default_help})" if default_help else "")
     parser.add_argument("--tracker-name", metavar="NAME", required=required, help=text)
+
+
+def add_shard(parser):
+    """``--shard K/N``: this process's part of a run split over several tasks."""
+    parser.add_argument("--shard", type=shard, metavar="K/N", help=HELP["shard"])
+
+
+def shard(text):
+    """An argparse type: ``"K/N"`` -> ``(K, N)`` with 1 <= K <= N (``--array=1-N`` gives K)."""
+    parts = str(text).replace(" ", "").split("/")
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"--shard expects K/N (this task's part K of N, K from 1 to N), got {text!r}")
+    index, count = int(parts[0]), int(parts[1])
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"--shard {text}: K must be between 1 and N (parts are counted from 1)")
+    return index, count
 
 
 def sequence_names(text):

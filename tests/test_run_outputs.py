@@ -1,4 +1,4 @@
-"""Result files: atomic writes, the resume check, the error log, the run lock and the manifest."""
+"""Result files: atomic writes, the resume check, the error log and the manifest."""
 import io
 import json
 import os
@@ -11,7 +11,7 @@ import pytest
 from benchmarks import outputs
 from benchmarks.backends.worker import Outcome
 from benchmarks.manifest import build_manifest, write_manifest
-from benchmarks.outputs import (RunLock, append_error, atomic_write, remove_partial_files, result_is_complete,
+from benchmarks.outputs import (append_error, atomic_write, remove_partial_files, result_is_complete,
                                 result_paths, run_folder, write_result)
 from benchmarks.planning import Slot, make_plan
 from benchmarks.recorder import Recorder
@@ -77,21 +77,19 @@ def test_partial_files_of_a_killed_run_are_removed(tmp_path):
     remove_partial_files(tmp_path / "absent")   # nothing there yet: no error
 
 
+def test_a_shard_removes_only_the_partial_files_of_its_own_sequences(tmp_path):
+    for name in (".cat-1.txt.a1.partial", ".cat-1_time.txt.b2.partial", ".cat-10.txt.c3.partial", ".dog[1].txt.d4.partial"):
+        (tmp_path / name).write_text("1,2,")
+    remove_partial_files(tmp_path, names=["cat-1", "dog[1]"])
+    assert [p.name for p in tmp_path.iterdir()] == [".cat-10.txt.c3.partial"]   # another shard's write in progress
+
+
 def test_error_log_keeps_message_and_traceback(tmp_path):
     log = append_error(tmp_path / "run", "seq-1", "frame x.jpg cannot be decoded", "Traceback ...\nError: x")
     append_error(tmp_path / "run", "seq-2", "other", "Traceback 2")
     text = log.read_text()
     assert log == tmp_path / "run" / "errors.log"
     assert "seq-1: frame x.jpg cannot be decoded" in text and "Traceback ...\nError: x" in text and "seq-2" in text
-
-
-def test_a_second_runner_on_the_same_folder_is_refused(tmp_path):
-    with RunLock(tmp_path):
-        with pytest.raises(ResultsError, match="another runner is writing"):
-            with RunLock(tmp_path):
-                pass
-    with RunLock(tmp_path):   # released on exit
-        pass
 
 
 def _manifest(sha, path="model.safetensors"):

@@ -1,13 +1,15 @@
 """Device parsing, worker slots, Ray node plans, shards and job order, with pretend GPUs and nodes
 (no torch, no processes, no cluster)."""
+import argparse
 from collections import Counter
 
 import numpy as np
 import pytest
 
-from benchmarks.planning import (Device, Job, Node, make_plan, order_jobs, parse_devices, parse_shard, plan_jobs,
+from benchmarks.planning import (Device, Job, Node, make_plan, order_jobs, parse_devices, plan_jobs,
                                  plan_node_slots, plan_slots, shard_jobs)
 from simtrack.data.sequence import Sequence
+from simtrack import options
 from simtrack.devices import parse_device, parse_gpu_listing
 from simtrack.errors import ConfigError
 
@@ -151,11 +153,11 @@ def test_shards_split_the_whole_run_longest_first_and_balanced():
 
 
 @pytest.mark.parametrize("text, message", [("0/4", "between 1 and N"), ("5/4", "between 1 and N"), ("2", "K/N"),
-                                           ("a/b", "K/N")])
+                                           ("a/b", "K/N"), ("1/2/3", "K/N")])
 def test_shard_syntax(text, message):
-    assert parse_shard(" 2 / 4") == (2, 4)
-    with pytest.raises(ConfigError, match=message):
-        parse_shard(text)
+    assert options.shard(" 2 / 4") == (2, 4)
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        options.shard(text)
 
 
 def node(name, cpus, gpus=0):

@@ -14,7 +14,9 @@ import traceback
 
 from simtrack.errors import SimTrackError
 
-from .worker import Outcome, ThrottledCounter, WorkerStartError, describe, open_tracker, run_job, run_jobs_batched
+from ..planning import Plan, available_cores, parse_devices, plan_slots
+from .worker import (Outcome, ThrottledCounter, WorkerStartError, claim_device, describe, open_tracker, run_job,
+                     run_jobs_batched)
 
 MAX_RESTARTS_PER_SLOT = 2
 POLL_SECONDS = 0.5
@@ -31,7 +33,7 @@ def _worker_main(slot, spec, jobs, events):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the runner, which stops us
     _exit_with_parent()
     try:
-        tracker = open_tracker(spec, slot.device, slot.threads)
+        tracker = open_tracker(spec, claim_device(slot), slot.threads)
     except BaseException as error:
         events.put(("fatal", slot.index, describe(error), isinstance(error, SimTrackError),
                     traceback.format_exc()))
@@ -72,12 +74,12 @@ class LocalBackend:
     def __exit__(self, *exc):
         return False
 
-    def resources(self):
-        """``(visible CUDA devices, usable cores)`` on this machine."""
-        import torch
-
-        from ..planning import available_cores
-        return torch.cuda.device_count(), available_cores()
+    def plan(self, jobs, devices="auto", workers_per_device=None, threads=None, inputs=None):
+        """Slots for ``jobs`` over ``--devices`` of this machine (``inputs``: local files, nothing to check)."""
+        from simtrack.devices import cuda_count
+        slots = plan_slots(parse_devices(devices, cuda_count()), workers_per_device, available_cores(),
+                           max_slots=len(jobs), threads=threads)
+        return Plan(slots, jobs)
 
     def execute(self, plan, spec, sink):
         """Run ``plan.jobs`` on ``plan.slots``; every job ends in exactly one ``sink.finished``."""

@@ -3,6 +3,8 @@
 A job never raises out of ``run_job``: a sequence that fails (corrupt frame, missing file, bad
 box) becomes an ``Outcome`` with its error and traceback, and the worker takes the next job.
 """
+import os
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -27,6 +29,16 @@ class WorkerSpec:
     variant: Optional[str] = None
     batch_sequences: int = 1      # > 1: sequences tracked in lock-step, one forward pass per step
     options: dict = field(default_factory=dict)   # Tracker speed options (simtrack.inference.SpeedOptions)
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """The files every worker reads, as absolute paths, with the checkpoint's sha256: what a
+    backend on several machines checks on each of them before it starts work there."""
+
+    checkpoint: str
+    checkpoint_sha256: str
+    data_root: str
 
 
 @dataclass
@@ -59,6 +71,19 @@ def configure_threads(threads):
     except RuntimeError:  # only allowed before the first parallel work; harmless if too late
         pass
     cv2.setNumThreads(threads)
+
+
+def claim_device(slot):
+    """The torch device this worker uses. A slot with ``visible`` (a GPU index or a GPU / MIG UUID)
+    gets exactly that device: CUDA_VISIBLE_DEVICES is set to it before CUDA starts in this process,
+    and the worker uses ``cuda:0``."""
+    if slot.visible is None:
+        return slot.device
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        raise RuntimeError(f"CUDA was started before worker {slot.index} could select {slot.device}")
+    os.environ["CUDA_VISIBLE_DEVICES"] = slot.visible
+    return "cuda:0"
 
 
 def open_tracker(spec, device, threads):
