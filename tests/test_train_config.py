@@ -1,10 +1,15 @@
 """Training recipes: the shipped ones load, typos and bad values are refused with the key named."""
+import re
 from pathlib import Path
 
 import pytest
 
+from simtrack.cli import run_cli
 from simtrack.errors import ConfigError
+from simtrack.train.__main__ import build_parser, recipe_from
+from simtrack.train.__main__ import main as train_main
 from simtrack.train.config import config_from_dict, load_config, with_overrides
+from simtrack.weights import EMBEDDED_CHECKPOINT
 
 CONFIGS = Path(__file__).resolve().parents[1] / "simtrack" / "configs"
 
@@ -76,3 +81,45 @@ def test_overrides_are_validated_like_recipe_keys():
         with_overrides(config, {"optim.epocs": 2})
     with pytest.raises(ConfigError, match="not a recipe key"):
         with_overrides(config, {"epochs": 2})
+
+
+def recipe_of(argv):
+    return recipe_from(build_parser().parse_args(["--config", str(CONFIGS / "tiny_synthetic.yaml"), *argv]))
+
+
+def test_set_replaces_recipe_keys_with_yaml_typed_values():
+    config = recipe_of(["--set", "optim.epochs=2", "optim.batch_size=16", "--set", "optim.lr=2e-4",
+                        "run.sync_batchnorm=true", "data.search_jitter.centre=0.5",
+                        "data.datasets=[{name: synthetic, sequences: 5}]", "--threads", "3"])
+    assert (config.optim.epochs, config.optim.batch_size, config.optim.lr, config.run.threads) == (2, 16, 2e-4, 3)
+    assert config.run.sync_batchnorm is True and config.data.search_jitter.centre == 0.5
+    assert config.data.datasets[0].sequences == 5 and config.data.search_jitter.scale == 0.15   # the rest is kept
+    assert config.name == "tiny_synthetic"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--set", "optim.epochs"], "KEY=VALUE"),
+    (["--set", "optim.epochs=two"], "optim.epochs must be of type int"),
+    (["--set", "optim.epocs=2"], r"optim\.epocs.*known keys in optim"),
+    (["--set", "data.max_gap.x=1"], "holds no keys below it"),
+    (["--set", "run.threads=2", "--threads", "3"], "contradicts --threads"),
+    (["--set", "optim.lr=[1"], "not a YAML value"),
+])
+def test_bad_settings_are_one_line_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(train_main, ["--config", str(CONFIGS / "tiny_synthetic.yaml"), *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and re.search(message, err) and "Traceback" not in err
+
+
+def test_recipes_never_write_the_embedded_weights_unless_asked(tmp_path):
+    assert load_config(CONFIGS / "tiny_synthetic.yaml").run.export is None
+    recipe = tmp_path / "old_tiny.yaml"
+    recipe.write_text((CONFIGS / "tiny_synthetic.yaml").read_text() + f"  export: {EMBEDDED_CHECKPOINT}\n")
+    with pytest.raises(ConfigError, match="would overwrite the embedded demo weights; .* pass --export"):
+        recipe_from(build_parser().parse_args(["--config", str(recipe)]))
+    for argv in (["--export", str(EMBEDDED_CHECKPOINT)], ["--set", f"run.export={EMBEDDED_CHECKPOINT}"]):
+        assert recipe_from(build_parser().parse_args(["--config", str(recipe), *argv])).run.export == str(
+            EMBEDDED_CHECKPOINT)
+    assert recipe_of(["--export", "mine.safetensors"]).run.export == "mine.safetensors"

@@ -1,7 +1,9 @@
 """Optimisation and the trainer: loss, parameter groups, learning, exact resume, signals, DDP on CPU."""
 import dataclasses
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -10,15 +12,17 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from safetensors import safe_open
 
 import simtrack
 from simtrack.checkpoints import load_model
 from simtrack.cli import run_cli
-from simtrack.errors import CheckpointError
+from simtrack.errors import CheckpointError, ConfigError
 from simtrack.model import get_config
 from simtrack.train.__main__ import main as train_main
 from simtrack.train.config import load_config
 from simtrack.train.data import PairDataset, build_processor, load_pools
+from simtrack.train.launch import Launch, first_host, read_launch
 from simtrack.train.loss import CornerMapLoss, TrackingLoss, corner_targets
 from simtrack.train.optim import build_optimizer
 from simtrack.train.sampler import MixedPairSampler
@@ -184,14 +188,29 @@ def torchrun(recipe, *extra):
     return result
 
 
-def test_two_processes_on_cpu_train_and_resume(tmp_path):
-    out = tmp_path / "ddp"
-    result = torchrun(write_recipe(tmp_path / "one.yaml", out, epochs=1, samples=8, batch=2))
-    assert "epoch 1 done" in result.stdout + result.stderr
+@pytest.fixture(scope="module")
+def ddp_run(tmp_path_factory):
+    """torchrun, 2 processes x batch 2 with the head's BatchNorm synchronised: one step per epoch."""
+    folder = tmp_path_factory.mktemp("ddp")
+    recipe = write_recipe(folder / "one.yaml", folder / "ddp", epochs=1, samples=4, batch=2)
+    result = torchrun(recipe, "--set", "run.sync_batchnorm=true")
+    return recipe, folder / "ddp", result.stdout + result.stderr
+
+
+def weights_and_loss(path):
+    with safe_open(str(path), "pt") as file:
+        return {key: file.get_tensor(key) for key in file.keys()}, float(file.metadata()["loss"])
+
+
+def test_two_processes_on_cpu_train_and_resume(ddp_run, tmp_path):
+    _, out, output = ddp_run
+    assert "epoch 1 done" in output
     state = torch.load(out / "checkpoints" / "last.state.pt", weights_only=True)
     assert (state["epoch"], state["samples_done"], state["world_size"]) == (1, 0, 2)
     # Resuming restores the saved state exactly, and training carries on from it.
-    trainer = Trainer(load_config(write_recipe(tmp_path / "two.yaml", out, epochs=2, samples=8, batch=2)),
+    shutil.copytree(out, tmp_path / "ddp")
+    out = tmp_path / "ddp"
+    trainer = Trainer(load_config(write_recipe(tmp_path / "two.yaml", out, epochs=2, samples=4, batch=2)),
                       resume="auto")
     saved = load_model(out / "checkpoints" / "epoch_0001.safetensors")
     torch.testing.assert_close(trainer.model.state_dict(), saved.state_dict(), rtol=0, atol=0)
@@ -202,6 +221,51 @@ def test_two_processes_on_cpu_train_and_resume(tmp_path):
     finally:
         trainer.close()
     assert torch.load(out / "checkpoints" / "last.state.pt", weights_only=True)["epoch"] == 2
+
+
+def test_srun_tasks_on_two_nodes_train_what_torchrun_trains_on_one(ddp_run, tmp_path):
+    recipe, torchrun_out, _ = ddp_run
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tasks = []
+    for rank in (0, 1):   # srun -N 2 --ntasks-per-node 1: one task per node, each the node's local rank 0
+        env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", SLURM_JOB_ID="77", SLURM_STEP_ID="0",
+                   SLURM_PROCID=str(rank), SLURM_NODEID=str(rank), SLURM_LOCALID="0", SLURM_STEP_NUM_TASKS="2",
+                   SLURM_NTASKS="2", SLURM_STEP_NODELIST="localhost,localhost", MASTER_PORT=str(port))
+        tasks.append(subprocess.Popen([sys.executable, "-m", "simtrack.train", "--config", str(recipe), "--output-dir",
+                                       str(tmp_path / "srun"), "--set", "run.sync_batchnorm=true"], cwd=tmp_path,
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = [task.communicate(timeout=240)[0] for task in tasks]
+    assert [task.returncode for task in tasks] == [0, 0], "\n".join(outputs)
+    assert "epoch 1 done" in outputs[0] and not outputs[1].strip()        # one training, one writer, one log
+    srun_weights, srun_loss = weights_and_loss(tmp_path / "srun" / "checkpoints" / "epoch_0001.safetensors")
+    ddp_weights, ddp_loss = weights_and_loss(torchrun_out / "checkpoints" / "epoch_0001.safetensors")
+    torch.testing.assert_close(srun_weights, ddp_weights, rtol=0, atol=0)
+    assert srun_loss == ddp_loss
+    # 2 processes x 2 samples with synchronised BatchNorm = 1 process x 4 samples; the logged loss is
+    # the mean over the processes (rank 0 alone would show its half of the batch).
+    single = tmp_path / "single.yaml"
+    _, code, losses = run_trainer(write_recipe(single, tmp_path / "single", epochs=1, samples=4, batch=4))
+    assert code == 0 and losses[0] == pytest.approx(ddp_loss, abs=2e-6)
+
+
+def test_launch_environments():
+    assert read_launch({}) == Launch()
+    assert read_launch({"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1"}) == Launch(3, 4, 1, "torchrun")
+    srun = {"SLURM_JOB_ID": "123456", "SLURM_STEP_ID": "0", "SLURM_PROCID": "5", "SLURM_LOCALID": "1",
+            "SLURM_STEP_NUM_TASKS": "8", "SLURM_NTASKS": "8", "SLURM_STEP_NODELIST": "gpu[07-08,12],cpu1",
+            "SLURM_LAUNCH_NODE_IPADDR": "10.1.1.1"}
+    assert read_launch(srun) == Launch(5, 8, 1, "srun", "tcp://gpu07:23456")
+    assert read_launch(dict(srun, MASTER_ADDR="fe80::1", MASTER_PORT="29400")).init_method == "tcp://[fe80::1]:29400"
+    assert first_host("rack[2-3]-node[001-004]") == "rack2-node001" and first_host("a,b[1-2]") == "a"
+    # The batch script itself (one process, though the job has 8 tasks) trains alone.
+    assert read_launch({"SLURM_JOB_ID": "1", "SLURM_NTASKS": "8", "SLURM_PROCID": "0"}) == Launch()
+    assert read_launch(dict(srun, SLURM_STEP_ID=str(0xFFFFFFFB))) == Launch()
+    with pytest.raises(ConfigError, match="names the node of task 0.*srun --ntasks-per-node 1 torchrun"):
+        read_launch({key: value for key, value in srun.items() if "NODE" not in key})
+    with pytest.raises(ConfigError, match="OMPI_COMM_WORLD_SIZE=4: .*separate models.*torchrun"):
+        read_launch({"OMPI_COMM_WORLD_SIZE": "4"})
 
 
 def test_resume_from_another_variant_is_refused(tmp_path):

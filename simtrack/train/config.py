@@ -92,6 +92,7 @@ class RunSection:
     tensorboard: bool = True
     keep_epochs: int = 10                         # epoch weight files kept (0: all)
     export: typing.Optional[str] = None           # also write the final weights here
+    sync_batchnorm: bool = False                  # head BatchNorm statistics over all processes (DDP)
 
 
 @dataclass(frozen=True)
@@ -144,14 +145,23 @@ def _renamed_keys(raw, source):
 
 
 def with_overrides(config, overrides, source="command line"):
-    """``config`` with ``{"section.key": value}`` replaced, validated as a recipe file would be."""
+    """``config`` with ``{"section.key": value}`` replaced, validated as a recipe file would be.
+
+    Keys may go deeper (``data.search_jitter.centre``) where the recipe nests mappings.
+    """
     raw = _as_plain(config.to_dict())
     for dotted, value in overrides.items():
         section, _, key = dotted.partition(".")
         if not key or not isinstance(raw.get(section), dict):
             raise ConfigError(f"{source}: {dotted!r} is not a recipe key; expected section.key with a section "
                               f"among {', '.join(name for name, v in raw.items() if isinstance(v, dict))}")
-        raw[section][key] = value
+        parent, *path = [section] + key.split(".")
+        target = raw[parent]
+        for step in path[:-1]:
+            if not isinstance(target.get(step), dict):
+                raise ConfigError(f"{source}: {dotted!r} is not a recipe key; {step!r} holds no keys below it")
+            target = target[step]
+        target[path[-1]] = value
     return config_from_dict(raw, source)
 
 

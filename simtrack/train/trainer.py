@@ -1,14 +1,18 @@
-"""The training loop: one process, or one per device under torchrun (DistributedDataParallel).
+"""The training loop: one process, or one per device under torchrun or srun (DistributedDataParallel).
 
 Distributed settings come from torchrun's environment (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
-``MASTER_ADDR``/``MASTER_PORT``): NCCL on GPUs, gloo on the CPU. Only the first process writes
-checkpoints, logs and TensorBoard scalars.
+``MASTER_ADDR``/``MASTER_PORT``) or from srun's (``simtrack.train.launch``): NCCL on GPUs, gloo on
+the CPU. Only the first process writes checkpoints, logs and TensorBoard scalars; the loss and
+metrics it shows are averaged over all processes. All processes check at start that they read
+the same recipe, and after every epoch that they hold the same weights.
 
 A SIGINT or SIGTERM finishes the current step, then every process agrees to stop, the weights
 and training state are saved, and the run exits; ``--resume`` continues from the next sample.
 Sampling randomness comes from per-sample generators (``simtrack.train.data``) and training
 draws no torch random numbers (no dropout), so a resumed run repeats the uninterrupted one.
 """
+import hashlib
+import json
 import math
 import os
 import random
@@ -20,41 +24,82 @@ import torch
 import torch.distributed as dist
 
 from ..checkpoints import load_weights, save_checkpoint
-from ..devices import check_present, parse_device
+from ..devices import check_present, parse_device, resolve_device
 from ..errors import ConfigError
 from ..model import build_model
 from .data import EpochBatches, PairDataset, build_loader, build_processor, load_pools
+from .launch import read_launch
 from .loss import CornerMapLoss, TrackingLoss
 from .optim import build_optimizer
 from .progress import Progress, open_tensorboard
 from .sampler import MixedPairSampler
 from .state import load_state, prune_epochs, resume_path, save_state
+from .sync_norm import synchronise_batchnorm
 
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 class DistributedContext:
-    """Rank, world size and device of this process; sets up the process group under torchrun."""
+    """Rank, world size and device of this process; sets up the process group (torchrun or srun)."""
 
-    def __init__(self, device="auto"):
-        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
-        self.rank = int(os.environ.get("RANK", "0"))
-        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    def __init__(self, device="auto", launch=None):
+        launch = launch or read_launch(os.environ)
+        self.launcher = launch.launcher
+        self.world_size, self.rank, self.local_rank = launch.world_size, launch.rank, launch.local_rank
         device = parse_device(device, "run.device")
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        if device.startswith("cuda:") and self.world_size > 1:
+        if device not in ("cpu", "cuda") and self.world_size > 1:
             raise ConfigError(f"run.device {device} names one GPU, but this is process {self.rank} of "
-                              f"{self.world_size}; give cuda: each process takes the GPU of its LOCAL_RANK")
-        if device.startswith("cuda"):
-            index = self.local_rank if device == "cuda" else int(device.split(":")[1])
-            check_present(f"cuda:{index}", "run.device")
+                              f"{self.world_size} ({self.launcher}); give cuda: each process takes the GPU of "
+                              f"its local rank")
+        if device == "cuda":
+            check_present("cuda", "run.device")
+            index = self._gpu_index(torch.cuda.device_count())
             torch.cuda.set_device(index)
             self.device = torch.device("cuda", index)
+        elif device != "cpu":  # cuda:N or a GPU / MIG UUID, for one process
+            self.device = resolve_device(device, "run.device")
+            torch.cuda.set_device(self.device)
         else:
             self.device = torch.device("cpu")
         if self.world_size > 1 and not dist.is_initialized():
-            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+            backend = "nccl" if self.device.type == "cuda" else "gloo"
+            if launch.init_method:
+                dist.init_process_group(backend, init_method=launch.init_method, rank=self.rank,
+                                        world_size=self.world_size)
+            else:
+                dist.init_process_group(backend)
+
+    def _gpu_index(self, count):
+        """The local rank's GPU; the only one when the launcher gave each process its own (srun --gpus-per-task)."""
+        if count == 1:
+            return 0
+        if self.local_rank >= count:
+            raise ConfigError(f"local rank {self.local_rank} ({self.launcher}) but this process sees {count} GPUs; "
+                              f"start at most one process per GPU on each node")
+        return self.local_rank
+
+    def mean(self, stats):
+        """``stats`` (name -> float) averaged over all processes, the same on each."""
+        if self.world_size == 1:
+            return stats
+        keys = sorted(stats)
+        values = torch.tensor([float(stats[key]) for key in keys], dtype=torch.float64, device=self.device)
+        dist.all_reduce(values)
+        return dict(zip(keys, (values / self.world_size).tolist()))
+
+    def check_same(self, text, what):
+        """Raise on every process unless all of them hold the same ``text`` (a recipe, a weights digest)."""
+        if self.world_size == 1:
+            return
+        digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "big")
+        gathered = [torch.zeros(1, dtype=torch.int64, device=self.device) for _ in range(self.world_size)]
+        dist.all_gather(gathered, torch.tensor([digest], dtype=torch.int64, device=self.device))
+        differing = [rank for rank, value in enumerate(gathered) if int(value.item()) != int(gathered[0].item())]
+        if differing:
+            raise ConfigError(f"process(es) {', '.join(map(str, differing))} of {self.world_size} hold another {what} "
+                              f"than process 0; every process must train the same recipe from the same files")
 
     @property
     def is_main(self):
@@ -91,7 +136,10 @@ class Trainer:
         self.config = config
         self.context = DistributedContext(config.run.device)
         seed_everything(config.run.seed + self.context.rank)
+        self.context.check_same(json.dumps(config.to_dict(), sort_keys=True), "recipe")
         self.model = build_model(config.model.variant).to(self.context.device)
+        if config.run.sync_batchnorm and self.context.world_size > 1:
+            synchronise_batchnorm(self.model)
         self.optimizer, self.scheduler = build_optimizer(self.model, config.optim)
         self.scaler = torch.amp.GradScaler(self.context.device.type, enabled=config.optim.precision == "fp16")
         self.criterion = TrackingLoss(config.optim.giou_weight, config.optim.l1_weight)
@@ -201,7 +249,7 @@ class Trainer:
                 self.batches.set_epoch(self.epoch, first_batch)
                 progress.start_epoch(self.epoch, config.optim.epochs, steps_per_epoch, first_batch)
                 for batch_index, batch in enumerate(self.loader, start=first_batch):
-                    stats = self.step(batch)
+                    stats = context.mean(self.step(batch))
                     self.samples_done = (batch_index + 1) * global_batch
                     progress.step(stats, self.optimizer.param_groups[0]["lr"])
                     if callback is not None:
@@ -213,6 +261,7 @@ class Trainer:
                                          f"state saved to {path}; continue with --resume")
                         return 128 + int(self.stop_signal or signal.SIGINT)
                 progress.end_epoch()
+                context.check_same(self._weights_digest(), "set of weights")
                 self.scheduler.step()
                 self.epoch, self.samples_done, first_batch = self.epoch + 1, 0, 0
                 path = self._save(f"epoch_{self.epoch:04d}.safetensors", progress.last.get("loss"))
@@ -231,6 +280,14 @@ class Trainer:
             torch.set_num_threads(threads)
             progress.close()
 
+    def _weights_digest(self):
+        """A digest of every parameter and buffer, bit for bit (ranks of one DDP run never differ)."""
+        digest = hashlib.sha256()
+        for name, tensor in self.model.state_dict().items():
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().reshape(-1).contiguous().view(torch.uint8).numpy().tobytes())
+        return digest.hexdigest()
+
     def close(self):
-        """Leave the process group (under torchrun)."""
+        """Leave the process group (several processes)."""
         self.context.close()
