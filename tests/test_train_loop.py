@@ -27,7 +27,8 @@ from simtrack.train.loss import CornerMapLoss, TrackingLoss, corner_targets
 from simtrack.train.optim import build_optimizer
 from simtrack.train.sampler import MixedPairSampler
 from simtrack.train.state import load_state
-from simtrack.train.trainer import Trainer
+from simtrack.train.sync_norm import synchronise_batchnorm
+from simtrack.train.trainer import DistributedContext, Trainer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -190,10 +191,10 @@ def torchrun(recipe, *extra):
 
 @pytest.fixture(scope="module")
 def ddp_run(tmp_path_factory):
-    """torchrun, 2 processes x batch 2 with the head's BatchNorm synchronised: one step per epoch."""
+    """torchrun, 2 processes x batch 2, two steps."""
     folder = tmp_path_factory.mktemp("ddp")
-    recipe = write_recipe(folder / "one.yaml", folder / "ddp", epochs=1, samples=4, batch=2)
-    result = torchrun(recipe, "--set", "run.sync_batchnorm=true")
+    recipe = write_recipe(folder / "one.yaml", folder / "ddp", epochs=1, samples=8, batch=2)
+    result = torchrun(recipe)
     return recipe, folder / "ddp", result.stdout + result.stderr
 
 
@@ -210,7 +211,7 @@ def test_two_processes_on_cpu_train_and_resume(ddp_run, tmp_path):
     # Resuming restores the saved state exactly, and training carries on from it.
     shutil.copytree(out, tmp_path / "ddp")
     out = tmp_path / "ddp"
-    trainer = Trainer(load_config(write_recipe(tmp_path / "two.yaml", out, epochs=2, samples=4, batch=2)),
+    trainer = Trainer(load_config(write_recipe(tmp_path / "two.yaml", out, epochs=2, samples=8, batch=2)),
                       resume="auto")
     saved = load_model(out / "checkpoints" / "epoch_0001.safetensors")
     torch.testing.assert_close(trainer.model.state_dict(), saved.state_dict(), rtol=0, atol=0)
@@ -234,7 +235,7 @@ def test_srun_tasks_on_two_nodes_train_what_torchrun_trains_on_one(ddp_run, tmp_
                    SLURM_PROCID=str(rank), SLURM_NODEID=str(rank), SLURM_LOCALID="0", SLURM_STEP_NUM_TASKS="2",
                    SLURM_NTASKS="2", SLURM_STEP_NODELIST="localhost,localhost", MASTER_PORT=str(port))
         tasks.append(subprocess.Popen([sys.executable, "-m", "simtrack.train", "--config", str(recipe), "--output-dir",
-                                       str(tmp_path / "srun"), "--set", "run.sync_batchnorm=true"], cwd=tmp_path,
+                                       str(tmp_path / "srun")], cwd=tmp_path,
                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     outputs = [task.communicate(timeout=240)[0] for task in tasks]
     assert [task.returncode for task in tasks] == [0, 0], "\n".join(outputs)
@@ -243,11 +244,58 @@ def test_srun_tasks_on_two_nodes_train_what_torchrun_trains_on_one(ddp_run, tmp_
     ddp_weights, ddp_loss = weights_and_loss(torchrun_out / "checkpoints" / "epoch_0001.safetensors")
     torch.testing.assert_close(srun_weights, ddp_weights, rtol=0, atol=0)
     assert srun_loss == ddp_loss
-    # 2 processes x 2 samples with synchronised BatchNorm = 1 process x 4 samples; the logged loss is
-    # the mean over the processes (rank 0 alone would show its half of the batch).
-    single = tmp_path / "single.yaml"
-    _, code, losses = run_trainer(write_recipe(single, tmp_path / "single", epochs=1, samples=4, batch=4))
-    assert code == 0 and losses[0] == pytest.approx(ddp_loss, abs=2e-6)
+
+
+def sync_batchnorm_rank(rank, port, answers):
+    """One of two gloo processes: a synchronised BatchNorm over its half of a batch of 6."""
+    context = DistributedContext("cpu", Launch(rank, 2, 0, "test", f"tcp://127.0.0.1:{port}"))
+    torch.manual_seed(0)
+    batch = torch.randn(6, 3, 4, 4) * 3 + 1
+    layer = synchronise_batchnorm(torch.nn.Sequential(torch.nn.BatchNorm2d(3)))[0]
+    layer.weight.data = torch.tensor([0.5, 1.0, 2.0])
+    half = batch[rank * 3:(rank + 1) * 3].clone().requires_grad_()
+    output = layer(half)
+    (output * torch.arange(output.numel()).reshape(output.shape)).sum().backward()
+    answers.put((rank, output.detach(), half.grad, layer.weight.grad, layer.running_mean, layer.running_var,
+                 context.mean({"loss": float(rank), "iou": 0.5})))
+    try:
+        context.check_same(f"recipe {rank}", "recipe")
+    except ConfigError as error:
+        answers.put((rank, str(error)))
+    context.close()
+
+
+def test_synchronised_batchnorm_makes_two_processes_one_batch(tmp_path):
+    """2 processes x 3 samples = 1 process x 6 samples: outputs, gradients, running statistics."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    context = torch.multiprocessing.get_context("spawn")
+    answers = context.Queue()
+    processes = [context.Process(target=sync_batchnorm_rank, args=(rank, port, answers)) for rank in (0, 1)]
+    for process in processes:
+        process.start()
+    messages = [answers.get(timeout=120) for _ in range(4)]
+    results = {message[0]: message for message in messages if len(message) > 2}
+    errors = {message[0]: message[1] for message in messages if len(message) == 2}
+    for process in processes:
+        process.join(60)
+    torch.manual_seed(0)
+    batch = (torch.randn(6, 3, 4, 4) * 3 + 1).requires_grad_()
+    reference = torch.nn.BatchNorm2d(3)
+    reference.weight.data = torch.tensor([0.5, 1.0, 2.0])
+    output = reference(batch)
+    (torch.cat([output[:3], output[3:]]) * torch.cat([torch.arange(144).reshape(3, 3, 4, 4)] * 2)).sum().backward()
+    for rank in (0, 1):
+        _, out, grad, weight_grad, mean, var, averaged = results[rank]
+        torch.testing.assert_close(out, output[rank * 3:(rank + 1) * 3].detach(), rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(grad, batch.grad[rank * 3:(rank + 1) * 3], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(mean, reference.running_mean)
+        torch.testing.assert_close(var, reference.running_var)
+        assert averaged == {"iou": 0.5, "loss": 0.5}       # the same mean on both ranks
+        assert "process(es) 1 of 2 hold another recipe than process 0" in errors[rank]
+    # DDP averages parameter gradients over the processes; the reference summed over one batch.
+    torch.testing.assert_close((results[0][3] + results[1][3]), reference.weight.grad, rtol=1e-4, atol=1e-4)
 
 
 def test_launch_environments():

@@ -130,8 +130,10 @@ class RayBackend:
                 self.ray.init(address=address, include_dashboard=False)
             except Exception as error:  # ConnectionError, ValueError, AuthenticationError...
                 where = f"the Ray cluster at {address} (from {source})" if address else "a Ray cluster"
-                raise ConfigError(f"cannot connect to {where}: {_reason(error)}; start one with `ray start --head` "
-                                  f"or give its address with --ray-address HOST:PORT (docs/cluster.md)") from None
+                auth = ("; if the cluster uses token authentication, set RAY_AUTH_MODE=token here too"
+                        if os.environ.get("RAY_AUTH_MODE", "").lower() != "token" else "")
+                raise ConfigError(f"cannot connect to {where}: {_reason(error)}{auth}; start one with `ray start "
+                                  f"--head` or give its address with --ray-address HOST:PORT (docs/cluster.md)") from None
             self._started = True
         return self
 

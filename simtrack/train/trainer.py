@@ -89,6 +89,13 @@ class DistributedContext:
         dist.all_reduce(values)
         return dict(zip(keys, (values / self.world_size).tolist()))
 
+    def share_buffers(self, model):
+        """Give every process rank 0's buffers (BatchNorm running statistics), as DDP does before each
+        forward pass: without SyncBatchNorm each rank's last batch left its own statistics behind."""
+        if self.world_size > 1:
+            for buffer in model.buffers():
+                dist.broadcast(buffer, 0)
+
     def check_same(self, text, what):
         """Raise on every process unless all of them hold the same ``text`` (a recipe, a weights digest)."""
         if self.world_size == 1:
@@ -261,6 +268,7 @@ class Trainer:
                                          f"state saved to {path}; continue with --resume")
                         return 128 + int(self.stop_signal or signal.SIGINT)
                 progress.end_epoch()
+                context.share_buffers(self.model)
                 context.check_same(self._weights_digest(), "set of weights")
                 self.scheduler.step()
                 self.epoch, self.samples_done, first_batch = self.epoch + 1, 0, 0
