@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 
-DEVICE_SYNTAX = "auto, cpu, cuda, cuda:N (N = GPU index) or a GPU/MIG UUID from nvidia-smi -L (GPU-..., MIG-...)"
+DEVICE_SYNTAX = "auto, cpu, cuda or cuda:N (N = GPU index), or a GPU/MIG UUID from nvidia-smi -L (GPU-..., MIG-...)"
 _CUDA = re.compile(r"^cuda(?::(\d+))?$")
 _UUID = re.compile(r"^(gpu|mig)-([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|gpu-[0-9a-f-]{36}/\d+/\d+)$")
 _LISTED_GPU = re.compile(r"^GPU (\d+): (.*?) \(UUID: (GPU-[0-9a-fA-F-]+)\)\s*$")
