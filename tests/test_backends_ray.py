@@ -8,6 +8,7 @@ result must equal tracking in this process. Each run is bounded by ``deadline``.
 import json
 import os
 import signal
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from benchmarks.backends import ray_cluster
 from benchmarks.outputs import result_is_complete
 from benchmarks.tracking import track_sequence
 from loopback_ray import LoopbackCluster, unshare_prefix
+from simtrack.cli import run_cli
 from simtrack.data import ensure_demo_dataset, load_dataset
 
 ray = pytest.importorskip("ray")
@@ -149,3 +151,14 @@ def test_a_node_killed_mid_run_has_its_sequence_run_again_elsewhere(cluster, dri
     assert "running it again on another worker" in out
     assert "4 done, 0 skipped (already complete), 0 failed" in out
     assert_results_equal(folder / "killed" / "tiny" / "demo", expected)
+
+
+def test_an_address_nobody_listens_on_is_one_error_at_once(capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]          # closed again: nobody listens there
+    with deadline(60), pytest.raises(SystemExit) as exit_info:
+        run_cli(run.main, ["--backend", "ray", "--ray-address", f"127.0.0.1:{port}"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"no Ray cluster answers at 127.0.0.1:{port} (from --ray-address)" in err and "Traceback" not in err

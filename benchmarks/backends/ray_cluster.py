@@ -15,6 +15,7 @@ whose actor or node dies goes back to the front of the queue, up to ``MAX_ATTEMP
 and the run ends with its summary and errors.log whatever the cluster does.
 """
 import os
+import socket
 import threading
 import time
 from collections import deque
@@ -103,6 +104,18 @@ def _import_ray():
     return ray
 
 
+def _check_reachable(address, source, timeout=10.0):
+    """Fail at once on a cluster address nobody listens on (Ray itself retries for many minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        return  # "auto", "local" or a form Ray resolves itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise ConfigError(f"no Ray cluster answers at {address} (from {source}): {error.strerror or error}; "
+                          f"start one with `ray start --head`, or fix the address (docs/cluster.md)") from None
+
+
 def _reason(error):
     """One line out of a Ray exception: its first line plus the one that says why, if any."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
@@ -126,6 +139,8 @@ class RayBackend:
         if not self.ray.is_initialized():
             address = self.address or os.environ.get("RAY_ADDRESS")
             source = ("--ray-address" if self.address else "$RAY_ADDRESS") if address else None
+            if address:
+                _check_reachable(address, source)
             try:
                 self.ray.init(address=address, include_dashboard=False)
             except Exception as error:  # ConnectionError, ValueError, AuthenticationError...
