@@ -25,7 +25,8 @@ HELP = {
                "whose tensor shapes the file holds",
     "device": f"device to run on: {DEVICE_SYNTAX} (default: auto, a GPU when present, else the CPU)",
     "devices": "devices to spread work over: auto (every GPU, else the CPU), cpu, cuda (every GPU) or a "
-               "comma-separated list such as cuda:0,cuda:1 (default: auto)",
+               "comma-separated list of device names (cuda:N, GPU/MIG UUIDs) such as cuda:0,cuda:1; NAMExK "
+               "gives a device K workers, e.g. cuda:0x2,cuda:1; each worker sees only its device (default: auto)",
     "precision": "arithmetic of the network: fp32 (exact), bf16 or fp16 autocast (default: fp32)",
     "fast": "on a GPU, crop on the GPU (same pixels and boxes as the exact path); no effect on the CPU",
     "compile": "torch.compile the per-frame forward; optionally name the backend, e.g. --compile "

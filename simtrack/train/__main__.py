@@ -41,7 +41,8 @@ def build_parser():
     parser.add_argument("--set", dest="settings", nargs="+", action="extend", type=setting, default=[],
                         metavar="KEY=VALUE",
                         help="replace recipe keys, e.g. --set optim.epochs=2 optim.batch_size=16 "
-                             "run.sync_batchnorm=true (values are YAML: numbers, true/false, [lists], {maps})")
+                             "run.sync_batchnorm=true (values are YAML: numbers, true/false, [lists], {maps}; "
+                             "default: none)")
     return parser
 
 
