@@ -114,7 +114,9 @@ def check_run(args):
                for repeat in range(1, args.repeat + 1)] + [Path(args.results) / tracker_name]  # + the zip's folder
     check_writable(folders + [Path(args.results) / "reports" / dataset], "--results")
     data_root = resolve_root(args.dataset, args.data_root)
-    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
+    # frames are checked per sequence when it is tracked: one without them fails alone (errors.log)
+    sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences,
+                             frames_required=False)
     if not sequences:
         raise ConfigError(f"dataset {dataset} has no sequences to run")
     config = model_config(checkpoint, args.variant)

@@ -152,7 +152,7 @@ def test_evaluate_writes_report_and_returns_summary(tmp_path):
     seqs, trackers = lasot_like(tmp_path, np.random.default_rng(0))
     report = tmp_path / "report"
     summary = evaluate("lasot", {"stark": trackers["stark"], "simtrack": trackers["simtrack"]}, seqs,
-                       report_dir=report)
+                       report_dir=report, pdf=True)
     assert list(summary.index) == ["simtrack", "stark"]            # sorted by AUC
     assert summary.attrs["protocol"] == "official" and "MATLAB" in summary.attrs["rules"]
     assert summary.loc["simtrack", "Runs"] == 3 and summary.loc["stark", "Runs"] == 1

@@ -35,9 +35,10 @@ class GroundTruth:
             raise DatasetError("no sequences to evaluate: the dataset or the --sequences selection is empty")
         for seq in sequences:
             if not seq.fully_annotated or len(seq.boxes) == 0:
+                count = f"{len(seq)} frames" if seq.length_known else "its frames (only the first box is published)"
                 raise DatasetError(
                     f"sequence {seq.name} of {seq.dataset} has ground truth for {len(seq.boxes)} of "
-                    f"{len(seq)} frames (a test split); evaluate it on the benchmark server instead: "
+                    f"{count} (a test split); evaluate it on the benchmark server instead: "
                     f"python -m benchmarks.submit --dataset {seq.dataset} --tracker-name NAME")
         lengths = np.array([len(seq.boxes) for seq in sequences])
         _check_lengths(sequences, lengths, "absent flags", lambda seq: seq.absent)
