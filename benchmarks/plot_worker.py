@@ -12,7 +12,7 @@ import traceback
 from multiprocessing.connection import Pipe
 from pathlib import Path
 
-from .plots import Drawer, draw_figure
+from .plots import Drawer, cost, draw_figure
 
 
 def usable_cores():
@@ -87,7 +87,11 @@ def _warm_up():
 def _draw_side_by_side(figures, folder, formats):
     """Draw ``figures`` in up to one process per core (forked: matplotlib is already imported)."""
     workers = max(1, min(len(figures), usable_cores()))
-    shares = [figures[k::workers] for k in range(workers)]
+    shares, loads = [[] for _ in range(workers)], [0.0] * workers
+    for figure in sorted(figures, key=cost, reverse=True):    # longest first, to the least loaded process
+        lightest = loads.index(min(loads))
+        shares[lightest].append(figure)
+        loads[lightest] += cost(figure)
     children = []
     for share in shares[1:]:
         receive, send = Pipe(duplex=False)

@@ -28,6 +28,8 @@ CURVES = {
                    "Normalized precision", "NP", "lower right"),
 }
 DPI = 150
+BAR_WIDTH_IN = 6.5
+CHAR_WIDTH_IN = 0.085        # average width of a tick-label character at 11 pt
 # white background, light grey grid and frame, dark grey text (the look of seaborn's "whitegrid", "paper" x1.25)
 STYLE = {
     "axes.facecolor": "white", "axes.edgecolor": "0.8", "axes.linewidth": 1.0, "axes.grid": True,
@@ -137,8 +139,7 @@ def draw_figure(figure, folder, formats=("png",)):
             canvas = Figure(figsize=(5.2, 4.4))
             _draw_curves(canvas, figure)
         else:
-            canvas = Figure(figsize=(6.5, 0.45 * len(figure.labels) * max(1, len(figure.bars) / 2) + 1.2),
-                            layout="constrained")
+            canvas = Figure(figsize=(BAR_WIDTH_IN, _bar_height(figure)))
             _draw_bars(canvas, figure)
         FigureCanvasAgg(canvas)
         paths = []
@@ -152,7 +153,7 @@ def draw_figure(figure, folder, formats=("png",)):
 
 
 def _draw_curves(canvas, figure):
-    canvas.subplots_adjust(left=0.14, right=0.97, top=0.93, bottom=0.17)
+    canvas.subplots_adjust(left=0.14, right=0.95, top=0.93, bottom=0.17)
     axes = canvas.add_subplot()
     for curve in figure.curves:
         axes.plot(curve.x, curve.y, curve.style, color=curve.color, linewidth=2.0, label=curve.label)
@@ -165,7 +166,16 @@ def _draw_curves(canvas, figure):
     canvas.text(0.01, 0.01, figure.note, fontsize=7, color="0.35", ha="left", va="bottom")
 
 
+def _bar_height(figure):
+    return 0.45 * len(figure.labels) * max(1, len(figure.bars) / 2) + 1.2
+
+
 def _draw_bars(canvas, figure):
+    # margins from the label lengths (a layout engine would draw the figure once more to measure them)
+    height = _bar_height(figure)
+    label_in = CHAR_WIDTH_IN * max(len(label) for label in figure.labels) + 0.2
+    canvas.subplots_adjust(left=min(0.6, label_in / BAR_WIDTH_IN), right=0.95, top=1 - 0.45 / height,
+                           bottom=0.65 / height)
     axes = canvas.add_subplot()
     height = 0.8 / max(1, len(figure.bars))
     rows = np.arange(len(figure.labels))
@@ -175,6 +185,11 @@ def _draw_bars(canvas, figure):
     axes.invert_yaxis()
     axes.set(xlabel=figure.xlabel, xlim=(0, 100), title=figure.title)
     axes.legend(loc="lower right")
+
+
+def cost(figure):
+    """Rough drawing time of a figure in curve figures, to share figures evenly between processes."""
+    return 1.0 if isinstance(figure, CurveFigure) else 1.0 + len(figure.labels) * len(figure.bars) / 40
 
 
 class Drawer:

@@ -60,7 +60,11 @@ class Table:
 
     def to_dataframe(self):
         """The same table as a pandas DataFrame (``index`` as its index, ``attrs`` kept)."""
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("a DataFrame needs pandas (pip install pandas); without it, use "
+                              "benchmarks.evaluate.evaluate_table, which returns a benchmarks.tables.Table") from None
         frame = pd.DataFrame([list(row) for row in self.rows], columns=list(self.columns))
         if self.index is not None:
             frame = frame.set_index(self.index)
