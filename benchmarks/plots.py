@@ -147,7 +147,7 @@ def draw_figure(figure, folder, formats=("png",)):
             buffer = io.BytesIO()
             canvas.savefig(buffer, format=suffix, dpi=DPI, **({"pil_kwargs": {"compress_level": 1}} if suffix == "png" else {}))
             path = Path(folder) / f"{figure.stem}.{suffix}"
-            atomic_write(path, buffer.getvalue())
+            atomic_write(path, buffer.getvalue(), durable=False)
             paths.append(path)
     return paths
 

@@ -113,7 +113,7 @@ def write_table(table, path_stem, digits=1, caption=None):
     label = f"tab:{stem.name}".replace("_", "-")
     for path, text in zip(paths, (heading + table.to_markdown(digits), table.to_csv(),
                                   table.to_latex(digits, caption, label))):
-        atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"), durable=False)
     return paths
 
 
@@ -130,13 +130,13 @@ def write_report(protocol, sequences, results, report_dir, pdf=False, drawer=Non
     summary = summary_table(protocol, results)
     write_table(summary, report_dir / "summary", caption=caption)
     sequences_long = sequence_table(protocol, sequences, results)
-    atomic_write(report_dir / "per_sequence.csv", sequences_long.to_csv().encode("utf-8"))
+    atomic_write(report_dir / "per_sequence.csv", sequences_long.to_csv().encode("utf-8"), durable=False)
     main = protocol.main_metric
     atomic_write(report_dir / "per_sequence.md", (f"{main} per sequence, {caption}\n\n" + to_markdown(
-        pivot(sequences_long, main, ("Sequence", "Frames")))).encode("utf-8"))
+        pivot(sequences_long, main, ("Sequence", "Frames")))).encode("utf-8"), durable=False)
     attributes = attribute_table(protocol, sequences, results)
     if attributes is not None:
-        atomic_write(report_dir / "attributes.csv", attributes.to_csv().encode("utf-8"))
+        atomic_write(report_dir / "attributes.csv", attributes.to_csv().encode("utf-8"), durable=False)
         write_table(pivot(attributes, "AUC", ("Attribute", "Sequences")), report_dir / "attributes_auc",
                     caption=f"AUC per attribute, {caption}")
         figures.append(plots.attribute_figure(attributes, "attributes", f"AUC per attribute on {name}"))
