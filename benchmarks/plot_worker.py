@@ -23,7 +23,7 @@ class ForkedDrawer:
     """A drawing process started now; ``draw`` hands it the figures and waits for the files."""
 
     def __init__(self):
-        self._process = self._connection = None
+        self._process = self._connection = self._here = None
         if "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
@@ -32,12 +32,22 @@ class ForkedDrawer:
         self._process.start()
         child_end.close()
 
-    def draw(self, figures, folder, formats=("png",)):
-        """Write every figure into ``folder``; returns the paths. Exceptions of the drawing re-raise here."""
+    def start(self, figures, folder, formats=("png",)):
+        """Hand the figures to the drawing process, which starts at once; ``finish`` waits for them."""
         if self._process is None:
-            return Drawer().draw(figures, folder, formats)
+            self._here = Drawer()
+            self._here.start(figures, folder, formats)
+            return
         try:
             self._connection.send((figures, str(folder), tuple(formats)))
+        except OSError:
+            raise RuntimeError("the figure process ended before drawing the figures") from None
+
+    def finish(self):
+        """The paths written; exceptions of the drawing re-raise here."""
+        if self._process is None:
+            return self._here.finish()
+        try:
             status, value = self._connection.recv()
         except (EOFError, OSError):
             raise RuntimeError("the figure process ended before drawing the figures") from None
@@ -46,6 +56,11 @@ class ForkedDrawer:
         if status == "error":
             raise value
         return [Path(path) for path in value]
+
+    def draw(self, figures, folder, formats=("png",)):
+        """Write every figure into ``folder``; returns the paths."""
+        self.start(figures, folder, formats)
+        return self.finish()
 
     def close(self):
         """End the drawing process (it exits when its pipe closes)."""

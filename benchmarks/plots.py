@@ -7,7 +7,7 @@ and drawing are apart so that the drawing can run in another process (``plot_wor
 imports matplotlib while the results are still being read.
 
 Legends are ordered by score and carry it (``SimTrack [69.3]``); several runs show their mean curve
-with a +-1 std band and ``[mean ± std]`` in the legend. Colours come from ``palette``.
+with a +-1 std band and ``[mean ± std]`` in the legend. Colours come from ``simtrack.palette``.
 """
 import io
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from .outputs import atomic_write
-from .palette import tracker_color, tracker_line_style
+from simtrack.palette import tracker_color, tracker_line_style
 
 # curve key -> (file stem, title, x label, y label, score shown, legend corner)
 CURVES = {
@@ -193,7 +193,23 @@ def cost(figure):
 
 
 class Drawer:
-    """Draws figure descriptions in this process, one after the other."""
+    """Draws figure descriptions in this process, one after the other, when ``finish`` is called.
+
+    Drawers take a batch with ``start(figures, folder, formats)`` and return the written paths from
+    ``finish()`` (``plot_worker.ForkedDrawer`` draws between the two); ``draw`` does both.
+    """
+
+    def __init__(self):
+        self._batch = None
+
+    def start(self, figures, folder, formats=("png",)):
+        self._batch = (figures, folder, formats)
+
+    def finish(self):
+        figures, folder, formats = self._batch
+        self._batch = None
+        return [path for figure in figures for path in draw_figure(figure, folder, formats)]
 
     def draw(self, figures, folder, formats=("png",)):
-        return [path for figure in figures for path in draw_figure(figure, folder, formats)]
+        self.start(figures, folder, formats)
+        return self.finish()

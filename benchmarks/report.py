@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics, plots
+from . import html_report, metrics, plots
 from .outputs import atomic_write
 from .tables import Table, pivot
 
@@ -118,7 +118,8 @@ def write_table(table, path_stem, digits=1, caption=None):
 
 
 def write_report(protocol, sequences, results, report_dir, pdf=False, drawer=None):
-    """Write every table and figure of an evaluation into ``report_dir``; returns the summary ``Table``.
+    """Write every table and figure of an evaluation, and report.html, into ``report_dir``; returns the
+    summary ``Table``.
 
     ``pdf`` adds a PDF of each figure next to its PNG. ``drawer`` (a ``plots.Drawer``) draws the
     figures; by default they are drawn in this process.
@@ -140,5 +141,8 @@ def write_report(protocol, sequences, results, report_dir, pdf=False, drawer=Non
         write_table(pivot(attributes, "AUC", ("Attribute", "Sequences")), report_dir / "attributes_auc",
                     caption=f"AUC per attribute, {caption}")
         figures.append(plots.attribute_figure(attributes, "attributes", f"AUC per attribute on {name}"))
-    (drawer or plots.Drawer()).draw(figures, report_dir, ("png", "pdf") if pdf else ("png",))
+    drawer = drawer or plots.Drawer()
+    drawer.start(figures, report_dir, ("png", "pdf") if pdf else ("png",))   # a forked drawer draws meanwhile
+    html_report.write_html_report(protocol, sequences, results, report_dir, summary, sequences_long, attributes, name)
+    drawer.finish()
     return summary
