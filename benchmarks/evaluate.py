@@ -24,28 +24,30 @@ MAX_LISTED_PROBLEMS = 20
 @dataclass
 class TrackerResult:
     """One tracker's per-run statistics, scores (fractions) and mean curves; the boxes of its first
-    run (one array per sequence) feed the report's per-frame views."""
+    run (one array per sequence) and their per-frame values (``metrics.frame_values``, computed in
+    the same pass as the scores) feed the report's per-frame views."""
 
     name: str
     runs: list
     scores: list
     curves: list
     boxes: list = None
+    frames: dict = None
 
 
 def compute(protocol, truth, tracker_runs):
     """TrackerResult for one tracker's loaded runs (``results_io.TrackerRuns``)."""
-    runs, scores, curves = [], [], []
+    runs, scores, curves, frames = [], [], [], {}
     for boxes, times in zip(tracker_runs.boxes, tracker_runs.times):
         try:
-            stats = metrics.evaluate_run(protocol, truth, boxes, times)
+            stats = metrics.evaluate_run(protocol, truth, boxes, times, frames if not runs else None)
         except ResultsError as error:
             raise ResultsError(f"{tracker_runs.name} ({tracker_runs.folder}): {error}") from None
         run_scores, run_curves = metrics.summarize(protocol, stats)
         runs.append(stats)
         scores.append(run_scores)
         curves.append(run_curves)
-    return TrackerResult(tracker_runs.name, runs, scores, curves, tracker_runs.boxes[0])
+    return TrackerResult(tracker_runs.name, runs, scores, curves, tracker_runs.boxes[0], frames)
 
 
 def load_all(protocol, trackers, sequences):

@@ -154,8 +154,10 @@ def _frames(protocol, sequences, results, table):
     boxes = [result.boxes for result in results]
     if any(tracker_boxes is None for tracker_boxes in boxes):
         return None, None
-    truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
-    values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]
+    values = [result.frames for result in results]
+    if any(tracker_values is None for tracker_values in values):
+        truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
+        values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]
     per_sequence = [[tracker_values[seq.name] for tracker_values in values] for seq in sequences]
     series = [report_frames.series(seq, errors) for seq, errors in zip(sequences, per_sequence)]
     shown = set(report_frames.thumbnail_sequences(table["scores"][table["main"]]))
