@@ -238,7 +238,7 @@ class _Matcher:
 
     def entry(self, node, name):
         """``(kind, stem)`` of the sequence in ``node``, or None; ResultsError when two could be it."""
-        exact = [entry for entry in node.index().get(match_key(name), ()) if entry[1] == name]
+        exact = [entry for entry in node.index().get(match_key(name), ()) if entry[1] == name and _usable(node, entry)]
         if exact:
             return min(exact, key=lambda item: _KIND_ORDER[item[0]])
         candidates = {entry for key in sequence_keys(name) if key not in self.shared
@@ -319,7 +319,7 @@ def locate_runs(results, names):
             found.append([])
             continue
         runs = _runs(node, entry, times_node, repeats) if entry else []
-        if not runs and entry is None:
+        if not runs:
             missing.append(name)
         found.append(runs)
     if missing:

@@ -146,3 +146,9 @@ def test_test_sequences_without_a_known_length_take_it_from_their_runs(tmp_path)
     assert problems == [f"{folder}/repeat2/{seq.name}.txt: 5 boxes for a sequence of 6 frames; expected one 'x,y,w,h' "
                         "line per frame, the first frame included (commas, tabs or spaces). Re-run the tracker on this "
                         "sequence"]
+
+
+def test_a_folder_named_like_a_sequence_without_run_files_is_not_a_result(tmp_path):
+    folder = write_files(tmp_path / "t", {"airplane-1/notes.txt": b"hello\n", "cat-3.txt": table(LASOT[1])})
+    _, problems = load_results("t", folder, LASOT)
+    assert len(problems) == 1 and "no results for 1 of 2 sequences: airplane-1" in problems[0]
