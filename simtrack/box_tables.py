@@ -68,7 +68,11 @@ def parse_table(data, columns=None, source="table", error=ResultsError):
 def parse_numbers(data, source="list", error=ResultsError):
     """All numbers of a flat list file (one per line or all on one line), as a float64 array."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    parsed = _parse_plain_decimals(raw[len(_BOM):] if raw.startswith(_BOM) else raw)
+    raw = raw[len(_BOM):] if raw.startswith(_BOM) else raw
+    digits = _single_digits(raw)
+    if digits is not None:
+        return digits
+    parsed = _parse_plain_decimals(raw)
     if parsed is not None:
         return parsed[0]
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -82,7 +86,8 @@ def parse_numbers(data, source="list", error=ResultsError):
 def read_bytes(path, what, error=ResultsError):
     """The bytes of a table file; a missing or unreadable file raises ``error`` naming ``what``."""
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
         raise error(f"missing {what}: {path} does not exist") from None
     except IsADirectoryError:
@@ -142,6 +147,18 @@ def strict_table_problems(data, name, frames, columns=None):
             problems.append(f"{name}: line {number} is {line.strip()[:60]!r}; expected {expected}, all finite")
             break
     return problems
+
+
+def _single_digits(raw):
+    """Flag files (``0,1,1`` or one digit per line): every other byte a digit, the rest one separator
+    or newline each. Their values at the cost of one strided view; None for any other layout."""
+    values = np.frombuffer(raw, dtype=np.uint8)
+    if len(values) == 0:
+        return None
+    classes = np.frombuffer(raw.translate(_CLASS_TABLE), dtype=np.uint8)
+    if (classes[0::2] != _DIGIT).any() or (classes[1::2] > _NEWLINE).any():
+        return None
+    return values[0::2] - 48.0
 
 
 def _parse_plain_decimals(raw):

@@ -46,6 +46,9 @@ def test_long_mantissas_and_any_column_count():
 def test_flat_lists_of_flags():
     np.testing.assert_array_equal(parse_numbers("0,1,1,0"), [0, 1, 1, 0])
     np.testing.assert_array_equal(parse_numbers("1\n0\n\n1\n"), [1, 0, 1])
+    for text, expected in (("0\n1\n1\n", [0, 1, 1]), ("7;3 2", [7, 3, 2]), ("1,-1", [1, -1]), ("10,1", [10, 1]),
+                           ("1\r\n0\r\n", [1, 0]), ("5", [5])):   # one digit each (fast path) or not
+        np.testing.assert_array_equal(parse_numbers(text), expected)
     with pytest.raises(DatasetError, match=r"flags\.txt: expected numbers .* found 'yes'"):
         parse_numbers("0\nyes\n", "flags.txt", DatasetError)
 

@@ -135,7 +135,8 @@ def test_an_unrecognised_root_lists_every_layout(tmp_path):
     with pytest.raises(DatasetError) as info:
         load_dataset("lasot", root=tmp_path / "stuff", frames_required=False)
     message = str(info.value)
-    assert message.startswith(f"{tmp_path / 'stuff'} holds none of the lasot layouts we read")
+    assert message.startswith(f"{tmp_path / 'stuff'} holds none of the lasot layouts we read (split 'test'); "
+                              "expected layouts:")
     for layout in ("the dataset's own folders", "LaSOT evaluation toolkit", "pysot-toolkit JSON (LaSOT.json)"):
         assert layout in message
     assert "annos/absent/<class>-<k>.txt" in message and "img/00000001.jpg" in message

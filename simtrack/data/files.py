@@ -55,10 +55,10 @@ def shipped_split(filename):
 
 
 def require_file(path, what):
-    """Raise a DatasetError naming ``path`` unless it is a file."""
-    if not Path(path).is_file():
+    """Raise a DatasetError naming ``path`` unless it is a file; returns ``path`` as given, or as a Path."""
+    if not os.path.isfile(path):
         raise DatasetError(f"missing {what}: {path} does not exist")
-    return Path(path)
+    return path if isinstance(path, str) else Path(path)
 
 
 def natural_key(name):

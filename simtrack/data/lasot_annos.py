@@ -9,6 +9,7 @@
 ``testing_set.txt`` when it is there, else from the shipped 280-name list; LaSOT-ext's are every
 annotation file of the folder. The sequences have no frames (``MissingFrames``): enough to score.
 """
+import os
 from pathlib import Path
 
 from ..errors import DatasetError
@@ -43,12 +44,14 @@ def names(annos, split, every_file=False):
 
 def load(annos, split, name, dataset, frames_required=True):
     """One sequence: boxes, absent flags and attributes; its frames are not part of the bundle."""
-    gt_path = require_file(annos / f"{name}.txt", "LaSOT toolkit ground truth (annos/<seq>.txt)")
+    folder = str(annos)     # plain strings: 280 sequences x 3 files, where pathlib's parsing shows
+    gt_path = require_file(os.path.join(folder, f"{name}.txt"), "LaSOT toolkit ground truth (annos/<seq>.txt)")
     boxes = read_boxes(gt_path)
     if len(boxes) == 0:
         raise DatasetError(f"{gt_path}: no ground-truth rows")
-    absent = read_flags(require_file(annos / "absent" / f"{name}.txt", "LaSOT toolkit absent flags"), len(boxes))
+    absent = read_flags(require_file(os.path.join(folder, "absent", f"{name}.txt"), "LaSOT toolkit absent flags"),
+                        len(boxes))
     frames = MissingFrames(len(boxes), f"the LaSOT toolkit annotations {annos} carry no frames")
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes, absent=absent,
-                    attributes=read_attributes(annos / "att" / f"{name}.txt"),
+                    attributes=read_attributes(Path(folder, "att", f"{name}.txt")),
                     meta={"object_class": name.rsplit("-", 1)[0], "fps": 30})

@@ -84,7 +84,7 @@ def pysot(files, prefixes=None):
     def load(source, split, name, dataset, frames_required):
         return pysot_json.load(source, name, dataset, frames_required)
 
-    stems = ", ".join(f"{stem}.json" for group in files.values() for stem in group)
+    stems = ", ".join(dict.fromkeys(f"{stem}.json" for group in files.values() for stem in group))
     return Layout(f"pysot-toolkit JSON ({stems})", pysot_json.LAYOUT, find, names, load)
 
 
@@ -100,5 +100,5 @@ def find_layout(dataset, layouts, path, split, frames_required):
         return Source(layout, Path(found))
     listed = "\n".join(f"  - {layout.description}:\n" + "\n".join(f"      {line}" for line in layout.sketch.splitlines())
                        for layout in layouts)
-    raise DatasetError(f"{path} holds none of the {dataset} layouts we read (split {split!r}):\n{listed}\n"
-                       "Point --data-root at one of them (a folder, or the JSON file itself).")
+    raise DatasetError(f"{path} holds none of the {dataset} layouts we read (split {split!r}); expected layouts:\n"
+                       f"{listed}\nPoint --data-root at one of them (a folder, or the JSON file itself).")
