@@ -168,7 +168,7 @@ def main(argv=None):
         "whole_command_cpu_ratio": median["got10k"][1] / median["ours"][1],
         "metrics_only_ratio": median["got10k"][0] / inner["metrics_s"],
     }
-    print(f"{report['cpu']}, {report['usable_cores']} usable cores, load average "
+    print(f"{report['cpu']}, {report['usable_cores']} usable cores, load average at the end (these runs included) "
           f"{' '.join(f'{v:.1f}' for v in report['load_average'] or ())}")
     print(f"{args.sequences} sequences x {args.frames} frames (LaSOT toolkit annos/, one tracker), "
           f"median of {args.repeats} runs each, taking turns")
