@@ -110,9 +110,14 @@ class _Lockstep:
         self.running = {}   # slot -> _Running
 
     def refill(self, slot):
-        """Put the next item with frames into ``slot``; yields ``Finished`` for empty sequences."""
+        """Put the next item with frames into ``slot``; yields ``Finished`` for empty sequences and
+        for items whose sequence cannot be had (``sequence_of`` raised: the item fails alone)."""
         for item in self.items:
-            sequence = self.sequence_of(item)
+            try:
+                sequence = self.sequence_of(item)
+            except Exception as error:
+                yield _failed(item, error)
+                continue
             if len(sequence):
                 self.running[slot] = _Running(item, sequence)
                 self.pool.open(slot, sequence.frames)

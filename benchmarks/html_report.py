@@ -26,6 +26,7 @@ from simtrack.palette import GROUND_TRUTH, tracker_color, tracker_line_style
 from . import metrics, report_frames
 from .outputs import atomic_write
 from .plots import CURVES
+from .tables import pivot
 
 ASSETS = Path(__file__).with_name("report_assets")
 FILE_NAME = "report.html"
@@ -72,13 +73,19 @@ def _trackers(results):
              "runs": len(result.scores)} for index, result in enumerate(results)]
 
 
+def _records(table):
+    """The rows of a ``tables.Table`` as dicts column -> value."""
+    return [dict(zip(table.columns, row)) for row in table.rows]
+
+
 def _summary(summary, names):
     """Summary rows in the table's order (best first); each cell [mean, std or null]."""
-    metrics_shown = [column for column in summary.columns if not column.endswith(" std") and column != "Runs"]
+    metrics_shown = [column for column in summary.columns
+                     if not column.endswith(" std") and column not in ("Runs", summary.index)]
     rows = []
-    for tracker, row in summary.iterrows():
+    for row in _records(summary):
         cells = [[row[name], row.get(f"{name} std", np.nan)] for name in metrics_shown]
-        rows.append({"tracker": names.index(tracker), "cells": cells, "runs": int(row["Runs"])})
+        rows.append({"tracker": names.index(row[summary.index]), "cells": cells, "runs": int(row["Runs"])})
     return {"metrics": metrics_shown, "rows": rows}
 
 
@@ -102,19 +109,21 @@ def _curves(protocol, results):
 
 
 def _attributes(attributes, names):
-    if attributes is None or attributes.empty:
+    if attributes is None or not attributes.rows:
         return None
-    table = attributes.pivot_table(index=["Attribute", "Sequences"], columns="Tracker", values="AUC", sort=False)
-    return {"rows": [{"name": attribute, "sequences": int(count), "values": _rounded(table.loc[(attribute, count), names], 2)}
-                     for attribute, count in table.index],
+    wide = pivot(attributes, "AUC", ("Attribute", "Sequences"))
+    order = [wide.columns.index(name) for name in names]
+    return {"rows": [{"name": row[0], "sequences": int(row[1]), "values": _rounded([row[k] for k in order], 2)}
+                     for row in wide.rows],
             "metric": "AUC"}
 
 
 def _speed(summary, names, main):
-    if "FPS" not in summary or summary["FPS"].isna().all():
+    rows = _records(summary)
+    if "FPS" not in summary.columns or not any(math.isfinite(row["FPS"]) for row in rows):
         return None
-    return [{"tracker": names.index(tracker), "fps": row["FPS"], "score": row[main]}
-            for tracker, row in summary.iterrows() if math.isfinite(row["FPS"])]
+    return [{"tracker": names.index(row[summary.index]), "fps": row["FPS"], "score": row[main]}
+            for row in rows if math.isfinite(row["FPS"])]
 
 
 def _sequences(protocol, sequences, sequences_long, names):
@@ -123,8 +132,10 @@ def _sequences(protocol, sequences, sequences_long, names):
     order = [seq.name for seq in sequences]
     scores = {}
     for name in score_names:
-        wide = sequences_long.pivot(index="Sequence", columns="Tracker", values=name).loc[order, names]
-        scores[name] = [_rounded(wide[tracker].to_numpy(), PERCENT_DIGITS) for tracker in names]
+        wide = pivot(sequences_long, name, ("Sequence",))
+        by_sequence = {row[0]: row for row in wide.rows}
+        scores[name] = [_rounded([by_sequence[seq][wide.columns.index(tracker)] for seq in order], PERCENT_DIGITS)
+                        for tracker in names]
     attribute_names = sorted({key for seq in sequences for key, flag in seq.attributes.items() if flag})
     short = _short_names(attribute_names)
     return {
@@ -143,8 +154,10 @@ def _frames(protocol, sequences, results, table):
     boxes = [result.boxes for result in results]
     if any(tracker_boxes is None for tracker_boxes in boxes):
         return None, None
-    truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
-    values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]
+    values = [result.frames for result in results]
+    if any(tracker_values is None for tracker_values in values):
+        truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
+        values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]
     per_sequence = [[tracker_values[seq.name] for tracker_values in values] for seq in sequences]
     series = [report_frames.series(seq, errors) for seq, errors in zip(sequences, per_sequence)]
     shown = set(report_frames.thumbnail_sequences(table["scores"][table["main"]]))
@@ -194,8 +207,9 @@ def _escape(text):
 
 
 def write_html_report(protocol, sequences, results, report_dir, summary, sequences_long, attributes, title):
-    """Write ``<report_dir>/report.html`` (atomically); returns its path."""
+    """Write ``<report_dir>/report.html`` (atomically); returns its path. The tables are
+    ``tables.Table`` records as ``report`` builds them (summary, long per-sequence, long attributes or None)."""
     data = report_data(protocol, sequences, results, summary, sequences_long, attributes, title)
     path = Path(report_dir) / FILE_NAME
-    atomic_write(path, render_page(data).encode("utf-8"))
+    atomic_write(path, render_page(data).encode("utf-8"), durable=False)
     return path

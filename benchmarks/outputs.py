@@ -53,21 +53,27 @@ def temporary_file(path):
             continue
 
 
-def atomic_write(path, data):
-    """Write bytes to ``path`` so that it is either complete or absent, even after a crash."""
+def atomic_write(path, data, durable=True):
+    """Write bytes to ``path`` so that it is either complete or absent, even after a crash.
+
+    ``durable=False`` skips the fsyncs: the file is still complete or absent if the process dies,
+    but may be lost with a power cut (fine for reports, which can be written again).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = temporary_file(path)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
+    if durable:
+        _fsync_folder(path.parent)
 
 
 def _fsync_folder(folder):

@@ -1,14 +1,19 @@
-"""Tables of an evaluation: summary, per sequence and (LaSOT) per attribute, as Markdown, CSV and LaTeX.
+"""The report of an evaluation: summary, per-sequence and (LaSOT) per-attribute tables as Markdown, CSV
+and LaTeX, and the figures, every file written atomically.
 
 Scores are shown in percent as papers print them (FPS in frames per second). Trackers with several
 runs show the mean over runs and a ``<metric> std`` column (sample standard deviation, ddof=1).
+Tables are ``tables.Table`` rows (no pandas: the command starts faster); figures are described
+here and drawn by ``plots`` (in a process started ahead when the command gives one).
 """
+import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from . import metrics
+from . import html_report, metrics, plots
+from .outputs import atomic_write
+from .tables import Table, pivot
 
 DATASET_NAMES = {
     "lasot": "LaSOT", "lasot_ext": "LaSOT-ext", "tnl2k": "TNL2K", "demo": "Demo", "otb100": "OTB100",
@@ -49,113 +54,95 @@ def _mean_std(per_run, skip_nan=False):
 
 
 def summary_table(protocol, results):
-    """One row per tracker, sorted by the main score; ``attrs`` records the protocol."""
-    rows = {}
+    """One row per tracker, best main score first (NaN last); ``attrs`` records the protocol."""
+    repeated = any(len(result.scores) > 1 for result in results)
+    columns = ["Tracker"]
+    for name in protocol.metrics:
+        columns += [name, f"{name} std"] if repeated else [name]
+    rows = []
     for result in results:
-        row = {}
+        row = [result.name]
         for name in protocol.metrics:
             mean, std = _mean_std([_as_percent(name, scores[name]) for scores in result.scores], name == "FPS")
-            row[name] = float(mean)
-            if len(result.scores) > 1:
-                row[f"{name} std"] = float(std)
-        row["Runs"] = len(result.scores)
-        rows[result.name] = row
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    ordered = [column for name in protocol.metrics for column in (name, f"{name} std") if column in table]
-    table = table[ordered + ["Runs"]].sort_values(protocol.main_metric, ascending=False, kind="stable")
-    table.index.name = "Tracker"
-    table.attrs.update(dataset=protocol.dataset, protocol=protocol.key, rules=protocol.description)
-    return table
+            row += [float(mean), float(std)] if repeated else [float(mean)]
+        rows.append(tuple(row) + (len(result.scores),))
+    main = columns.index(protocol.main_metric)
+    rows.sort(key=lambda row: (math.isnan(row[main]), -row[main] if not math.isnan(row[main]) else 0.0))
+    return Table(columns + ["Runs"], rows, index="Tracker",
+                 attrs={"dataset": protocol.dataset, "protocol": protocol.key, "rules": protocol.description})
 
 
 def sequence_table(protocol, sequences, results):
     """Long table: one row per (sequence, tracker) with each sequence's scores (mean over runs)."""
-    means = {}
+    means, names = {}, None
     for result in results:
         per_run = [metrics.per_sequence(protocol, stats) for stats in result.runs]
-        means[result.name] = {name: 100.0 * _mean_std([run[name] for run in per_run])[0] for name in per_run[0]}
-    return pd.DataFrame([{"Sequence": seq.name, "Frames": len(seq.boxes), "Tracker": tracker,
-                          **{name: values[index] for name, values in scores.items()}}
-                         for index, seq in enumerate(sequences) for tracker, scores in means.items()])
+        names = list(per_run[0])
+        means[result.name] = [100.0 * _mean_std([run[name] for run in per_run])[0] for name in names]
+    rows = [(seq.name, len(seq.boxes), tracker, *(float(values[index]) for values in scores))
+            for index, seq in enumerate(sequences) for tracker, scores in means.items()]
+    return Table(["Sequence", "Frames", "Tracker"] + (names or []), rows)
 
 
 def attribute_table(protocol, sequences, results):
     """Long table: one row per (attribute, tracker) on the sequences carrying it; None without attributes."""
     names = sorted({key for seq in sequences for key, flag in seq.attributes.items() if flag})
-    if not names:
-        return None
-    records = []
+    scored = [name for name in protocol.metrics if name != "FPS"]
+    rows = []
     for attribute in names:
         select = np.array([bool(seq.attributes.get(attribute, False)) for seq in sequences])
         if select.sum() < MIN_ATTRIBUTE_SEQUENCES:
             continue
         for result in results:
             scores = [metrics.summarize(protocol, stats, select)[0] for stats in result.runs]
-            row = {"Attribute": attribute, "Sequences": int(select.sum()), "Tracker": result.name}
-            for name in protocol.metrics:
-                if name != "FPS":
-                    row[name] = float(np.mean([_as_percent(name, run[name]) for run in scores]))
-            records.append(row)
-    return pd.DataFrame(records) if records else None
+            rows.append((attribute, int(select.sum()), result.name,
+                         *(float(np.mean([_as_percent(name, run[name]) for run in scores])) for name in scored)))
+    return Table(["Attribute", "Sequences", "Tracker"] + scored, rows) if rows else None
 
 
 def to_markdown(table, digits=1):
-    """A GitHub Markdown table (pandas' own needs the optional ``tabulate`` package)."""
-    table = table.reset_index() if table.index.name else table
-    header = [str(column) for column in table.columns]
-
-    def cell(value):
-        if isinstance(value, (float, np.floating)):
-            return "-" if np.isnan(value) else f"{value:.{digits}f}"
-        return str(value)
-
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(table[column]) else ":---"
-                            for column in table.columns) + "|"]
-    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
+    """A GitHub Markdown table of a ``Table``."""
+    return table.to_markdown(digits)
 
 
 def write_table(table, path_stem, digits=1, caption=None):
     """Write ``<stem>.md``, ``<stem>.csv`` and ``<stem>.tex``; returns the paths."""
     stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     heading = f"{caption}\n\n" if caption else ""
     paths = [stem.with_suffix(".md"), stem.with_suffix(".csv"), stem.with_suffix(".tex")]
-    paths[0].write_text(heading + to_markdown(table, digits))
-    table.to_csv(paths[1], float_format="%.6f")
-    table.to_latex(paths[2], float_format=f"%.{digits}f", na_rep="-", caption=caption,
-                   label=f"tab:{stem.name}".replace("_", "-"), escape=True)
+    label = f"tab:{stem.name}".replace("_", "-")
+    for path, text in zip(paths, (heading + table.to_markdown(digits), table.to_csv(),
+                                  table.to_latex(digits, caption, label))):
+        atomic_write(path, text.encode("utf-8"), durable=False)
     return paths
 
 
-def pivot(table, metric):
-    """Wide view of a long per-sequence / per-attribute table: rows x trackers for one metric."""
-    keys = [column for column in ("Attribute", "Sequences", "Sequence", "Frames") if column in table]
-    wide = table.set_index(keys + ["Tracker"])[metric].unstack("Tracker", sort=False)
-    return wide.reset_index().rename_axis(columns=None)
-
-
-def write_report(protocol, sequences, results, report_dir):
+def write_report(protocol, sequences, results, report_dir, pdf=False, drawer=None):
     """Write every table and figure of an evaluation, and report.html, into ``report_dir``; returns the
-    summary table."""
-    from . import html_report, plots  # matplotlib is imported only when a report is written
+    summary ``Table``.
 
+    ``pdf`` adds a PDF of each figure next to its PNG. ``drawer`` (a ``plots.Drawer``) draws the
+    figures; by default they are drawn in this process.
+    """
     report_dir = Path(report_dir)
     name = display_name(protocol.dataset)
     caption = f"{name}, {protocol.key} protocol: {protocol.description}"
+    figures = plots.curve_figures(protocol, results, name)
     summary = summary_table(protocol, results)
     write_table(summary, report_dir / "summary", caption=caption)
     sequences_long = sequence_table(protocol, sequences, results)
-    sequences_long.to_csv(report_dir / "per_sequence.csv", index=False, float_format="%.6f")
+    atomic_write(report_dir / "per_sequence.csv", sequences_long.to_csv().encode("utf-8"), durable=False)
     main = protocol.main_metric
-    (report_dir / "per_sequence.md").write_text(
-        f"{main} per sequence, {caption}\n\n" + to_markdown(pivot(sequences_long, main)))
+    atomic_write(report_dir / "per_sequence.md", (f"{main} per sequence, {caption}\n\n" + to_markdown(
+        pivot(sequences_long, main, ("Sequence", "Frames")))).encode("utf-8"), durable=False)
     attributes = attribute_table(protocol, sequences, results)
     if attributes is not None:
-        attributes.to_csv(report_dir / "attributes.csv", index=False, float_format="%.6f")
-        write_table(pivot(attributes, "AUC"), report_dir / "attributes_auc", caption=f"AUC per attribute, {caption}")
-        plots.plot_attributes(attributes, report_dir / "attributes", f"AUC per attribute on {name}")
-    plots.plot_curves(protocol, results, report_dir, name)
+        atomic_write(report_dir / "attributes.csv", attributes.to_csv().encode("utf-8"), durable=False)
+        write_table(pivot(attributes, "AUC", ("Attribute", "Sequences")), report_dir / "attributes_auc",
+                    caption=f"AUC per attribute, {caption}")
+        figures.append(plots.attribute_figure(attributes, "attributes", f"AUC per attribute on {name}"))
+    drawer = drawer or plots.Drawer()
+    drawer.start(figures, report_dir, ("png", "pdf") if pdf else ("png",))   # a forked drawer draws meanwhile
     html_report.write_html_report(protocol, sequences, results, report_dir, summary, sequences_long, attributes, name)
+    drawer.finish()
     return summary

@@ -18,11 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from simtrack.drawing import Mark, annotate, drawable, ground_truth_mark
-from simtrack.images import read_image
+from simtrack.data.files import MissingFrames
 from simtrack.palette import tracker_color
 
 MAX_POINTS = 400
@@ -37,7 +35,7 @@ THUMB_SIZE = (192, 144)     # width, height of a thumbnail
 THUMB_QUALITY = 75
 THUMB_LINE_WIDTH = 2
 MIN_CROP = 96               # smallest crop side in frame pixels, so small targets keep some context
-REDUCED_READS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+REDUCTIONS = (2, 4, 8)      # the JPEG decoder's own reduced decodes (cv2.IMREAD_REDUCED_COLOR_<k>)
 READ_THREADS = 4            # frames are decoded in threads (OpenCV releases the GIL)
 
 
@@ -165,18 +163,22 @@ def crop_region(image_shape, boxes, size=THUMB_SIZE):
 def reduction(boxes, size=THUMB_SIZE):
     """The largest of 1, 2, 4, 8 by which the frame can be decoded smaller and still fill the thumbnail
     with the boxes' region (JPEG decoders scale by these factors for a fraction of a full decode)."""
+    from simtrack.drawing import drawable          # with OpenCV: imported only when thumbnails are drawn
     if not any(drawable(box) is not None for box in boxes):
         return 1
     x0, y0, x1, y1 = crop_region((np.inf, np.inf), boxes, size)
-    fits = [factor for factor in REDUCED_READS if (x1 - x0) / factor >= size[0] and (y1 - y0) / factor >= size[1]]
+    fits = [factor for factor in REDUCTIONS if (x1 - x0) / factor >= size[0] and (y1 - y0) / factor >= size[1]]
     return max(fits, default=1)
 
 
 def read_frame(path, factor):
     """The frame as RGB, decoded at 1/``factor`` of its size (``read_image`` for full size)."""
+    import cv2                                      # thumbnails only: reports of frameless data never load it
+
+    from simtrack.images import read_image
     if factor == 1:
         return read_image(path)
-    image = cv2.imread(str(path), REDUCED_READS[factor])
+    image = cv2.imread(str(path), getattr(cv2, f"IMREAD_REDUCED_COLOR_{factor}"))
     if image is None:
         raise OSError(f"{path} cannot be decoded")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
@@ -188,6 +190,9 @@ def _scaled(boxes, factor):
 
 def render_thumbnail(job, size=THUMB_SIZE):
     """A ``data:image/jpeg`` URL of the job's frame region with every box drawn, or None if unreadable."""
+    import cv2
+
+    from simtrack.drawing import Mark, annotate, ground_truth_mark
     boxes = [job.truth, *job.boxes]
     factor = reduction(boxes, size)
     try:
@@ -231,7 +236,7 @@ def thumbnail_sequences(scores, count=THUMBNAIL_SEQUENCES):
 
 def thumbnail_jobs(sequence, tracker_boxes, tracker_errors):
     """The thumbnails of one sequence, or [] when its frames are not on disk (annotation-only data)."""
-    if not sequence.frames or not Path(sequence.frames[0]).is_file():
+    if isinstance(sequence.frames, MissingFrames) or not sequence.frames or not Path(sequence.frames[0]).is_file():
         return []
     ious = np.vstack([scored_iou(errors) for errors in tracker_errors])
     jobs = []

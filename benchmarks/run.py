@@ -12,7 +12,8 @@ from pathlib import Path
 
 from simtrack import options
 from simtrack.cli import run_cli
-from simtrack.errors import ConfigError, ResultsError, SimTrackError
+from simtrack.data.files import MissingFrames
+from simtrack.errors import ConfigError, DatasetError, ResultsError, SimTrackError
 from simtrack.paths import check_writable
 from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
@@ -121,9 +122,15 @@ def check_run(args):
                for repeat in range(1, args.repeat + 1)] + [Path(args.results) / tracker_name]  # + the zip's folder
     check_writable(folders + [Path(args.results) / "reports" / dataset], "--results")
     data_root = Path(resolve_root(args.dataset, args.data_root)).absolute()
-    sequences = load_dataset(args.dataset, root=data_root, split=args.split, sequences=args.sequences)
+    # frames are checked per sequence when it is tracked: one without them fails alone (errors.log)
+    sequences = load_dataset(args.dataset, root=data_root, split=args.split, sequences=args.sequences,
+                             frames_required=False)
     if not sequences:
         raise ConfigError(f"dataset {dataset} has no sequences to run")
+    if not any(has_frames(sequence) for sequence in sequences):
+        raise DatasetError(f"none of the {len(sequences)} sequences of {dataset} under {data_root} has its frames "
+                           f"(an annotation-only copy?); tracking needs the images, scoring does not: "
+                           f"python -m benchmarks.evaluate works on this folder")
     config = model_config(checkpoint, args.variant)
     identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
                                        {**speed, "batch_sequences": args.batch_sequences})
@@ -131,6 +138,12 @@ def check_run(args):
                      dataset_folder(args.results, tracker_name, dataset), identity)
     inspect_results(args, run)
     return run
+
+
+def has_frames(sequence):
+    """Whether the first frame of ``sequence`` is on disk (one stat call)."""
+    frames = sequence.frames
+    return not isinstance(frames, MissingFrames) and len(frames) > 0 and Path(frames[0]).is_file()
 
 
 def inspect_results(args, run):

@@ -9,6 +9,8 @@
 Boxes are written as ``x,y,w,h`` comma-separated floats, one line per frame including frame 1. The
 default output is ``<results>/<tracker>/<dataset>.zip``. Result files are only read, never moved.
 Every zip is checked by ``validate_submission`` before it is kept, and a zip that fails is removed.
+Only annotations and result files are needed: a test sequence whose frames are not on disk takes
+its frame count from its first run's file, which every other run and the time file must match.
 """
 import os
 import re
@@ -61,7 +63,8 @@ def submission_members(dataset, tracker_runs, sequences):
         members += [(f"{seq.name}/{seq.name}_{run:03d}.txt", format_boxes(run_boxes))
                     for run, run_boxes in enumerate(boxes, 1)]
         times = [run[index] for run in tracker_runs.times]
-        if any(t is None or len(t) != len(seq) for t in times):
+        frames = len(seq) if seq.length_known else len(boxes[0])
+        if any(t is None or len(t) != frames for t in times):
             problems.append(f"{seq.name}: per-frame times missing or not one per frame for some run (the GOT-10k "
                             f"server needs {seq.name}_time.txt next to the boxes)")
             continue
@@ -129,18 +132,31 @@ def _check_got10k(archive, files, sequences, problems):
             continue
         pattern = re.compile(re.escape(name) + r"_(\d{3})\.txt$")
         runs = sorted(f for f in by_sequence[name] if pattern.match(f))
+        frames = _frame_count(seq, archive, f"{name}/{runs[0]}" if runs else None)
         others = sorted(set(by_sequence[name]) - set(runs) - {f"{name}_time.txt"})
         if f"{name}_001.txt" not in runs:
             problems.append(f"{name}/: no {name}_001.txt box file")
         if others:
             problems.append(f"{name}/: unexpected file(s) {', '.join(others)}")
         for run in runs:
-            problems += strict_table_problems(archive.read(f"{name}/{run}"), f"{name}/{run}", len(seq), 4)
+            problems += strict_table_problems(archive.read(f"{name}/{run}"), f"{name}/{run}", frames, 4)
         if f"{name}_time.txt" not in by_sequence[name]:
             problems.append(f"{name}/: no {name}_time.txt (per-frame seconds, one column per run)")
         else:
             problems += strict_table_problems(archive.read(f"{name}/{name}_time.txt"), f"{name}/{name}_time.txt",
-                                              len(seq))
+                                              frames)
+
+
+def _frame_count(seq, archive, member):
+    """The sequence's length, or for a test sequence read without frames the line count of ``member``."""
+    if seq.length_known or member is None:
+        return len(seq)
+    return sum(1 for line in archive.read(member).splitlines() if line.strip())
+
+
+def unchecked_lengths(sequences):
+    """How many sequences have no known frame count (frames not on disk): the zip defines their length."""
+    return sum(not seq.length_known for seq in sequences)
 
 
 def _check_trackingnet(archive, files, sequences, problems):
@@ -157,7 +173,7 @@ def _check_trackingnet(archive, files, sequences, problems):
         problems.append(f"{len(extra)} file(s) that are not test sequences: {', '.join(extra[:10])}")
     for name, seq in expected.items():
         if name in top:
-            problems += strict_table_problems(archive.read(name), name, len(seq), 4)
+            problems += strict_table_problems(archive.read(name), name, _frame_count(seq, archive, name), 4)
 
 
 def validate_submission(zip_path, sequences):
@@ -204,14 +220,17 @@ def main(argv=None):
         raise ConfigError("give --tracker-name NAME to build a zip, or --check ZIP to validate one")
     from simtrack.data import load_dataset
 
-    sequences = load_dataset(args.dataset, root=args.data_root)
+    sequences = load_dataset(args.dataset, root=args.data_root, frames_required=False)
+    unknown = unchecked_lengths(sequences)
+    note = (f"; the frame counts of {unknown} sequence(s) come from the result files (their frames are not on "
+            "disk to count)" if unknown else "")
     if args.check:
         validate_submission(args.check, sequences)
-        print(f"{args.check}: valid {SERVERS[args.dataset]} submission ({len(sequences)} sequences)")
+        print(f"{args.check}: valid {SERVERS[args.dataset]} submission ({len(sequences)} sequences{note})")
         return 0
     results_dir = Path(args.results) / args.tracker_name / args.dataset
     path = make_submission(args.dataset, args.tracker_name, results_dir, sequences, args.out)
-    print(f"wrote {path}: {len(sequences)} sequences, validated; upload it to the {SERVERS[args.dataset]}")
+    print(f"wrote {path}: {len(sequences)} sequences, validated{note}; upload it to the {SERVERS[args.dataset]}")
     return 0
 
 

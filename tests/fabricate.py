@@ -11,6 +11,7 @@ back to exactly that value.
     sequences = load_dataset("lasot", root=tmp_path / "LaSOT")
 """
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,3 +253,49 @@ def make_folder(root):
     first = random_boxes(1, seed=41)
     write_rows(root / "stills" / "groundtruth.txt", first)
     return {"clip": Fabricated(boxes, 12, None, "1.jpg"), "stills": Fabricated(first, 3, None, "frame_000.png")}
+
+
+# ---------------------------------------------------------------- annotation-only bundles
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+def remove_frames(root):
+    """Delete every image under ``root`` (and the folders left empty): the annotation-only version."""
+    root = Path(root)
+    for path in sorted(root.rglob("*"), reverse=True):
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def make_lasot_toolkit(root, expected):
+    """The LaSOT toolkit's ``annos/`` for the sequences ``make_lasot`` wrote (one flag per line, as the
+    toolkit has them), with their names in ``sequence_evaluation_config/testing_set.txt``."""
+    root = Path(root)
+    for name, truth in expected.items():
+        write_rows(root / "annos" / f"{name}.txt", truth.boxes, fmt="{:.0f}")
+        (root / "annos" / "absent").mkdir(parents=True, exist_ok=True)
+        (root / "annos" / "absent" / f"{name}.txt").write_text("\n".join(map(str, truth.absent.astype(int))) + "\n")
+        write_rows(root / "annos" / "att" / f"{name}.txt", [truth.extra["attribute_flags"]], fmt="{:d}")
+    (root / "sequence_evaluation_config").mkdir(parents=True, exist_ok=True)
+    (root / "sequence_evaluation_config" / "testing_set.txt").write_text("\n".join(expected) + "\n")
+    return root
+
+
+def write_pysot_json(path, sequences, renamed=None, with_absent=False):
+    """pysot-toolkit's JSON for ``Sequence`` records read from a folder layout: img_names relative to
+    the file's folder, ``attr`` as names, and (LaSOT) ``absent`` as pysot has it: 1 = visible."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {}
+    for seq in sequences:
+        record = {"video_dir": seq.name, "init_rect": seq.boxes[0].tolist(),
+                  "img_names": [os.path.relpath(frame, path.parent) for frame in seq.frames],
+                  "gt_rect": seq.boxes.tolist(), "attr": [name for name, flag in seq.attributes.items() if flag]}
+        if with_absent:
+            record["absent"] = [int(not flag) for flag in seq.absent]
+        data[(renamed or {}).get(seq.name, seq.name)] = record
+    path.write_text(json.dumps(data))
+    return path

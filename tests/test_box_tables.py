@@ -46,6 +46,9 @@ def test_long_mantissas_and_any_column_count():
 def test_flat_lists_of_flags():
     np.testing.assert_array_equal(parse_numbers("0,1,1,0"), [0, 1, 1, 0])
     np.testing.assert_array_equal(parse_numbers("1\n0\n\n1\n"), [1, 0, 1])
+    for text, expected in (("0\n1\n1\n", [0, 1, 1]), ("7;3 2", [7, 3, 2]), ("1,-1", [1, -1]), ("10,1", [10, 1]),
+                           ("1\r\n0\r\n", [1, 0]), ("5", [5])):   # one digit each (fast path) or not
+        np.testing.assert_array_equal(parse_numbers(text), expected)
     with pytest.raises(DatasetError, match=r"flags\.txt: expected numbers .* found 'yes'"):
         parse_numbers("0\nyes\n", "flags.txt", DatasetError)
 
@@ -74,3 +77,39 @@ def test_written_tables_read_back_exactly_and_pass_the_server_check():
 def test_the_server_check_wants_exactly_four_finite_comma_separated_numbers(text, problem):
     problems = strict_table_problems(text, "a.txt", 2, 4)
     assert len(problems) == 1 and problem in problems[0]
+
+
+def _reference(text, columns):
+    """float() on every token, line by line; None where a line is not ``columns`` numbers."""
+    rows = []
+    for line in text.splitlines():
+        tokens = line.replace(",", " ").replace(";", " ").split()
+        if not tokens:
+            continue
+        try:
+            rows.append([float(token) for token in tokens])
+        except ValueError:
+            return None
+        if len(tokens) != columns:
+            return None
+    return np.array(rows, dtype=np.float64).reshape(-1, columns)
+
+
+def test_random_tables_parse_like_float_or_fail_like_it():
+    """Fuzzing both vectorised paths (one decimal count everywhere, and mixed) against float()."""
+    rng = np.random.default_rng(7)
+    tokens = ["0", "-0", "-0.0000", "12", "-12", "3.2500", "-3.2500", ".5", "-.5", "5.", "1.2.3", "1-2", "-",
+              "9007199254740993", "123456789012345678901", "0.000000000000001", "1.25", "007.10", "."]
+    pools = [tokens, ["12", "-12", "0", "-0", "9007199254740991", "-9007199254740993"],
+             ["3.2500", "-3.2500", "0.0000", "-0.0000", "7.0001", "-0.0001", "12345678901.2345"]]
+    for trial in range(600):
+        pool = pools[trial % 3]
+        lines = [",".join(rng.choice(pool, 4)) for _ in range(rng.integers(1, 5))]
+        text = "\n".join(lines) + ("\n" if trial % 3 else "")
+        expected = _reference(text, 4)
+        if expected is None:
+            with pytest.raises(ResultsError):
+                parse_table(text, 4)
+            continue
+        parsed = parse_table(text, 4)
+        np.testing.assert_array_equal(parsed.view(np.int64), expected.view(np.int64), err_msg=text)

@@ -6,7 +6,7 @@ import pytest
 from benchmarks import evaluate as evaluate_module
 from benchmarks import metrics
 from benchmarks.evaluate import evaluate, parse_trackers
-from benchmarks.results_io import load_results, read_boxes, sequence_aliases, validate_box_file
+from benchmarks.results_io import load_results, match_key, read_boxes, sequence_keys, validate_box_file
 from simtrack.cli import run_cli
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, ResultsError
@@ -99,10 +99,11 @@ def test_layouts_ours_with_repeats_got10k_numbered_and_aliases(tmp_path):
     np.testing.assert_allclose(runs.times[0][3], [0.5] * 3)
 
 
-def test_sequence_aliases():
-    assert sequence_aliases("Jogging-1")[:2] == ["Jogging-1", "uav_Jogging-1"]
-    assert {"Jogging_1", "Jogging.1"} <= set(sequence_aliases("Jogging-1"))
-    assert "bike1" in sequence_aliases("uav_bike1") and "Human4_2" in sequence_aliases("Human4")
+def test_match_keys_ignore_case_prefixes_and_the_separator_before_a_number():
+    assert {match_key(name) for name in ("Jogging-1", "Jogging_1", "Jogging.1", "jogging_1")} == {"jogging-1"}
+    assert match_key("uav_bike1") == match_key("bike1") == "bike1" and match_key("nfs_Bee") == "bee"
+    assert match_key("uav_bird1_1") == "bird1-1" and match_key("GOT-10k_Val_000001") == "got-10k_val-000001"
+    assert match_key("Human4_2") in sequence_keys("Human4") and match_key("uav_") == "uav_"
 
 
 def test_every_problem_of_every_tracker_is_listed_before_computing(tmp_path):
@@ -151,7 +152,7 @@ def test_evaluate_writes_report_and_returns_summary(tmp_path):
     seqs, trackers = lasot_like(tmp_path, np.random.default_rng(0))
     report = tmp_path / "report"
     summary = evaluate("lasot", {"stark": trackers["stark"], "simtrack": trackers["simtrack"]}, seqs,
-                       report_dir=report)
+                       report_dir=report, pdf=True)
     assert list(summary.index) == ["simtrack", "stark"]            # sorted by AUC
     assert summary.attrs["protocol"] == "official" and "MATLAB" in summary.attrs["rules"]
     assert summary.loc["simtrack", "Runs"] == 3 and summary.loc["stark", "Runs"] == 1

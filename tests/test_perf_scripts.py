@@ -73,3 +73,14 @@ def test_frame_check(tmp_path, monkeypatch, demo_root):
     assert set(result["frames"]) == {"96x72 jpg", "96x72 png"}
     for measured in result["frames"].values():
         assert all_positive(measured["median_ms"].values()) and measured["ratio_verified_over_unchecked"] > 0
+
+
+def test_eval_command_times_whole_processes(tmp_path):
+    pytest.importorskip("got10k")
+    from benchmarks.perf import eval_command
+    out = tmp_path / "eval.json"
+    assert eval_command.main(["--sequences", "3", "--frames", "40", "--repeats", "1", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert set(result["wall_s"]) == {"ours", "got10k"} and all_positive(result["wall_s"].values())
+    assert all_positive([result["whole_command_ratio"], result["metrics_only_ratio"], result["read_ground_truth_s"]])
+    assert result["sequences"] == 3 and 0 < result["auc"] <= 1

@@ -4,6 +4,7 @@ Covers the result layout, resuming, a corrupt frame failing only its sequence, a
 printed as one line. Worker processes are real (spawned), so these tests cost a few seconds each.
 """
 import json
+import shutil
 import sys
 
 import numpy as np
@@ -92,6 +93,18 @@ def test_a_corrupt_frame_fails_only_its_sequence_and_a_rerun_finishes_the_rest(l
 
     assert run.main(args) == 0                                            # nothing left: no worker starts
     assert "0 done, 4 skipped" in capsys.readouterr().out
+
+
+def test_a_sequence_without_its_frames_fails_alone(lasot, checkpoint, tmp_path, capsys):
+    shutil.rmtree(lasot / "cat" / "cat-1" / "img")
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(run.main, argv(lasot, checkpoint, "--sequences", "cat-1,dog-1"))
+    assert exit_info.value.code == 1
+    out = capsys.readouterr().out
+    assert "1 done, 0 skipped (already complete), 1 failed" in out and "sequence cat-1: frame" in out
+    folder = tmp_path / "out" / "tiny" / "lasot"
+    assert result_is_complete(folder, "dog-1", 5) and not (folder / "cat-1.txt").exists()
+    assert "cat-1" in (folder / "errors.log").read_text() and "does not exist" in (folder / "errors.log").read_text()
 
 
 def test_a_benchmark_without_data_says_where_to_put_it(checkpoint, capsys):

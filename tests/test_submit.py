@@ -213,3 +213,23 @@ def test_the_zip_gets_the_mode_the_umask_gives(tmp_path):
     finally:
         os.umask(previous)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_sequences_read_without_frames_take_their_length_from_the_results(tmp_path):
+    from simtrack.data import MissingFrames
+    sequences = [Sequence(name, "trackingnet", MissingFrames(None, "no frames"), np.array([[1.0, 2, 10, 10]]))
+                 for name in TN_NAMES]
+    results = tmp_path / "r"
+    results.mkdir()
+    for count, seq in zip((4, 6, 5), sequences):
+        np.savetxt(results / f"{seq.name}.txt", boxes(count), fmt="%.3f", delimiter=",")
+    path = make_submission("trackingnet", "t", results, sequences)
+    with zipfile.ZipFile(path) as archive:
+        assert len(archive.read(f"{TN_NAMES[1]}.txt").splitlines()) == 6
+    got = [Sequence(name, "got10k_test", MissingFrames(None, "no frames"), np.array([[1.0, 2, 10, 10]]))
+           for name in GOT_NAMES]
+    folder = tmp_path / "g"
+    write_results(folder, split_sequences("got10k_test", GOT_NAMES))
+    np.savetxt(folder / f"{GOT_NAMES[0]}_time.txt", np.full(3, 0.01), fmt="%.5f")   # 3 times for 4 boxes
+    with pytest.raises(SubmissionError, match=f"{GOT_NAMES[0]}: per-frame times missing or not one per frame"):
+        make_submission("got10k_test", "t", folder, got)

@@ -12,6 +12,7 @@ from typing import Optional
 
 import numpy as np
 
+from simtrack.data.files import require_frames
 from simtrack.errors import SimTrackError
 
 from ..tracking import track_sequence
@@ -114,8 +115,9 @@ def warm_up(tracker, size=(320, 240)):
 
 
 def run_job(tracker, job, on_frames=None):
-    """Track one job's sequence; failures are returned, never raised."""
+    """Track one job's sequence; failures are returned, never raised (frames missing on disk included)."""
     try:
+        require_frames(job.sequence)
         output = track_sequence(tracker, job.sequence, on_frames=on_frames)
     except Exception as error:
         return Outcome(job.id, error=describe(error), traceback=traceback.format_exc())
@@ -134,6 +136,7 @@ def run_jobs_batched(tracker, jobs, on_start=None, on_frames=None):
     def take(job):
         if on_start is not None:
             on_start(job)
+        require_frames(job.sequence)    # a sequence without its frames fails alone, before it takes a slot
         return job.sequence
 
     for finished in track_batched(tracker, jobs, sequence_of=take, on_frames=on_frames):

@@ -87,14 +87,19 @@ def fit_boxes(protocol, truth, boxes):
     return box_columns(parts)
 
 
-def evaluate_run(protocol, truth, boxes, times=None):
+def evaluate_run(protocol, truth, boxes, times=None, frames=None):
     """RunStats of one run: ``boxes`` holds one (K, 4) array per sequence of ``truth``.
 
     ``times`` optionally holds one array of per-frame seconds per sequence (or None where unknown).
     Sequences are processed in groups of about CHUNK_FRAMES frames, which keeps the temporaries
-    in cache (several times faster than whole-dataset arrays).
+    in cache (several times faster than whole-dataset arrays). A dict given as ``frames`` is filled
+    with what ``frame_values`` returns, from the same pass over the frames.
     """
-    parts = [_count(protocol, part, errors) for part, errors in _chunk_errors(protocol, truth, boxes)]
+    parts = []
+    for part, errors in _chunk_errors(protocol, truth, boxes):
+        parts.append(_count(protocol, part, errors))
+        if frames is not None:
+            frames.update(_split_errors(part, errors))
     merged = {key: None if parts[0][key] is None else np.concatenate([part[key] for part in parts])
               for key in parts[0]}
     return RunStats(**merged, **_time_stats(times, len(truth.names)))
@@ -110,16 +115,20 @@ def frame_values(protocol, truth, boxes):
     """
     values = {}
     for part, errors in _chunk_errors(protocol, truth, boxes):
-        cuts = np.cumsum(part.lengths)[:-1]
-        split = {}
-        for key, array in vars(errors).items():
-            if array is not None and errors.counted is not None and key in ("iou", "center", "normalized"):
-                array = np.where(errors.counted, array, np.nan)
-            split[key] = None if array is None else np.split(array, cuts)
-        for index, name in enumerate(part.names):
-            values[name] = FrameErrors(**{key: None if arrays is None else arrays[index]
-                                          for key, arrays in split.items()})
+        values.update(_split_errors(part, errors))
     return values
+
+
+def _split_errors(part, errors):
+    """{name: FrameErrors} of the sequences of one group (see ``frame_values``)."""
+    cuts = np.cumsum(part.lengths)[:-1]
+    split = {}
+    for key, array in vars(errors).items():
+        if array is not None and errors.counted is not None and key in ("iou", "center", "normalized"):
+            array = np.where(errors.counted, array, np.nan)
+        split[key] = None if array is None else np.split(array, cuts)
+    return {name: FrameErrors(**{key: None if arrays is None else arrays[index] for key, arrays in split.items()})
+            for index, name in enumerate(part.names)}
 
 
 def _chunk_errors(protocol, truth, boxes):

@@ -35,9 +35,10 @@ class GroundTruth:
             raise DatasetError("no sequences to evaluate: the dataset or the --sequences selection is empty")
         for seq in sequences:
             if not seq.fully_annotated or len(seq.boxes) == 0:
+                count = f"{len(seq)} frames" if seq.length_known else "its frames (only the first box is published)"
                 raise DatasetError(
                     f"sequence {seq.name} of {seq.dataset} has ground truth for {len(seq.boxes)} of "
-                    f"{len(seq)} frames (a test split); evaluate it on the benchmark server instead: "
+                    f"{count} (a test split); evaluate it on the benchmark server instead: "
                     f"python -m benchmarks.submit --dataset {seq.dataset} --tracker-name NAME")
         lengths = np.array([len(seq.boxes) for seq in sequences])
         _check_lengths(sequences, lengths, "absent flags", lambda seq: seq.absent)
@@ -99,7 +100,8 @@ def _got10k_meta(sequences, lengths):
         raise DatasetError(
             f"GOT-10k rules need meta['cover'] (cover.label) and meta['image_size'] (meta_info.ini "
             f"resolution) for every sequence; missing for {', '.join(missing[:10])}"
-            + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""))
+            + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+            + " (pysot's GOT-10k.json has neither: read the GOT-10k folders, whose labels need no frame)")
     _check_lengths(sequences, lengths, "GOT-10k cover labels", lambda seq: seq.meta["cover"])
     cover = np.concatenate([np.asarray(seq.meta["cover"], float)[:n] for seq, n in zip(sequences, lengths)])
     bound = np.repeat(np.array([seq.meta["image_size"] for seq in sequences], float).T, lengths, axis=1)

@@ -7,10 +7,18 @@
 
 See docs/datasets.md for the layouts, splits and naming conventions.
 """
-from .files import FrameList
+from .files import FrameList, MissingFrames
 from .registry import dataset_key, dataset_names, load_dataset, resolve_root
 from .sequence import Sequence
-from .synthetic import SyntheticSequence, ensure_demo_dataset, render_sequence
 
-__all__ = ["FrameList", "Sequence", "SyntheticSequence", "dataset_key", "dataset_names", "ensure_demo_dataset",
-           "load_dataset", "render_sequence", "resolve_root"]
+__all__ = ["FrameList", "MissingFrames", "Sequence", "SyntheticSequence", "dataset_key", "dataset_names",
+           "ensure_demo_dataset", "load_dataset", "render_sequence", "resolve_root"]
+_SYNTHETIC = ("SyntheticSequence", "ensure_demo_dataset", "render_sequence")
+
+
+def __getattr__(name):
+    """The synthetic-video names are imported on first use: they need OpenCV, reading annotations does not."""
+    if name in _SYNTHETIC:
+        from . import synthetic
+        return getattr(synthetic, name)
+    raise AttributeError(f"module 'simtrack.data' has no attribute {name!r}")

@@ -24,7 +24,7 @@ def names(root, split):
     return list(_index(str(root), split))
 
 
-def load(root, split, name, dataset):
+def load(root, split, name, dataset, frames_required=True):
     image_path, image_size, category, box = _index(str(root), split)[name]
     return Sequence(name=name, dataset=dataset, frames=[image_path], boxes=np.array([box], dtype=np.float64),
                     meta={"image_size": image_size, "object_class": category})

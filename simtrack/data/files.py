@@ -55,10 +55,10 @@ def shipped_split(filename):
 
 
 def require_file(path, what):
-    """Raise a DatasetError naming ``path`` unless it is a file."""
-    if not Path(path).is_file():
+    """Raise a DatasetError naming ``path`` unless it is a file; returns ``path`` as given, or as a Path."""
+    if not os.path.isfile(path):
         raise DatasetError(f"missing {what}: {path} does not exist")
-    return Path(path)
+    return path if isinstance(path, str) else Path(path)
 
 
 def natural_key(name):
@@ -80,6 +80,25 @@ def list_subfolders(folder):
     """Names of the visible subfolders of ``folder`` in natural order."""
     return sorted((entry.name for entry in os.scandir(folder)
                    if entry.is_dir() and not entry.name.startswith(".")), key=natural_key)
+
+
+def listed_frames(folder, boxes, gt_path, frames_required=True, allow_first_only=True):
+    """The images of ``folder`` (one listing) checked against the ground truth; without images and
+    ``frames_required=False``, a ``MissingFrames`` whose count is the number of ground-truth rows
+    (unknown when the file holds only the first box of a test split)."""
+    try:
+        frames = list_images(folder)
+    except DatasetError:
+        if frames_required:
+            raise
+        frames = []
+    if frames or frames_required:
+        check_counts(frames, boxes, gt_path, allow_first_only)
+        return frames
+    if len(boxes) == 0:
+        raise DatasetError(f"{gt_path}: no ground-truth rows")
+    known = len(boxes) > 1 or not allow_first_only
+    return MissingFrames(len(boxes) if known else None, f"{folder} holds no image")
 
 
 def check_counts(frames, boxes, gt_path, allow_first_only=True):
@@ -109,15 +128,17 @@ class FrameList(SequenceABC):
         self.numbers = numbers
 
     @classmethod
-    def checked(cls, folder, pattern, numbers, gt_path):
-        """Build the list and make sure its first and last frames exist (two stat calls)."""
+    def checked(cls, folder, pattern, numbers, gt_path, frames_required=True):
+        """Build the list and, when ``frames_required``, make sure its first and last frames exist
+        (two stat calls); scoring passes False and reads no frame."""
         frames = cls(folder, pattern, numbers)
         if len(frames) == 0:
             raise DatasetError(f"{gt_path}: no ground-truth rows, so the sequence has no frames")
-        for path in (frames[0], frames[-1]):
-            if not os.path.isfile(path):
+        if frames_required:
+            missing = missing_frame(frames)
+            if missing:
                 raise DatasetError(f"{gt_path}: has rows for {len(frames)} frames named like "
-                                   f"{os.path.basename(frames[0])} but frame {path} does not exist")
+                                   f"{os.path.basename(frames[0])} but frame {missing} does not exist")
         return frames
 
     def __len__(self):
@@ -135,6 +156,52 @@ class FrameList(SequenceABC):
 
     def __repr__(self):
         return f"FrameList({self.folder!r}, {self.pattern!r}, {self.numbers!r})"
+
+
+class MissingFrames(SequenceABC):
+    """The frames of a sequence read without them (annotation-only bundles, ``frames_required=False``):
+    their count where the annotations give it, else None (test splits that publish only the first
+    box; then ``len()`` is 0). Asking for a frame raises a DatasetError naming what is missing."""
+
+    def __init__(self, count, reason):
+        self.count = count
+        self.reason = reason
+
+    @property
+    def known_length(self):
+        return self.count is not None
+
+    def __len__(self):
+        return self.count or 0
+
+    def __getitem__(self, index):
+        raise DatasetError(f"no frames: {self.reason} (the sequence was read from its annotations only)")
+
+    def __repr__(self):
+        return f"MissingFrames({self.count!r}, {self.reason!r})"
+
+
+def missing_frame(frames):
+    """The first of the first and last frame paths that is not a file, or None (two stat calls)."""
+    for path in (frames[0], frames[-1]):
+        if not os.path.isfile(path):
+            return path
+    return None
+
+
+def require_frames(sequence):
+    """Raise a DatasetError unless the sequence's first and last frames are on disk (the runner's
+    per-sequence check before tracking)."""
+    frames = sequence.frames
+    if isinstance(frames, MissingFrames):
+        raise DatasetError(f"sequence {sequence.name} has no frames on disk: {frames.reason}; put the "
+                           "dataset's frames in place to track it")
+    if len(frames) == 0:
+        raise DatasetError(f"sequence {sequence.name} has no frames")
+    missing = missing_frame(frames)
+    if missing:
+        raise DatasetError(f"sequence {sequence.name}: frame {missing} does not exist ({len(frames)} frames "
+                           f"expected); put the dataset's frames in place to track it")
 
 
 def _read_text(path):

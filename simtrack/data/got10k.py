@@ -8,8 +8,8 @@ STARK-lineage training recipes) are shipped lists of folder names under ``train/
 import re
 
 from ..errors import DatasetError
-from .files import FrameList, check_counts, list_images, list_subfolders, read_boxes, read_flags, \
-    read_lines, read_numbers, require_file, shipped_split
+from .files import FrameList, list_subfolders, listed_frames, read_boxes, read_flags, read_lines, read_numbers, \
+    require_file, shipped_split
 from .sequence import Sequence
 
 LAYOUT = ("<root>/{train,val,test}/list.txt\n"
@@ -31,7 +31,7 @@ def names(root, split):
     return read_lines(listing) if listing.is_file() else list_subfolders(folder)
 
 
-def load(root, split, name, dataset):
+def load(root, split, name, dataset, frames_required=True):
     """Read one sequence; test sequences keep only their first box and list their frames."""
     folder = _split_root(root, split) / name
     if not folder.is_dir():
@@ -41,13 +41,12 @@ def load(root, split, name, dataset):
     meta_path = folder / "meta_info.ini"
     meta = read_meta_info(meta_path) if meta_path.is_file() else {}
     if split == "test":
-        frames = list_images(folder)
-        check_counts(frames, boxes, gt_path)
+        frames = listed_frames(folder, boxes, gt_path, frames_required)
         return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes, meta=meta)
     if not meta:
         require_file(meta_path, "GOT-10k meta_info.ini")
     count = len(boxes)
-    frames = FrameList.checked(folder, "{:08d}.jpg", range(1, count + 1), gt_path)
+    frames = FrameList.checked(folder, "{:08d}.jpg", range(1, count + 1), gt_path, frames_required)
     absent = read_flags(require_file(folder / "absence.label", "GOT-10k absence labels"), count)
     cover_path = require_file(folder / "cover.label", "GOT-10k cover labels")
     cover = read_numbers(cover_path)

@@ -48,7 +48,7 @@ def names(root, split):
     return [name for name in all_names(root) if name not in held_out]
 
 
-def load(root, split, name, dataset):
+def load(root, split, name, dataset, frames_required=True):
     """Read one sequence folder; absent = full_occlusion OR out_of_view."""
     cls = name.rsplit("-", 1)[0]
     folder = root / cls / name
@@ -58,17 +58,18 @@ def load(root, split, name, dataset):
     gt_path = require_file(folder / "groundtruth.txt", "LaSOT ground truth")
     boxes = read_boxes(gt_path)
     count = len(boxes)
-    frames = FrameList.checked(folder / "img", "{:08d}.jpg", range(1, count + 1), gt_path)
+    frames = FrameList.checked(folder / "img", "{:08d}.jpg", range(1, count + 1), gt_path, frames_required)
     absent = (read_flags(require_file(folder / "full_occlusion.txt", "LaSOT occlusion flags"), count)
               | read_flags(require_file(folder / "out_of_view.txt", "LaSOT out-of-view flags"), count))
     nlp = folder / "nlp.txt"
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes, absent=absent,
-                    attributes=_attributes(root / "att" / f"{name}.txt"),
+                    attributes=read_attributes(root / "att" / f"{name}.txt"),
                     language=read_sentence(nlp) if nlp.is_file() else None,
                     meta={"object_class": cls, "fps": 30})
 
 
-def _attributes(path):
+def read_attributes(path):
+    """The 14 flags of a toolkit att file as name -> bool; {} when there is no such file."""
     if not path.is_file():
         return {}
     flags = read_numbers(path)

@@ -10,6 +10,7 @@ from ..errors import DatasetError
 from .files import FrameList, list_subfolders, read_boxes, require_file
 from .sequence import Sequence
 
+SPLITS = ("test", "otb50", "cvpr13")   # the OTB50 and CVPR13 subsets come from pysot's OTB50.json / CVPR13.json
 LAYOUT = ("<root>/<Seq>/img/0001.jpg ...\n"
           "<root>/<Seq>/groundtruth_rect.txt                (x,y,w,h; comma, tab or space)\n"
           "<root>/Jogging/groundtruth_rect.1.txt, groundtruth_rect.2.txt   (two targets)")
@@ -25,6 +26,9 @@ SPECIAL_RANGES = {
 
 def names(root, split):
     """One name per sequence folder, two for folders with two targets."""
+    if split != "test":
+        raise DatasetError(f"OTB split {split!r} is read from pysot's {split.upper()}.json, not from the OTB "
+                           f"folders in {root}")
     found = []
     for folder in list_subfolders(root):
         targets = _numbered_gt(root / folder)
@@ -35,7 +39,7 @@ def names(root, split):
     return found
 
 
-def load(root, split, name, dataset):
+def load(root, split, name, dataset, frames_required=True):
     """Read one sequence, applying the special frame ranges and the two-target files."""
     folder, target = _split_target(root, name)
     gt_path = _gt_path(root / folder, target)
@@ -43,7 +47,8 @@ def load(root, split, name, dataset):
     first, last, digits, omit = SPECIAL_RANGES.get(folder, (1, len(rows), 4, 0))
     if last - first + 1 != len(rows):
         raise DatasetError(f"{gt_path}: {len(rows)} rows, but OTB's {folder} covers frames {first}-{last}")
-    frames = FrameList.checked(root / folder / "img", f"{{:0{digits}d}}.jpg", range(first + omit, last + 1), gt_path)
+    frames = FrameList.checked(root / folder / "img", f"{{:0{digits}d}}.jpg", range(first + omit, last + 1), gt_path,
+                                frames_required)
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=rows[omit:],
                     meta={"frame_folder": folder, "first_frame": first + omit})
 

@@ -10,8 +10,8 @@ from typing import Callable, Optional
 
 from ..errors import DatasetError
 from . import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
+from .layouts import find_layout, folders, lasot_toolkit, pysot
 from .roots import candidate_root, missing_root_error
-from .synthetic import locate_demo_root, prepare_demo_root
 
 
 @dataclass(frozen=True)
@@ -20,25 +20,51 @@ class Reader:
     splits: tuple          # accepted splits; the first is the default
     names: Callable
     load: Callable
+    signature: tuple = ()                      # globs, one of which matches in a root of the dataset's folders
+    bundles: tuple = ()                        # other layouts (annotation-only bundles), tried first
     split_in_key: bool = False                 # GOT-10k: the split is always part of the dataset key
     locate: Optional[Callable] = None          # root of a generated dataset, which may not exist yet (demo)
     create: Optional[Callable] = None          # generates that root instead of failing when it is missing
 
+    @property
+    def layouts(self):
+        """Every layout this dataset is read from, in the order they are recognised."""
+        own = folders(self.layout, self.names, self.load, self.signature or ("*",))
+        return self.bundles + (own,)
+
+
+def _locate_demo(path):
+    from .synthetic import locate_demo_root   # the generator needs OpenCV, scoring does not
+    return locate_demo_root(path)
+
+
+def _prepare_demo(path):
+    from .synthetic import prepare_demo_root
+    prepare_demo_root(path)
+
 
 _BENCHMARK = ("test",)
+_LASOT_SIGNATURE = ("*/*-*",)
 READERS = {
-    "lasot": Reader(lasot.LAYOUT, ("test", "train"), lasot.names, lasot.load),
-    "lasot_ext": Reader(lasot.LAYOUT, _BENCHMARK, lasot.all_names, lasot.load),
-    "got10k": Reader(got10k.LAYOUT, got10k.SPLITS, got10k.names, got10k.load, split_in_key=True),
-    "trackingnet": Reader(trackingnet.LAYOUT, trackingnet.SPLITS, trackingnet.names, trackingnet.load),
-    "uav123": Reader(uav123.LAYOUT, _BENCHMARK, uav123.names, uav123.load),
-    "tnl2k": Reader(tnl2k.LAYOUT, _BENCHMARK, tnl2k.names, tnl2k.load),
-    "otb100": Reader(otb.LAYOUT, _BENCHMARK, otb.names, otb.load),
-    "nfs": Reader(nfs.LAYOUT, _BENCHMARK, nfs.names, nfs.load),
-    "coco": Reader(coco.LAYOUT, coco.SPLITS, coco.names, coco.load),
+    "lasot": Reader(lasot.LAYOUT, ("test", "train"), lasot.names, lasot.load, _LASOT_SIGNATURE,
+                    (lasot_toolkit(), pysot({"test": ("LaSOT",)}))),
+    "lasot_ext": Reader(lasot.LAYOUT, _BENCHMARK, lasot.all_names, lasot.load, _LASOT_SIGNATURE,
+                        (lasot_toolkit(every_file=True),)),
+    "got10k": Reader(got10k.LAYOUT, got10k.SPLITS, got10k.names, got10k.load, ("train", "val", "test"),
+                     (pysot({"val": ("GOT-10k",), "test": ("GOT-10k",)},
+                            {"val": "GOT-10k_Val_", "test": "GOT-10k_Test_"}),), split_in_key=True),
+    "trackingnet": Reader(trackingnet.LAYOUT, trackingnet.SPLITS, trackingnet.names, trackingnet.load,
+                          ("TEST", "TRAIN_*"), (pysot({"test": ("TrackingNet",)}),)),
+    "uav123": Reader(uav123.LAYOUT, uav123.SPLITS, uav123.names, uav123.load, ("anno",),
+                     (pysot({"test": ("UAV123",), "uav20l": ("UAV20L",)}),)),
+    "tnl2k": Reader(tnl2k.LAYOUT, _BENCHMARK, tnl2k.names, tnl2k.load, ("*/groundtruth.txt", "*/imgs")),
+    "otb100": Reader(otb.LAYOUT, otb.SPLITS, otb.names, otb.load, ("*/groundtruth_rect*.txt", "*/img"),
+                     (pysot({"test": ("OTB100", "OTB2015"), "otb50": ("OTB50",), "cvpr13": ("CVPR13",)}),)),
+    "nfs": Reader(nfs.LAYOUT, nfs.SPLITS, nfs.names, nfs.load, ("*/30", "*/240"),
+                  (pysot({"test": ("NFS30",), "240": ("NFS240",)}),)),
+    "coco": Reader(coco.LAYOUT, coco.SPLITS, coco.names, coco.load, ("annotations",)),
     "folder": Reader(folder.LAYOUT, _BENCHMARK, folder.names, folder.load),
-    "demo": Reader(lasot.LAYOUT, _BENCHMARK, lasot.names, lasot.load, locate=locate_demo_root,
-                   create=prepare_demo_root),
+    "demo": Reader(lasot.LAYOUT, _BENCHMARK, lasot.names, lasot.load, locate=_locate_demo, create=_prepare_demo),
 }
 ALIASES = {"got10k_val": ("got10k", "val"), "got10k_test": ("got10k", "test")}
 
@@ -67,22 +93,29 @@ def resolve_root(name, root=None):
     path, source = candidate_root(name, root)
     if reader.locate is not None:
         return reader.locate(path)
-    if not path.is_dir():
-        raise missing_root_error(name, path, source, reader.layout)
+    if not (path.is_dir() or (path.is_file() and path.suffix.lower() == ".json")):
+        raise missing_root_error(name, path, source, reader.layout, [layout.description for layout in reader.bundles])
     return path
 
 
-def load_dataset(name, root=None, split=None, sequences=None):
-    """Read a dataset split as a list of ``Sequence`` records (optionally only the named sequences)."""
+def load_dataset(name, root=None, split=None, sequences=None, frames_required=True):
+    """Read a dataset split as a list of ``Sequence`` records (optionally only the named sequences).
+
+    ``root`` may hold the dataset's own folders or one of its annotation-only bundles (the LaSOT
+    toolkit's ``annos/``, a pysot JSON file, or the folders without their frames); the layout is
+    recognised from what is there. ``frames_required=False`` (scoring) reads no frame and accepts
+    roots without any: sequences whose frames cannot be listed get a ``MissingFrames``.
+    """
     key = dataset_key(name, split)
     name, split = _select(name, split)
     reader = READERS[name]
     path = resolve_root(name, root)
     if reader.create is not None:
         reader.create(path)
-    available = reader.names(path, split)
-    chosen = available if sequences is None else _check_requested(sequences, available, key, path)
-    return [reader.load(path, split, sequence, key) for sequence in chosen]
+    source = find_layout(name, reader.layouts, path, split, frames_required)
+    available = source.names(split)
+    chosen = available if sequences is None else _check_requested(sequences, available, key, source.path)
+    return [source.load(split, sequence, key, frames_required) for sequence in chosen]
 
 
 def _select(name, split):

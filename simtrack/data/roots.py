@@ -31,11 +31,12 @@ def candidate_root(name, root=None):
     return Path("data") / folder, "the default ./data folder"
 
 
-def missing_root_error(name, path, source, layout):
+def missing_root_error(name, path, source, layout, bundles=()):
     """The error for a dataset folder that does not exist: path tried, expected layout, how to fix."""
     folder = USUAL_FOLDERS.get(name)
     sketch = "\n".join("  " + line.replace("<root>", folder or "<root>") for line in layout.splitlines())
     how = (f"Point at it with --data-root DIR (the {folder} folder itself or the folder that holds it) "
            f"or set {ENV_VAR} to the folder that holds {folder}/." if folder else
            "Point at it with --data-root DIR.")
-    return DatasetError(f"{name} dataset not found at {path} (from {source}). Expected layout:\n{sketch}\n{how}")
+    also = f"\nAnnotation-only bundles read too: {'; '.join(bundles)}." if bundles else ""
+    return DatasetError(f"{name} dataset not found at {path} (from {source}). Expected layout:\n{sketch}{also}\n{how}")

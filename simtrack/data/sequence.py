@@ -16,7 +16,8 @@ class Sequence:
     Attributes:
         name: sequence name as the benchmark spells it (used for result file names).
         dataset: dataset key, e.g. ``"lasot"``, ``"got10k_val"``.
-        frames: image paths, one per frame, in order.
+        frames: image paths, one per frame, in order; a ``MissingFrames`` when the sequence was read
+            without its frames (annotation-only bundles, ``load_dataset(frames_required=False)``).
         boxes: float64 array (K, 4) of ``x, y, w, h`` ground-truth boxes in pixels. K equals
             ``len(frames)`` for annotated splits and 1 for test splits that only give the first box.
             Rows of NaN mean "no box" (e.g. UAV123 out-of-view frames).
@@ -49,4 +50,10 @@ class Sequence:
     @property
     def fully_annotated(self):
         """True when every frame has a ground-truth row (False for test splits)."""
-        return len(self.boxes) == len(self.frames)
+        return self.length_known and len(self.boxes) == len(self.frames)
+
+    @property
+    def length_known(self):
+        """False for a test-split sequence read without its frames: only the first box says nothing
+        of the frame count (``len()`` is then 0; result files tell the count)."""
+        return getattr(self.frames, "known_length", True)

@@ -4,7 +4,7 @@ Frame names vary (jpg or png), so frames come from a sorted listing of ``imgs/``
 ground-truth rows. The dataset folders carry no absence flags (the MATLAB toolkit keeps them in its
 own ``annos/absent``), so ``absent`` is None.
 """
-from .files import check_counts, list_images, list_subfolders, read_boxes, read_sentence, require_file
+from .files import list_subfolders, listed_frames, read_boxes, read_sentence, require_file
 from .sequence import Sequence
 
 LAYOUT = ("<root>/<seq>/imgs/00001.jpg ...             (jpg or png, sorted by name)\n"
@@ -16,12 +16,11 @@ def names(root, split):
     return list_subfolders(root)
 
 
-def load(root, split, name, dataset):
+def load(root, split, name, dataset, frames_required=True):
     folder = root / name
     gt_path = require_file(folder / "groundtruth.txt", "TNL2K ground truth")
     boxes = read_boxes(gt_path)
-    frames = list_images(folder / "imgs")
-    check_counts(frames, boxes, gt_path, allow_first_only=False)
+    frames = listed_frames(folder / "imgs", boxes, gt_path, frames_required, allow_first_only=False)
     language = folder / "language.txt"
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes,
                     language=read_sentence(language) if language.is_file() else None)

@@ -5,7 +5,7 @@ hold only the first box, so TEST frames come from a directory listing; training 
 from the number of annotation rows.
 """
 from ..errors import DatasetError
-from .files import FrameList, check_counts, list_images, natural_key, read_boxes, require_file
+from .files import FrameList, listed_frames, natural_key, read_boxes, require_file
 from .sequence import Sequence
 
 LAYOUT = ("<root>/TEST/anno/<seq>.txt                      (x,y,w,h; TEST: first row only)\n"
@@ -22,7 +22,7 @@ def names(root, split):
             for path in sorted((root / chunk / "anno").glob("*.txt"), key=lambda p: natural_key(p.stem))]
 
 
-def load(root, split, name, dataset):
+def load(root, split, name, dataset, frames_required=True):
     """Read one sequence from whichever chunk of the split holds its annotation."""
     chunk = next((c for c in _chunks(root, split) if (root / c / "anno" / f"{name}.txt").is_file()), None)
     if chunk is None:
@@ -31,10 +31,9 @@ def load(root, split, name, dataset):
     boxes = read_boxes(gt_path)
     frame_dir = root / chunk / "frames" / name
     if chunk == "TEST":
-        frames = list_images(frame_dir)
-        check_counts(frames, boxes, gt_path)
+        frames = listed_frames(frame_dir, boxes, gt_path, frames_required)
     else:
-        frames = FrameList.checked(frame_dir, "{}.jpg", range(len(boxes)), gt_path)
+        frames = FrameList.checked(frame_dir, "{}.jpg", range(len(boxes)), gt_path, frames_required)
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes, meta={"chunk": chunk, "fps": 30})
 
 

@@ -1,5 +1,8 @@
 """UAV123: ``anno/UAV123/<seq>.txt`` and frames in ``data_seq/UAV123/<folder>/000001.jpg``.
 
+Split ``uav20l`` reads the 20 long videos of ``anno/UAV20L/<seq>.txt``, each using every frame of
+``data_seq/UAV123/<seq>/``.
+
 123 sequences share 91 frame folders: the long recordings below are cut into parts that each use a
 frame range of one folder (same ranges in pytracking's ``uavdataset.py`` and got10k's
 ``uav123.json``). Every other sequence uses frames 1..K of the folder named like it. Rows of
@@ -13,6 +16,8 @@ from ..errors import DatasetError
 from .files import FrameList, natural_key, read_boxes, require_file
 from .sequence import Sequence
 
+SPLITS = ("test", "uav20l")
+_ANNO_FOLDERS = {"test": "UAV123", "uav20l": "UAV20L"}
 LAYOUT = ("<root>/anno/UAV123/<seq>.txt                    (x,y,w,h; NaN rows = out of view)\n"
           "<root>/data_seq/UAV123/<folder>/000001.jpg ...\n"
           "<root>/data_seq/UAV123/bird1/ holds bird1_1, bird1_2, bird1_3 (frame ranges)")
@@ -48,25 +53,27 @@ SHARED_FOLDERS = {
 
 def names(root, split):
     """Annotation file names in ``anno/UAV123`` (the UAV20L folder is not part of UAV123)."""
-    return sorted((path.stem for path in _anno_dir(root).glob("*.txt")), key=natural_key)
+    return sorted((path.stem for path in _anno_dir(root, split).glob("*.txt")), key=natural_key)
 
 
-def load(root, split, name, dataset):
+def load(root, split, name, dataset, frames_required=True):
     """Read one sequence, mapping shared-folder parts to their frame range."""
-    gt_path = require_file(_anno_dir(root) / f"{name}.txt", "UAV123 annotation")
+    gt_path = require_file(_anno_dir(root, split) / f"{name}.txt", "UAV123 annotation")
     boxes = read_boxes(gt_path)
-    folder, first, last = SHARED_FOLDERS.get(name, (name, 1, len(boxes)))
+    shared = SHARED_FOLDERS if split == "test" else {}
+    folder, first, last = shared.get(name, (name, 1, len(boxes)))
     if last - first + 1 != len(boxes):
         raise DatasetError(f"{gt_path}: {len(boxes)} rows, but {name} covers frames {first}-{last} of "
                            f"{folder}/ ({last - first + 1} frames)")
-    frames = FrameList.checked(root / "data_seq" / "UAV123" / folder, "{:06d}.jpg", range(first, last + 1), gt_path)
+    frames = FrameList.checked(root / "data_seq" / "UAV123" / folder, "{:06d}.jpg", range(first, last + 1), gt_path,
+                                frames_required)
     absent = np.isnan(boxes).any(axis=1)
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes, absent=absent,
                     meta={"frame_folder": folder, "first_frame": first})
 
 
-def _anno_dir(root):
-    folder = root / "anno" / "UAV123"
+def _anno_dir(root, split):
+    folder = root / "anno" / _ANNO_FOLDERS[split]
     if not folder.is_dir():
         raise DatasetError(f"UAV123 annotation folder {folder} does not exist; expected layout:\n{LAYOUT}")
     return folder
