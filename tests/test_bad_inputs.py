@@ -27,7 +27,7 @@ from benchmarks import evaluate, profile, provenance, run, submit, visualize
 from benchmarks.evaluate import evaluate as evaluate_api
 from benchmarks.manifest import file_sha256
 from benchmarks.submit import make_submission
-from fabricate import make_got10k, make_lasot
+from fabricate import make_got10k, make_lasot, remove_frames
 from simtrack import convert, track
 from simtrack.batch import BatchTracker
 from simtrack.checkpoints import load_model, save_checkpoint
@@ -134,6 +134,8 @@ def workspace(tmp_path_factory):
     make_lasot(root / "lasot_badrow" / "LaSOT", names=("cat-1",), num_frames=4, test_list=True)
     gt = root / "lasot_badrow" / "LaSOT" / "cat" / "cat-1" / "groundtruth.txt"
     gt.write_text(gt.read_text().replace("\n", "\nx,y,w,h\n", 1))
+    make_lasot(root / "lasot_noframes" / "LaSOT", names=NAMES, num_frames=4, test_list=True)
+    remove_frames(root / "lasot_noframes")
     (root / "lasot_short").mkdir()
     make_lasot(root / "lasot_short" / "LaSOT", names=("cat-1",), num_frames=4, test_list=True)
     gt = root / "lasot_short" / "LaSOT" / "cat" / "cat-1" / "groundtruth.txt"
@@ -226,6 +228,8 @@ CASES = [
     cli("run", "unknown dataset", ["--dataset", "nosuch"], "'nosuch'", "known datasets"),
     cli("run", "missing data root", [*RUN[:2], "--data-root", "nowhere"], "nowhere", "--data-root"),
     cli("run", "data root is a file", [*RUN[:2], "--data-root", "afile"], "afile", "--data-root"),
+    cli("run", "annotations without frames", [*RUN[:2], "--data-root", "lasot_noframes/LaSOT", *RUN[4:]],
+        "none of the 2 sequences", "has its frames", "benchmarks.evaluate works on this folder"),
     cli("run", "unknown split", [*RUN, "--split", "nosplit"], "'nosplit'", "choose one of test, train"),
     cli("run", "unknown sequence", [*RUN, "--sequences", "cat-9"], "cat-9", "e.g. cat-1"),
     cli("run", "sequences naming nothing", [*RUN, "--sequences", ","], "names no sequence", "leave the option out"),
