@@ -153,7 +153,9 @@ def test_a_node_killed_mid_run_has_its_sequence_run_again_elsewhere(cluster, dri
     assert_results_equal(folder / "killed" / "tiny" / "demo", expected)
 
 
-def test_an_address_nobody_listens_on_is_one_error_at_once(capsys):
+def test_an_address_nobody_listens_on_is_one_error_at_once(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)                  # results/ and data/ of this test only
+    monkeypatch.delenv("SIMTRACK_DATA", raising=False)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]          # closed again: nobody listens there

@@ -68,7 +68,7 @@ def test_end_to_end(tmp_path, monkeypatch, demo_root):
 
 
 def test_frame_check(tmp_path, monkeypatch, demo_root):
-    result = run_script(frame_check, ["--sizes", "96x72", "--frames", "2", "--repeats", "2"],
+    result = run_script(frame_check, ["--sizes", "96x72", "--frames", "2", "--iterations", "2"],
                         tmp_path, monkeypatch, demo_root)
     assert set(result["frames"]) == {"96x72 jpg", "96x72 png"}
     for measured in result["frames"].values():
@@ -79,7 +79,7 @@ def test_eval_command_times_whole_processes(tmp_path):
     pytest.importorskip("got10k")
     from benchmarks.perf import eval_command
     out = tmp_path / "eval.json"
-    assert eval_command.main(["--sequences", "3", "--frames", "40", "--repeats", "1", "--json", str(out)]) == 0
+    assert eval_command.main(["--sequences", "3", "--frames", "40", "--iterations", "1", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert set(result["wall_s"]) == {"ours", "got10k"} and all_positive(result["wall_s"].values())
     assert all_positive([result["whole_command_ratio"], result["metrics_only_ratio"], result["read_ground_truth_s"]])

@@ -1,6 +1,6 @@
 """Time the whole ``python -m benchmarks.evaluate`` command against got10k 0.1.3's ``ExperimentOTB.report``.
 
-    python benchmarks/perf/eval_command.py [--sequences 280] [--frames 2500] [--repeats 5] [--json FILE]
+    python benchmarks/perf/eval_command.py [--sequences 280] [--frames 2500] [--iterations 5] [--json FILE]
 
 Fabricates a LaSOT-sized test set as the LaSOT toolkit distributes its annotations (``annos/``:
 ground truth, absent flags, attributes; no frame) and one tracker's result and time files, then
@@ -30,6 +30,10 @@ from pathlib import Path
 import numpy as np
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(REPOSITORY))
+
+from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
 
 GOT10K_REPORT = """
 import sys
@@ -98,14 +102,9 @@ def fabricate(folder, n_sequences, n_frames, seed=0):
     (folder / "names.txt").write_text("\n".join(names) + "\n")
     rng = np.random.default_rng(seed)
     for name in names:
-        centre = 300 + np.cumsum(rng.normal(0, 2, (n_frames, 2)), 0)
-        size = np.clip(60 + np.cumsum(rng.normal(0, 0.5, (n_frames, 2)), 0), 5, None)
-        truth = np.round(np.concatenate([centre - size / 2, size], 1))
-        absent = np.zeros(n_frames, int)
-        start = rng.integers(1, max(2, n_frames - 50))
-        absent[start:start + 40] = 1
+        truth, absent = random_walk_truth(rng, n_frames, 300, 60)
         np.savetxt(annos / f"{name}.txt", truth, fmt="%d", delimiter=",")
-        np.savetxt(annos / "absent" / f"{name}.txt", absent, fmt="%d")
+        np.savetxt(annos / "absent" / f"{name}.txt", absent.astype(int), fmt="%d")
         (annos / "att" / f"{name}.txt").write_text(",".join(str(int(v)) for v in rng.integers(0, 2, 14)) + "\n")
         np.savetxt(results / f"{name}.txt", truth + rng.normal(0, 6, truth.shape), fmt="%.4f", delimiter=",")
         np.savetxt(results / "times" / f"{name}_time.txt", rng.uniform(0.01, 0.02, n_frames), fmt="%.8f")
@@ -128,7 +127,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sequences", type=int, default=280)
     parser.add_argument("--frames", type=int, default=2500)
-    parser.add_argument("--repeats", type=int, default=5, help="runs of each command, taking turns (default 5)")
+    parser.add_argument("--iterations", type=int, default=5, help="runs of each command, taking turns (default 5)")
     parser.add_argument("--json", help="also write the measurements as JSON to this file")
     args = parser.parse_args(argv)
     try:
@@ -150,17 +149,17 @@ def main(argv=None):
         times = {name: [] for name in commands}
         for name, command in commands.items():   # warm-up: file cache, matplotlib font cache
             run_process(command, env)
-        for round_ in range(args.repeats):
+        for round_ in range(args.iterations):
             for name in (list(commands) if round_ % 2 == 0 else list(commands)[::-1]):
                 times[name].append(run_process(command=commands[name], env=env)[:2])
         inner = json.loads(run_process([sys.executable, "-c", METRICS_ONLY, str(toolkit), str(results),
-                                        str(args.repeats)], env)[2])
+                                        str(args.iterations)], env)[2])
     median = {name: (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
               for name, runs in times.items()}
     report = {
         "cpu": cpu_name(), "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
-        "sequences": args.sequences, "frames": args.frames, "repeats": args.repeats,
+        "sequences": args.sequences, "frames": args.frames, "repeats": args.iterations,
         "wall_s": {name: value[0] for name, value in median.items()},
         "cpu_s": {name: value[1] for name, value in median.items()},
         **inner,
@@ -171,11 +170,11 @@ def main(argv=None):
     print(f"{report['cpu']}, {report['usable_cores']} usable cores, load average at the end (these runs included) "
           f"{' '.join(f'{v:.1f}' for v in report['load_average'] or ())}")
     print(f"{args.sequences} sequences x {args.frames} frames (LaSOT toolkit annos/, one tracker), "
-          f"median of {args.repeats} runs each, taking turns")
+          f"median of {args.iterations} runs each, taking turns")
     print(f"{'whole process':44s} {'wall s':>8s} {'CPU s':>8s}")
     print(f"{'python -m benchmarks.evaluate (all tables, PNGs)':44s} {median['ours'][0]:8.2f} {median['ours'][1]:8.2f}")
     print(f"{'got10k ExperimentOTB.report (JSON, 2 PNGs)':44s} {median['got10k'][0]:8.2f} {median['got10k'][1]:8.2f}")
-    print(f"in-process, best of {args.repeats}: reading the {inner['sequences']} ground-truth bundles "
+    print(f"in-process, best of {args.iterations}: reading the {inner['sequences']} ground-truth bundles "
           f"{inner['read_ground_truth_s']:.3f} s, the result files {inner['read_results_s']:.3f} s, "
           f"metrics alone {inner['metrics_s']:.3f} s (AUC {100 * inner['auc']:.2f})")
     print(f"whole command: got10k / ours = {report['whole_command_ratio']:.2f}x wall, "

@@ -22,6 +22,7 @@ if __package__ in (None, ""):
 from benchmarks import metrics  # noqa: E402
 from benchmarks.evaluate import compute  # noqa: E402
 from benchmarks.results_io import load_results  # noqa: E402
+from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
 from simtrack.data.sequence import Sequence  # noqa: E402
 
 
@@ -30,12 +31,7 @@ def fabricate(folder, n_sequences, n_frames, seed=0):
     rng = np.random.default_rng(seed)
     sequences = []
     for index in range(n_sequences):
-        centre = 300 + np.cumsum(rng.normal(0, 2, (n_frames, 2)), 0)
-        size = np.clip(60 + np.cumsum(rng.normal(0, 0.5, (n_frames, 2)), 0), 5, None)
-        gt = np.round(np.concatenate([centre - size / 2, size], 1))
-        absent = np.zeros(n_frames, bool)
-        start = rng.integers(1, n_frames - 50)
-        absent[start:start + 40] = True
+        gt, absent = random_walk_truth(rng, n_frames, 300, 60)
         name = f"seq-{index}"
         sequences.append(Sequence(name=name, dataset="lasot", frames=[""] * n_frames, boxes=gt, absent=absent))
         pred = gt + rng.normal(0, 6, gt.shape)

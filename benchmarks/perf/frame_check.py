@@ -1,6 +1,6 @@
 """Cost of verifying frames as they are decoded: ``read_image`` against an unchecked ``cv2.imread``.
 
-    python -m benchmarks.perf.frame_check [--sizes 1280x720,640x360] [--frames 8] [--repeats 30] [--threads 1]
+    python -m benchmarks.perf.frame_check [--sizes 1280x720,640x360] [--frames 8] [--iterations 30] [--threads 1]
 
 Writes synthetic frames as JPEG (quality 95, like the benchmarks' frames) and PNG, then times, in
 turns, the decode the runner used before verification (``cv2.imread`` + BGR->RGB), today's
@@ -53,7 +53,7 @@ def main():
     arguments.set_defaults(threads=1)
     arguments.add_argument("--sizes", default="1280x720,640x360", help="frame sizes WxH, comma-separated")
     arguments.add_argument("--frames", type=int, default=8, help="distinct frames per size and format")
-    arguments.add_argument("--repeats", type=int, default=30, help="timed passes over the frames")
+    arguments.add_argument("--iterations", type=int, default=30, help="timed passes over the frames")
     args = arguments.parse_args()
     env = setup(args)
     results = {}
@@ -62,7 +62,7 @@ def main():
             size = tuple(int(v) for v in text.lower().split("x"))
             for suffix in (".jpg", ".png"):
                 paths = write_frames(folder, size, args.frames, suffix)
-                ms = per_frame_ms(paths, args.repeats)
+                ms = per_frame_ms(paths, args.iterations)
                 ratio = ms["read_image (verified)"] / ms["cv2.imread (unchecked)"]
                 label = f"{text} {suffix[1:]}"
                 results[label] = {"median_ms": ms, "ratio_verified_over_unchecked": ratio,

@@ -29,6 +29,7 @@ if __package__ in (None, ""):
 
 from benchmarks import evaluate, html_report  # noqa: E402
 from benchmarks.timing import fingerprint  # noqa: E402
+from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
 from simtrack.box_tables import format_boxes, format_seconds  # noqa: E402
 from simtrack.data.lasot import ATTRIBUTES  # noqa: E402
 from simtrack.data.sequence import Sequence  # noqa: E402
@@ -45,12 +46,7 @@ def fabricate(folder, n_sequences, n_frames, n_trackers, frames_on_disk, seed=0)
     for path in tracker_dirs + [folder / "frames"]:
         path.mkdir(parents=True)
     for index in range(n_sequences):
-        centre = np.array(FRAME_SIZE) / 2 + np.cumsum(rng.normal(0, 2, (n_frames, 2)), 0)
-        size = np.clip(80 + np.cumsum(rng.normal(0, 0.5, (n_frames, 2)), 0), 8, None)
-        gt = np.round(np.concatenate([centre - size / 2, size], 1))
-        absent = np.zeros(n_frames, bool)
-        start = rng.integers(1, n_frames - 50)
-        absent[start:start + 40] = True
+        gt, absent = random_walk_truth(rng, n_frames, np.array(FRAME_SIZE) / 2, 80, min_size=8)
         name = f"seq-{index}"
         frame = folder / "frames" / f"{name}.jpg"
         if frames_on_disk:
