@@ -14,6 +14,7 @@ shown region is several times larger than the thumbnail is decoded at 1/2, 1/4 o
 (the JPEG decoder's own scaling), which costs a third of a full decode.
 """
 import base64
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,9 +248,22 @@ def thumbnail_jobs(sequence, tracker_boxes, tracker_errors):
     return jobs
 
 
+def opencv_available():
+    """Thumbnails need OpenCV, which a scoring-only install may lack (requirements-eval.txt)."""
+    try:
+        import cv2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def render_thumbnails(jobs_per_sequence):
     """Render every job (in threads); returns, per sequence, a list of thumbnail dicts."""
     flat = [job for jobs in jobs_per_sequence for job in jobs]
+    if flat and not opencv_available():
+        print("note: report.html has no thumbnails: drawing them needs OpenCV (pip install opencv-python)",
+              file=sys.stderr)
+        flat = []
     if not flat:
         return [[] for _ in jobs_per_sequence]
     with ThreadPoolExecutor(READ_THREADS) as pool:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from fabricate import make_got10k, make_lasot, make_lasot_toolkit, remove_frames
+from simtrack.data import ensure_demo_dataset, load_dataset
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BLOCKED = ("torch", "timm", "torchvision", "pandas", "seaborn", "cv2")
@@ -94,3 +95,15 @@ def test_submit_builds_a_got10k_zip_from_annotations_without_frames(tmp_path):
                                                 "--check", tmp_path / "results" / "simtrack" / "got10k_test.zip"],
                           tmp_path)
     assert done.returncode == 0 and "valid GOT-10k test server" in done.stdout, done.stderr
+
+
+def test_the_demo_set_is_scored_without_opencv(tmp_path):
+    root = ensure_demo_dataset(tmp_path / "demo", num_sequences=2, num_frames=6)
+    truth = {sequence.name: sequence.boxes for sequence in load_dataset("demo", root=root)}
+    write_results(tmp_path / "results" / "simtrack" / "demo", truth, np.random.default_rng(2))
+    done, tried = run_blocked("benchmarks.evaluate", ["--dataset", "demo", "--data-root", root, "--results",
+                                                      tmp_path / "results", "--trackers", "simtrack"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert set(tried) == {"cv2"} and "Demo: 2 sequences" in done.stdout    # asked for, for the thumbnails
+    assert "report.html has no thumbnails: drawing them needs OpenCV" in done.stderr
+    assert (tmp_path / "results" / "reports" / "demo" / "report.html").stat().st_size > 0

@@ -11,6 +11,7 @@ from typing import Callable, Optional
 from ..errors import DatasetError
 from . import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
 from .layouts import find_layout, folders, lasot_toolkit, pysot
+from .demo_root import demo_marker, locate_demo_root
 from .roots import candidate_root, missing_root_error
 
 
@@ -33,14 +34,10 @@ class Reader:
         return self.bundles + (own,)
 
 
-def _locate_demo(path):
-    from .synthetic import locate_demo_root   # the generator needs OpenCV, scoring does not
-    return locate_demo_root(path)
-
-
 def _prepare_demo(path):
-    from .synthetic import prepare_demo_root
-    prepare_demo_root(path)
+    if demo_marker(path) is None:              # only generating the set needs OpenCV, not reading it
+        from .synthetic import prepare_demo_root
+        prepare_demo_root(path)
 
 
 _BENCHMARK = ("test",)
@@ -64,7 +61,7 @@ READERS = {
                   (pysot({"test": ("NFS30",), "240": ("NFS240",)}),)),
     "coco": Reader(coco.LAYOUT, coco.SPLITS, coco.names, coco.load, ("annotations",)),
     "folder": Reader(folder.LAYOUT, _BENCHMARK, folder.names, folder.load),
-    "demo": Reader(lasot.LAYOUT, _BENCHMARK, lasot.names, lasot.load, locate=_locate_demo, create=_prepare_demo),
+    "demo": Reader(lasot.LAYOUT, _BENCHMARK, lasot.names, lasot.load, locate=locate_demo_root, create=_prepare_demo),
 }
 ALIASES = {"got10k_val": ("got10k", "val"), "got10k_test": ("got10k", "test")}
 

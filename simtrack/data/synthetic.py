@@ -23,13 +23,13 @@ import numpy as np
 
 from ..errors import DatasetError
 from .lasot import ATTRIBUTES, TEST_LIST
+from .demo_root import MARKER, demo_marker
 from .roots import candidate_root
 
 DEMO_SEED_BASE = 1_000_000
 TRAINING_SEEDS = range(0, DEMO_SEED_BASE)
 PATTERNS = ("checker", "stripes", "blobs", "rings")
 GENERATOR_VERSION = 1
-MARKER = ".demo_complete.json"
 
 _TEXTURE = 64          # side of the target/distractor texture before it is resized to its box
 _MARGIN = 32           # camera pan range in pixels on each side of the frame
@@ -112,9 +112,9 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
                            f"seeds 0..{DEMO_SEED_BASE - 1:,}; got seed={seed}")
     params = {"version": GENERATOR_VERSION, "num_sequences": num_sequences, "num_frames": num_frames,
               "seed": seed, "size": list(size)}
-    if _marker(root) == params:
+    if demo_marker(root) == params:
         return root
-    if root.is_dir() and any(root.iterdir()) and _marker(root) is None:
+    if root.is_dir() and any(root.iterdir()) and demo_marker(root) is None:
         raise DatasetError(f"{root} exists and is not a demo set written by simtrack (no {MARKER}); "
                            f"refusing to overwrite it: choose an empty or new folder")
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -129,40 +129,24 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
     return root
 
 
-def locate_demo_root(path):
-    """The demo folder for a given root: ``path`` itself unless it is a non-empty folder holding
-    something else (a data folder such as ``--data-root ~/data``), in which case ``path/demo``."""
-    path = Path(path)
-    if _marker(path) is None and path.is_dir() and any(path.iterdir()):
-        return path / "demo"
-    return path
-
-
 def prepare_demo_root(root):
     """``load_dataset("demo")`` hook: generate the default demo set unless a complete one is there."""
-    if _marker(root) is None:
+    if demo_marker(root) is None:
         ensure_demo_dataset(root)
-
-
-def _marker(root):
-    try:
-        return json.loads((Path(root) / MARKER).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def _swap_into_place(staging, root, params):
     """Rename ``staging`` to ``root``; another process that finished first wins if it wrote the same set."""
     retired = None
     if root.exists():
-        if _marker(root) == params:
+        if demo_marker(root) == params:
             return
         retired = root.parent / f".{root.name}.old-{uuid.uuid4().hex[:8]}"
         os.rename(root, retired)
     try:
         os.rename(staging, root)
     except OSError:
-        if _marker(root) != params:
+        if demo_marker(root) != params:
             raise
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
