@@ -9,13 +9,14 @@ Only annotations and result files are read (no frame, no torch); result folders 
 from dataclasses import dataclass
 from pathlib import Path
 
-from simtrack import options
+from simtrack.cli import options
 from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, ResultsError
 
-from . import metrics, report
-from .plot_worker import ForkedDrawer
-from .results_io import load_results
+from .reports import writer as report
+from .scoring import metrics
+from .reports.drawer import ForkedDrawer
+from .scoring.result_files import load_results
 
 DEFAULT_RESULTS = Path("results")
 MAX_LISTED_PROBLEMS = 20

@@ -4,7 +4,7 @@ Reports parameters, FLOPs counted over one forward pass (``torch.utils.flop_coun
 latency at batch 1, the end-to-end time of a frame split into decode / crop+normalise / model /
 post-processing, and tracker throughput at batch K against batch 1, with the hardware and software
 it ran on. Random weights unless ``--checkpoint`` is given (speed does not depend on them).
-The measurements live in ``benchmarks.timing``, shared with the ratio scripts in ``benchmarks/perf``.
+The measurements live in ``benchmarks.perf.measure``, shared with the ratio scripts in ``benchmarks/perf``.
 """
 import json
 import tempfile
@@ -14,16 +14,16 @@ import cv2
 import torch
 
 import simtrack
-from simtrack import options
+from simtrack.cli import options
 from simtrack.cli import run_cli
 from simtrack.devices import resolve_device
-from simtrack.paths import check_output_file
-from simtrack.images import read_image
+from simtrack.cli.paths import check_output_file
+from simtrack.formats.images import read_image
 from simtrack.inference import SpeedOptions
 from simtrack.weights import resolve_checkpoint
 
-from .outputs import atomic_write
-from .timing import (bf16_note, count_flops, demo_frame, fingerprint, model_latency, parameter_counts, stage_times,
+from .runner.folders import atomic_write
+from .perf.measure import (bf16_note, count_flops, demo_frame, fingerprint, model_latency, parameter_counts, stage_times,
                      summary_ms, throughput)
 
 

@@ -10,22 +10,22 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simtrack import options
+from simtrack.cli import options
 from simtrack.cli import run_cli
 from simtrack.data.files import MissingFrames
 from simtrack.errors import ConfigError, DatasetError, ResultsError, SimTrackError
-from simtrack.paths import check_writable
+from simtrack.cli.paths import check_writable
 from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
-from . import provenance
-from .backends import BACKENDS, open_backend
-from .backends.worker import RunInputs, WorkerSpec
-from .batched import TIMING_DEFINITION as BATCHED_TIMING
-from .locks import RunLock, describe_owner
-from .manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
-from .outputs import dataset_folder, remove_partial_files, run_folder
-from .planning import parse_devices, plan_jobs
-from .recorder import Recorder
+from .runner import provenance
+from .runner.backends import BACKENDS, open_backend
+from .runner.backends.worker import RunInputs, WorkerSpec
+from .runner.batched import TIMING_DEFINITION as BATCHED_TIMING
+from .runner.locks import RunLock, describe_owner
+from .runner.manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
+from .runner.folders import dataset_folder, remove_partial_files, run_folder
+from .runner.planning import parse_devices, plan_jobs
+from .runner.recorder import Recorder
 
 SUBMISSION_DATASETS = ("got10k_test", "trackingnet")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from simtrack import options
-from simtrack.box_tables import format_boxes, format_seconds, strict_table_problems
+from simtrack.cli import options
+from simtrack.formats.box_tables import format_boxes, format_seconds, strict_table_problems
 from simtrack.cli import run_cli
 from simtrack.errors import ConfigError, SubmissionError
 
-from .outputs import temporary_file
-from .results_io import load_results
+from .runner.folders import temporary_file
+from .scoring.result_files import load_results
 
 SERVERS = {"got10k_test": "GOT-10k test server (http://got-10k.aitestunion.com/submit_instructions)",
            "trackingnet": "TrackingNet evaluation server (eval.ai, linked from the TrackingNet website)"}

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import numpy as np
 
-from simtrack import options
+from simtrack.cli import options
 from simtrack.cli import run_cli
-from simtrack.drawing import Mark, annotate, ground_truth_mark
+from simtrack.formats.drawing import Mark, annotate, ground_truth_mark
 from simtrack.errors import ConfigError, DatasetError
-from simtrack.palette import tracker_color
-from simtrack.video import VideoOutput
+from simtrack.formats.palette import tracker_color
+from simtrack.formats.video import VideoOutput
 
-from . import metrics
+from .scoring import metrics
 from .evaluate import compute, load_all, parse_trackers
-from .tracking import FramePrefetcher
+from .runner.tracking import FramePrefetcher
 
 DEFAULT_FPS = 30.0
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .errors import ConfigError, TrackerInputError
-from .images import as_rgb_uint8
+from .formats.images import as_rgb_uint8
 from .devices import resolve_device
 from .inference import SpeedOptions
 from .tracker import Tracker, check_box, locate

@@ -8,10 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import options
+from .cli import options
 from .cli import run_cli
 from .errors import ConfigError
-from .paths import check_output_file
+from .cli.paths import check_output_file
 
 OUR_SUFFIXES = (".safetensors",)
 OFFICIAL_SUFFIXES = (".pth", ".pt")

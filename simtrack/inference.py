@@ -15,7 +15,7 @@ from torch import nn
 
 from .crop import Normalizer, sample_target, sample_target_torch
 from .errors import ConfigError
-from .options import CROPS, PRECISIONS
+from .cli.options import CROPS, PRECISIONS
 
 PRECISION_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 

@@ -12,12 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import options
-from .box_tables import format_boxes, parse_table
+from .cli import options
+from .formats.box_tables import format_boxes, parse_table
 from .cli import run_cli
 from .errors import ConfigError, SimTrackError, TrackerInputError
-from .palette import tracker_color
-from .video import FrameSource, VideoOutput
+from .formats.palette import tracker_color
+from .formats.video import FrameSource, VideoOutput
 
 WINDOW = "simtrack.track"
 QUIT_KEYS = (ord("q"), 27)   # q or Esc closes the window and stops tracking
@@ -211,7 +211,7 @@ def _loop(tracker, frames, box, output, video, window, args, total):
     """Track frame by frame with a progress bar showing frames/s; stops at --max-frames, q or Ctrl-C."""
     from tqdm import tqdm
 
-    from .drawing import Mark, annotate
+    from .formats.drawing import Mark, annotate
     color = tracker_color(0)
     tracked, model_seconds = 0, 0.0
     bar = tqdm(total=total, unit="frame", desc=Path(args.input).name or args.input, file=sys.stderr,

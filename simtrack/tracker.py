@@ -13,7 +13,7 @@ import torch
 
 from .devices import resolve_device
 from .errors import ConfigError, TrackerInputError
-from .images import as_rgb_uint8
+from .formats.images import as_rgb_uint8
 from .inference import ModelRunner, Preprocessor, SpeedOptions
 
 CLIP_MARGIN = 10

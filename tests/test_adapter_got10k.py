@@ -12,9 +12,9 @@ from PIL import Image
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
-from simtrack.data.synthetic import DEMO_SEED_BASE, render_sequence
+from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence
 from simtrack.errors import DatasetError, TrackerInputError
-from simtrack.images import read_image
+from simtrack.formats.images import read_image
 
 from model_helpers import random_model
 

@@ -18,9 +18,9 @@ import torch
 
 import simtrack
 from benchmarks import run
-from benchmarks.backends import ray_cluster
-from benchmarks.outputs import result_is_complete
-from benchmarks.tracking import track_sequence
+from benchmarks.runner.backends import ray_cluster
+from benchmarks.runner.folders import result_is_complete
+from benchmarks.runner.tracking import track_sequence
 from loopback_ray import LoopbackCluster, unshare_prefix
 from simtrack.cli import run_cli
 from simtrack.data import ensure_demo_dataset, load_dataset

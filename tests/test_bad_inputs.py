@@ -23,9 +23,10 @@ import pytest
 import torch
 
 import simtrack
-from benchmarks import evaluate, profile, provenance, run, submit, visualize
+from benchmarks import evaluate, profile, run, submit, visualize
+from benchmarks.runner import provenance
 from benchmarks.evaluate import evaluate as evaluate_api
-from benchmarks.manifest import file_sha256
+from benchmarks.runner.manifest import file_sha256
 from benchmarks.submit import make_submission
 from fabricate import make_got10k, make_lasot, remove_frames
 from simtrack import convert, track
@@ -35,7 +36,7 @@ from simtrack.cli import run_cli
 from simtrack.data import load_dataset, render_sequence
 from simtrack.errors import (CheckpointError, ConfigError, DatasetError, ResultsError, SubmissionError,
                              TrackerInputError)
-from simtrack.images import FrameSize, read_image
+from simtrack.formats.images import FrameSize, read_image
 from simtrack.inference import SpeedOptions
 from simtrack.train import __main__ as train
 from simtrack.train.config import config_from_dict

@@ -6,8 +6,8 @@ import pytest
 
 import simtrack
 from benchmarks import run
-from benchmarks.batched import TIMING_DEFINITION
-from benchmarks.tracking import track_sequence
+from benchmarks.runner.batched import TIMING_DEFINITION
+from benchmarks.runner.tracking import track_sequence
 from simtrack.checkpoints import save_checkpoint
 from simtrack.data import ensure_demo_dataset, load_dataset
 from simtrack.errors import ConfigError

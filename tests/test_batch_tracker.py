@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import simtrack
-from benchmarks.batched import track_batched
-from benchmarks.tracking import track_sequence
+from benchmarks.runner.batched import track_batched
+from benchmarks.runner.tracking import track_sequence
 from simtrack.batch import BatchTracker
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, TrackerInputError

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from simtrack.box_tables import (format_boxes, format_seconds, parse_numbers, parse_table, read_boxes,
+from simtrack.formats.box_tables import (format_boxes, format_seconds, parse_numbers, parse_table, read_boxes,
                                  strict_table_problems)
 from simtrack.errors import DatasetError, ResultsError
 

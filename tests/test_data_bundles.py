@@ -7,7 +7,7 @@ import pytest
 
 from simtrack.data import MissingFrames, load_dataset
 from simtrack.data.files import require_frames
-from simtrack.data.lasot import ATTRIBUTES
+from simtrack.data.readers.lasot import ATTRIBUTES
 from simtrack.errors import DatasetError
 
 from fabricate import (make_folder, make_got10k, make_lasot, make_lasot_toolkit, make_nfs, make_otb, make_tnl2k,

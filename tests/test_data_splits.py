@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from simtrack.data.files import shipped_split
-from simtrack.data.uav123 import SHARED_FOLDERS
+from simtrack.data.readers.uav123 import SHARED_FOLDERS
 
 
 def test_lasot_lists_partition_the_70_classes():

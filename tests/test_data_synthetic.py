@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simtrack.data import ensure_demo_dataset, load_dataset, render_sequence, resolve_root
-from simtrack.data.synthetic import DEMO_SEED_BASE, MARKER, PATTERNS, _make_scene, _render
+from simtrack.data.synthetic.generator import DEMO_SEED_BASE, MARKER, PATTERNS, _make_scene, _render
 from simtrack.errors import DatasetError
 
 SMALL = (96, 72)

@@ -4,8 +4,8 @@ import multiprocessing
 import pytest
 import torch
 
-from benchmarks.backends.worker import claim_device
-from benchmarks.planning import Slot
+from benchmarks.runner.backends.worker import claim_device
+from benchmarks.runner.planning import Slot
 from simtrack import devices
 from simtrack.errors import ConfigError
 

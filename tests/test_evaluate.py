@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from benchmarks import evaluate as evaluate_module
-from benchmarks import metrics
+from benchmarks.scoring import metrics
 from benchmarks.evaluate import evaluate, parse_trackers
-from benchmarks.results_io import load_results, match_key, read_boxes, sequence_keys, validate_box_file
+from benchmarks.scoring.result_files import load_results, match_key, read_boxes, sequence_keys, validate_box_file
 from simtrack.cli import run_cli
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, ResultsError

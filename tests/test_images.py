@@ -7,11 +7,11 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks.batched import DecodePool
-from benchmarks.tracking import FramePrefetcher
+from benchmarks.runner.batched import DecodePool
+from benchmarks.runner.tracking import FramePrefetcher
 from simtrack.data import render_sequence
 from simtrack.errors import TrackerInputError
-from simtrack.images import FrameSize, frame_problem, read_image
+from simtrack.formats.images import FrameSize, frame_problem, read_image
 
 SIZE = (160, 120)
 

@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from benchmarks import metrics
+from benchmarks.scoring import metrics
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, DatasetError, ResultsError
 

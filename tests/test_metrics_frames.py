@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from benchmarks import metrics
+from benchmarks.scoring import metrics
 from simtrack.data.sequence import Sequence
 
 GT = [10.0, 10.0, 10.0, 10.0]

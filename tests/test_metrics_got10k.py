@@ -12,9 +12,9 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks import metrics
+from benchmarks.scoring import metrics
 from benchmarks.evaluate import compute
-from benchmarks.results_io import load_results
+from benchmarks.scoring.result_files import load_results
 from simtrack.data.sequence import Sequence
 
 pytest.importorskip("six")

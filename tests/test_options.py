@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.commands import MODULES
-from simtrack import options
+from simtrack.cli import options
 
 COMMANDS = {name: importlib.import_module(module) for name, module in MODULES.items()}
 
@@ -24,7 +24,7 @@ def visible_options(parser):
 @pytest.mark.parametrize("command", sorted(MODULES))
 def test_every_option_has_help_and_no_help_text_shows_markup(command, capsys):
     parser = parser_of(command)
-    assert isinstance(parser, options.Parser), f"{command} does not build its parser with simtrack.options.parser"
+    assert isinstance(parser, options.Parser), f"{command} does not build its parser with simtrack.cli.options.parser"
     for action in visible_options(parser):
         assert action.help and action.help.strip(), f"{command} {action.option_strings} has no help"
     with pytest.raises(SystemExit) as exit_info:

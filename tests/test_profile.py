@@ -6,7 +6,7 @@ import torch
 
 import simtrack
 from benchmarks.profile import main
-from benchmarks.timing import count_flops, interleaved, parameter_counts
+from benchmarks.perf.measure import count_flops, interleaved, parameter_counts
 from simtrack.errors import ConfigError
 
 

@@ -13,7 +13,7 @@ import pytest
 from benchmarks.evaluate import evaluate
 from browser import BrowserError, Chromium, find_chromium
 from simtrack.data.sequence import Sequence
-from simtrack.palette import rgb, tracker_color
+from simtrack.formats.palette import rgb, tracker_color
 from visual_data import NAMES, visual_report  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,

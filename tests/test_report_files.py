@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import plots
-from benchmarks.plot_worker import ForkedDrawer
-from benchmarks.tables import Table, pivot
+from benchmarks.reports import plots
+from benchmarks.reports.drawer import ForkedDrawer
+from benchmarks.reports.tables import Table, pivot
 
 
 def test_table_forms_match_what_readers_expect(tmp_path):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from benchmarks.evaluate import load_all
-from benchmarks import metrics
-from benchmarks.results_io import load_results
+from benchmarks.scoring import metrics
+from benchmarks.scoring.result_files import load_results
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError
 

@@ -14,9 +14,9 @@ import torch
 import simtrack
 import simtrack.weights
 from benchmarks import run
-from benchmarks.outputs import result_is_complete
-from benchmarks.outputs import write_result
-from benchmarks.recorder import Summary
+from benchmarks.runner.folders import result_is_complete
+from benchmarks.runner.folders import write_result
+from benchmarks.runner.recorder import Summary
 from fabricate import make_got10k, make_lasot
 from simtrack.data import load_dataset
 from simtrack.cli import run_cli

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import simtrack
-from benchmarks.outputs import read_boxes, read_times, result_is_complete
+from benchmarks.runner.folders import read_boxes, read_times, result_is_complete
 from fabricate import make_lasot
 
 NAMES = [f"cat-{i}" for i in range(1, 7)]

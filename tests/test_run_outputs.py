@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import outputs
-from benchmarks.backends.worker import Outcome
-from benchmarks.manifest import build_manifest, write_manifest
-from benchmarks.outputs import (append_error, atomic_write, remove_partial_files, result_is_complete,
+from benchmarks.runner import folders as outputs
+from benchmarks.runner.backends.worker import Outcome
+from benchmarks.runner.manifest import build_manifest, write_manifest
+from benchmarks.runner.folders import (append_error, atomic_write, remove_partial_files, result_is_complete,
                                 result_paths, run_folder, write_result)
-from benchmarks.planning import Slot, make_plan
-from benchmarks.recorder import Recorder
-from benchmarks.tracking import TIMING_DEFINITION
+from benchmarks.runner.planning import Slot, make_plan
+from benchmarks.runner.recorder import Recorder
+from benchmarks.runner.tracking import TIMING_DEFINITION
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError
 

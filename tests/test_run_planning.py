@@ -6,10 +6,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from benchmarks.planning import (Device, Job, Node, make_plan, order_jobs, parse_devices, plan_jobs,
+from benchmarks.runner.planning import (Device, Job, Node, make_plan, order_jobs, parse_devices, plan_jobs,
                                  plan_node_slots, plan_slots, shard_jobs)
 from simtrack.data.sequence import Sequence
-from simtrack import options
+from simtrack.cli import options
 from simtrack.devices import parse_device, parse_gpu_listing
 from simtrack.errors import ConfigError
 

@@ -11,9 +11,11 @@ import pytest
 import torch
 
 import simtrack
-from benchmarks import outputs, provenance, run
-from benchmarks.manifest import file_sha256
-from benchmarks.provenance import Inspection, inspect, record_path, run_identity, verify, write_sequence
+from benchmarks import run
+from benchmarks.runner import folders as outputs
+from benchmarks.runner import provenance
+from benchmarks.runner.manifest import file_sha256
+from benchmarks.runner.provenance import Inspection, inspect, record_path, run_identity, verify, write_sequence
 from fabricate import make_lasot
 from simtrack.cli import run_cli
 from simtrack.data import load_dataset

@@ -13,10 +13,11 @@ import pytest
 import torch
 
 import simtrack
-from benchmarks import locks, run
-from benchmarks.locks import LockFile, RunLock
-from benchmarks.outputs import result_is_complete
-from benchmarks.tracking import track_sequence
+from benchmarks import run
+from benchmarks.runner import locks
+from benchmarks.runner.locks import LockFile, RunLock
+from benchmarks.runner.folders import result_is_complete
+from benchmarks.runner.tracking import track_sequence
 from simtrack.data import ensure_demo_dataset, load_dataset
 from simtrack.errors import ResultsError
 

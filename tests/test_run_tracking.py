@@ -5,8 +5,8 @@ import time
 import numpy as np
 import pytest
 
-import benchmarks.tracking as tracking
-from benchmarks.tracking import FramePrefetcher, track_sequence
+import benchmarks.runner.tracking as tracking
+from benchmarks.runner.tracking import FramePrefetcher, track_sequence
 from simtrack.data.sequence import Sequence
 from simtrack.errors import TrackerInputError
 

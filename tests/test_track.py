@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from simtrack import track
-from simtrack.box_tables import read_boxes
+from simtrack.formats.box_tables import read_boxes
 from simtrack.cli import run_cli
-from simtrack.palette import rgb, tracker_color
-from simtrack.video import FrameSource, VideoOutput
+from simtrack.formats.palette import rgb, tracker_color
+from simtrack.formats.video import FrameSource, VideoOutput
 from visual_data import video_frames, write_clip
 
 SIZE = (480, 360)

@@ -7,7 +7,7 @@ from safetensors import safe_open
 
 import simtrack
 from simtrack.checkpoints import read_checkpoint
-from simtrack.data.synthetic import DEMO_SEED_BASE, render_sequence
+from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence
 
 WEIGHTS = Path(simtrack.__file__).parent / "weights" / "tiny_synthetic.safetensors"
 # Seeds from the demo range (never trained on: training uses 0..1999), past the demo set's own ten.

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from benchmarks import visualize
-from benchmarks.metrics import FrameErrors
+from benchmarks.scoring.metrics import FrameErrors
 from simtrack.data.sequence import Sequence
 from simtrack.errors import DatasetError
-from simtrack.palette import GROUND_TRUTH, rgb, tracker_color
-from simtrack.box_tables import read_boxes
+from simtrack.formats.palette import GROUND_TRUTH, rgb, tracker_color
+from simtrack.formats.box_tables import read_boxes
 from simtrack.weights import EMBEDDED_CHECKPOINT
 from test_docs import run_line
 from visual_data import (FRAMES, NAMES, make_visual_lasot, tracker_boxes, video_frames, visual_report,  # noqa: F401

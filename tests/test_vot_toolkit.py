@@ -16,7 +16,7 @@ import pytest
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
-from simtrack.images import read_image
+from simtrack.formats.images import read_image
 
 from model_helpers import random_model
 

@@ -19,7 +19,7 @@ import numpy as np
 
 # Run from a plain clone too: the repository root holds the simtrack package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from simtrack.data.synthetic import DEMO_SEED_BASE, render_sequence  # noqa: E402
+from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence  # noqa: E402
 
 
 def in_view_sequences(count, frames, size, seed):

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from benchmarks.batched import track_batched
+from benchmarks.runner.batched import track_batched
 from simtrack.batch import BatchTracker
 
 from .common import demo_sequences, finish, max_box_difference, model_for, parser, setup

@@ -1,7 +1,7 @@
 """What the speed-ratio scripts share: thread setup, models, demo sequences, reporting.
 
 Each script measures the configurations it compares in one run, taking turns (see
-``benchmarks.timing.interleaved``), and prints medians and their ratios. Speeds depend on the
+``benchmarks.perf.measure.interleaved``), and prints medians and their ratios. Speeds depend on the
 machine and its load; ratios measured this way are the numbers to quote.
 """
 import argparse
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 import simtrack
-from benchmarks.timing import bf16_note, fingerprint
+from benchmarks.perf.measure import bf16_note, fingerprint
 from simtrack.weights import EMBEDDED_CHECKPOINT
 
 

@@ -11,7 +11,7 @@ import tempfile
 import numpy as np
 
 import simtrack
-from benchmarks.timing import demo_frame, stage_times
+from benchmarks.perf.measure import demo_frame, stage_times
 
 from .common import finish, model_for, parser, setup
 

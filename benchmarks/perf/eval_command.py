@@ -59,9 +59,9 @@ experiment.report(["T"])
 
 METRICS_ONLY = """
 import json, sys, time
-from benchmarks import metrics
+from benchmarks.scoring import metrics
 from benchmarks.evaluate import compute
-from benchmarks.results_io import load_results
+from benchmarks.scoring.result_files import load_results
 from simtrack.data import load_dataset
 
 def best(function, repeats):

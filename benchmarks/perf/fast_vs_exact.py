@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 import simtrack
-from benchmarks.timing import interleaved
-from benchmarks.tracking import track_sequence
+from benchmarks.perf.measure import interleaved
+from benchmarks.runner.tracking import track_sequence
 from simtrack.data import render_sequence
 
 from .common import demo_sequences, finish, max_box_difference, model_for, parser, setup

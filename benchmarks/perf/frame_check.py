@@ -4,7 +4,7 @@
 
 Writes synthetic frames as JPEG (quality 95, like the benchmarks' frames) and PNG, then times, in
 turns, the decode the runner used before verification (``cv2.imread`` + BGR->RGB), today's
-``simtrack.images.read_image`` (read the bytes, check the JPEG segments / PNG chunks, decode) and
+``simtrack.formats.images.read_image`` (read the bytes, check the JPEG segments / PNG chunks, decode) and
 the structure check alone. Prints milliseconds per frame and the ratio verified / unchecked.
 """
 import tempfile
@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 
 from simtrack.data import render_sequence
-from simtrack.images import frame_problem, read_image
+from simtrack.formats.images import frame_problem, read_image
 
-from ..timing import interleaved
+from .measure import interleaved
 from .common import finish, parser, setup
 
 

@@ -27,11 +27,12 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks import evaluate, html_report  # noqa: E402
-from benchmarks.timing import fingerprint  # noqa: E402
+from benchmarks import evaluate  # noqa: E402
+from benchmarks.reports import html_page as html_report  # noqa: E402
+from benchmarks.perf.measure import fingerprint  # noqa: E402
 from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
-from simtrack.box_tables import format_boxes, format_seconds  # noqa: E402
-from simtrack.data.lasot import ATTRIBUTES  # noqa: E402
+from simtrack.formats.box_tables import format_boxes, format_seconds  # noqa: E402
+from simtrack.data.readers.lasot import ATTRIBUTES  # noqa: E402
 from simtrack.data.sequence import Sequence  # noqa: E402
 
 FRAME_SIZE = (1280, 720)

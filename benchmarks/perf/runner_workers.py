@@ -24,10 +24,10 @@ import torch
 
 import simtrack
 from simtrack.data import load_dataset
-from simtrack.images import read_image
+from simtrack.formats.images import read_image
 from simtrack.weights import EMBEDDED_CHECKPOINT
 
-from ..planning import available_cores
+from ..runner.planning import available_cores
 from ..run import build_parser, execute_run
 
 

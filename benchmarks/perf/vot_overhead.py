@@ -21,8 +21,8 @@ import numpy as np
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
-from simtrack.data.synthetic import DEMO_SEED_BASE, render_sequence
-from simtrack.images import read_image
+from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence
+from simtrack.formats.images import read_image
 
 from .common import finish, model_for, parser, setup
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError, TrackerInputError
-from ..images import FrameSize, read_image
+from ..formats.images import FrameSize, read_image
 from ..tracker import Tracker
 
 try:
@@ -42,7 +42,7 @@ class SimTrackGOT10k(Got10kTracker):
     """Our :class:`simtrack.Tracker` behind the got10k toolkit's two-method contract.
 
     ``init``/``update`` take what the toolkit passes (PIL images, or arrays) and boxes as
-    ``x, y, w, h``. ``track`` reads frames with ``simtrack.images.read_image``, the verified
+    ``x, y, w, h``. ``track`` reads frames with ``simtrack.formats.images.read_image``, the verified
     OpenCV decode the rest of SimTrack uses, so results match ``python -m benchmarks.run`` on the
     same frames (a truncated, corrupt or wrong-size frame raises TrackerInputError instead of being
     tracked), and it leaves no PIL file handles open.

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import options
+from ..cli import options
 from ..cli import run_cli
 from ..errors import ConfigError, SimTrackError, TrackerInputError
-from ..images import FrameSize, read_image
+from ..formats.images import FrameSize, read_image
 
 try:
     import trax
@@ -113,7 +113,7 @@ class Settings:
     variant: str = ""
     device: str = "auto"
     threads: int = 0
-    speed: dict = field(default_factory=dict)   # Tracker speed options (simtrack.options.speed_options)
+    speed: dict = field(default_factory=dict)   # Tracker speed options (simtrack.cli.options.speed_options)
     regions: str = trax.Region.RECTANGLE
     events: str = ""
 

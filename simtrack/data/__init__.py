@@ -19,6 +19,6 @@ _SYNTHETIC = ("SyntheticSequence", "ensure_demo_dataset", "render_sequence")
 def __getattr__(name):
     """The synthetic-video names are imported on first use: they need OpenCV, reading annotations does not."""
     if name in _SYNTHETIC:
-        from . import synthetic
+        from .synthetic import generator as synthetic
         return getattr(synthetic, name)
     raise AttributeError(f"module 'simtrack.data' has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """Annotation files and cheap frame listings, shared by every dataset reader.
 
 Benchmarks disagree on separators (LaSOT commas, OTB tabs or spaces, TrackingNet leading spaces and
-CRLF); the box tables are read by ``simtrack.box_tables``, which accepts them all. Errors name the
+CRLF); the box tables are read by ``simtrack.formats.box_tables``, which accepts them all. Errors name the
 file, what was expected and what was found.
 """
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import box_tables
+from ..formats import box_tables
 from ..errors import DatasetError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import DatasetError
-from . import lasot_annos, pysot_json
+from .bundles import lasot_annos, pysot_json
 
 
 @dataclass(frozen=True)

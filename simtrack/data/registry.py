@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import DatasetError
-from . import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
+from .readers import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
 from .layouts import find_layout, folders, lasot_toolkit, pysot
-from .demo_root import demo_marker, locate_demo_root
+from .synthetic.demo_root import demo_marker, locate_demo_root
 from .roots import candidate_root, missing_root_error
 
 
@@ -36,7 +36,7 @@ class Reader:
 
 def _prepare_demo(path):
     if demo_marker(path) is None:              # only generating the set needs OpenCV, not reading it
-        from .synthetic import prepare_demo_root
+        from .synthetic.generator import prepare_demo_root
         prepare_demo_root(path)
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import yaml
 
-from .. import options
+from ..cli import options
 from ..cli import run_cli
 from ..errors import ConfigError
-from ..paths import check_output_file, check_writable
+from ..cli.paths import check_output_file, check_writable
 from ..weights import EMBEDDED_CHECKPOINT
 from .config import load_config, with_overrides
 from .trainer import Trainer

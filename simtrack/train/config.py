@@ -16,7 +16,7 @@ import yaml
 from ..devices import parse_device
 from ..errors import ConfigError
 from ..model import VARIANTS
-from ..options import PRECISIONS
+from ..cli.options import PRECISIONS
 
 
 @dataclass(frozen=True)

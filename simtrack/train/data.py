@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..data import load_dataset
 from ..errors import ConfigError, DatasetError
-from ..images import read_image
+from ..formats.images import read_image
 from .processing import CropSpec, PairProcessor
 from .sampler import SequencePool
 from .synthetic_source import SyntheticPool

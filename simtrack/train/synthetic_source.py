@@ -1,4 +1,4 @@
-"""On-the-fly synthetic training videos (``simtrack.data.synthetic``) as a pair-sampling pool.
+"""On-the-fly synthetic training videos (``simtrack.data.synthetic.generator``) as a pair-sampling pool.
 
 Videos are rendered in memory from training seeds ``0 .. sequences-1`` (inside the generator's
 ``TRAINING_SEEDS``, disjoint from the demo benchmark's seeds). Rendering a video costs about as
@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..data.sequence import Sequence
-from ..data.synthetic import TRAINING_SEEDS, render_sequence
+from ..data.synthetic.generator import TRAINING_SEEDS, render_sequence
 from ..errors import ConfigError, DatasetError
 from .sampler import MIN_FRAMES, MIN_VISIBLE, Pair, sample_frame_pair, visible_frames
 

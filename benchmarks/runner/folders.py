@@ -1,0 +1,154 @@
+"""Result folders of a run: layout, atomic writes, the resume check and the error log.
+
+Layout: ``<results>/<tracker>/<dataset>/<sequence>.txt`` (one ``x,y,w,h`` row per frame, first frame
+included) and ``<sequence>_time.txt`` (seconds per frame); run k >= 2 of ``--repeat`` lives in
+``repeat<k>/`` below it. Every file is written to a temporary name in the same folder, fsynced and
+renamed, and the boxes file goes last, so a killed run leaves complete files or none. Runners
+sharing a folder coordinate through ``benchmarks.runner.locks``.
+"""
+import glob
+import os
+import secrets
+import time
+from pathlib import Path
+
+import numpy as np
+
+from simtrack.formats.box_tables import format_boxes, format_seconds
+from simtrack.errors import ResultsError
+
+from ..scoring.result_files import read_boxes, read_times
+
+ERROR_LOG = "errors.log"
+_TEMP_SUFFIX = ".partial"
+
+
+def dataset_folder(results_root, tracker_name, dataset):
+    return Path(results_root) / tracker_name / dataset
+
+
+def run_folder(results_root, tracker_name, dataset, repeat=1):
+    """Folder of run ``repeat`` (1-based): the dataset folder itself for run 1."""
+    base = dataset_folder(results_root, tracker_name, dataset)
+    return base if repeat == 1 else base / f"repeat{repeat}"
+
+
+def result_paths(folder, name):
+    """``(boxes_path, times_path)`` of sequence ``name`` in ``folder``."""
+    folder = Path(folder)
+    return folder / f"{name}.txt", folder / f"{name}_time.txt"
+
+
+def temporary_file(path):
+    """A new temporary file next to ``path``, to be renamed onto it: ``(handle, name)``.
+
+    Created with mode 0666 so that the umask decides the final mode, as for any file the user
+    writes (``tempfile.mkstemp`` would make every result 0600, unreadable to colleagues).
+    """
+    while True:
+        temp = path.parent / f".{path.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}"
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), temp
+        except FileExistsError:
+            continue
+
+
+def atomic_write(path, data, durable=True):
+    """Write bytes to ``path`` so that it is either complete or absent, even after a crash.
+
+    ``durable=False`` skips the fsyncs: the file is still complete or absent if the process dies,
+    but may be lost with a power cut (fine for reports, which can be written again).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = temporary_file(path)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder):
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def result_files(folder, name, boxes, times):
+    """``[(times_path, bytes), (boxes_path, bytes)]`` of sequence ``name``, in the order they are written."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    times = np.asarray(times, dtype=np.float64).reshape(-1)
+    if len(boxes) != len(times):
+        raise ValueError(f"{name}: {len(boxes)} boxes but {len(times)} times")
+    boxes_path, times_path = result_paths(folder, name)
+    return [(times_path, format_seconds(times)), (boxes_path, format_boxes(boxes))]
+
+
+def write_result(folder, name, boxes, times):
+    """Write the times file, then the boxes file. The runner writes through
+    ``benchmarks.runner.provenance.write_sequence``, which records the files' checksums first."""
+    for path, data in result_files(folder, name, boxes, times):
+        atomic_write(path, data)
+
+
+def result_is_complete(folder, name, frames):
+    """True when both files of ``name`` exist and hold ``frames`` rows of finite numbers.
+
+    Anything else (missing, truncated, malformed, a count from another dataset version) means the
+    sequence has to be run again.
+    """
+    boxes_path, times_path = result_paths(folder, name)
+    if not (boxes_path.is_file() and times_path.is_file()):
+        return False
+    try:
+        boxes, times = read_boxes(boxes_path), read_times(times_path)
+    except ResultsError:
+        return False
+    return (boxes.shape == (frames, 4) and times.shape == (frames, 1)
+            and bool(np.isfinite(boxes).all() and np.isfinite(times).all()))
+
+
+def remove_partial_files(folder, names=None):
+    """Delete temporary files a killed run left behind: all of them, or only those of sequences
+    ``names`` (the ones this runner owns when other parts of a sharded run write here too)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    if names is None:
+        patterns = [f".*{_TEMP_SUFFIX}"]
+    else:
+        patterns = [f"{glob.escape('.' + path.name)}.*{_TEMP_SUFFIX}" for name in names
+                    for path in result_paths(folder, name)]
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
+def append_error(folder, label, message, traceback_text):
+    """Record a failed sequence in ``<folder>/errors.log`` (appended, fsynced); returns the log path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    entry = f"=== {stamp} {label}: {message}\n{traceback_text.rstrip()}\n\n"
+    path = folder / ERROR_LOG
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(entry)
+        file.flush()
+        os.fsync(file.fileno())
+    return path

@@ -1,0 +1,123 @@
+"""The run manifest: which weights, code and machine produced a results folder.
+
+``<results>/<tracker>/<dataset>/manifest.json`` names the checkpoint (path and sha256), the model
+config, library versions, git commit, devices and the timing definition. A resumed run appends
+its invocation to ``runs``; a run with different weights into the same folder is refused, so one
+folder never mixes two models' boxes, and so is a manifest that does not parse. Which files a
+resume may keep is decided per sequence by ``benchmarks.runner.provenance``.
+"""
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import simtrack
+from simtrack.errors import ResultsError
+
+from .folders import atomic_write
+from .tracking import TIMING_DEFINITION
+
+MANIFEST_NAME = "manifest.json"
+
+
+def file_sha256(path, chunk=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_commit(folder=None):
+    """Commit of the checkout that holds ``simtrack`` (with ``-dirty`` if modified), or None."""
+    folder = Path(folder or Path(simtrack.__file__).parent)
+    try:
+        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def versions():
+    import torch  # here, not at import time: Ray nodes hash checkpoints with file_sha256 without torch
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+            "simtrack": simtrack.__version__}
+
+
+def build_manifest(*, checkpoint, checkpoint_sha256, config, tracker_name, dataset, data_root, sequences,
+                   repeats, backend, slots):
+    """The manifest dict for one invocation (``slots``: the planned worker slots)."""
+    return {
+        "tracker": tracker_name,
+        "dataset": dataset,
+        "data_root": str(data_root) if data_root is not None else None,
+        "sequences": sequences,
+        "repeats": repeats,
+        "checkpoint": {"path": str(Path(checkpoint).resolve()), "sha256": checkpoint_sha256},
+        "variant": config.get("name"),
+        "config": config,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "timing": TIMING_DEFINITION,
+        "runs": [{
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+            "backend": backend,
+            "host": platform.node(),
+            "devices": sorted({slot.device for slot in slots}),
+            "workers": [{"device": slot.device, "threads": slot.threads} for slot in slots],
+        }],
+    }
+
+
+def manifest_path(folder):
+    return Path(folder) / MANIFEST_NAME
+
+
+def read_manifest(folder):
+    """The manifest of ``folder`` as a dict, None when there is none; a ResultsError naming the file
+    when it is there but does not parse or is not one of ours (it is never silently replaced)."""
+    path = manifest_path(folder)
+    try:
+        manifest = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise ResultsError(f"{path} does not parse as a run manifest ({error})") from None
+    checkpoint = manifest.get("checkpoint") if isinstance(manifest, dict) else None
+    if not (isinstance(checkpoint, dict) and isinstance(checkpoint.get("sha256"), str)):
+        raise ResultsError(f"{path} is not a run manifest of this toolkit (no checkpoint sha256)")
+    return manifest
+
+
+def check_same_weights(folder, previous, manifest):
+    """Refuse to add ``manifest``'s run to a folder whose manifest ``previous`` names other weights."""
+    if previous is not None and previous["checkpoint"]["sha256"] != manifest["checkpoint"]["sha256"]:
+        raise ResultsError(
+            f"{folder} holds results of checkpoint {previous['checkpoint'].get('path')} "
+            f"(sha256 {previous['checkpoint']['sha256'][:12]}...), not of {manifest['checkpoint']['path']}; pass "
+            f"another --tracker-name (or --results), or move that folder away")
+
+
+def write_manifest(folder, manifest):
+    """Write ``manifest`` into ``folder``, keeping earlier invocations of the same weights.
+
+    Re-reads the manifest on disk just before writing, so runs recorded meanwhile are kept.
+    Raises ``ResultsError`` when the folder holds results of other weights or a damaged manifest.
+    """
+    previous = read_manifest(folder)
+    check_same_weights(folder, previous, manifest)
+    if previous is not None:
+        manifest = dict(manifest, runs=list(previous.get("runs", [])) + manifest["runs"])
+    atomic_write(manifest_path(folder), (json.dumps(manifest, indent=2) + "\n").encode())
+    return manifest_path(folder)

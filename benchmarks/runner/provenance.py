@@ -1,0 +1,207 @@
+"""Provenance of result files: a resume only skips sequences whose files this runner wrote for
+the same checkpoint, variant and speed options.
+
+Each sequence run has a record, ``records/<sequence>.json`` in its run folder, written atomically
+*before* its two result files: the sha256 of each file about to be written, the frame count and
+the run's identity (checkpoint sha256, variant, speed options). A file is ours when a record of
+this identity lists it with its checksum. Because the record comes first, a kill at any moment
+leaves only files a record vouches for; a record whose files are missing (killed before they were
+written) just means "track again".
+
+One small file per sequence, never rewritten by another sequence, so several runner processes
+(``--shard``) can write into one folder at once without sharing a file that all of them update.
+
+Anything else in the places a run would write — result files without a record, a record that does
+not parse or does not list them, a checksum that differs, a record of another identity, a
+manifest that does not parse — is *unverified*: the run refuses before tracking, saying what it
+found, unless ``--discard-unverified`` moves those files to ``discarded/<time>/`` first.
+"""
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import simtrack
+from simtrack.errors import ResultsError
+
+from .folders import atomic_write, result_files, result_is_complete, result_paths, run_folder
+
+RECORDS_FOLDER = "records"
+DISCARD_FOLDER = "discarded"
+RECORD_FORMAT = 1
+MAX_LISTED = 5
+
+
+def run_identity(checkpoint_sha256, variant, speed):
+    """What must be equal for a resumed run to keep a sequence: weights, variant, speed options."""
+    return {"checkpoint_sha256": checkpoint_sha256, "variant": variant, "speed": dict(sorted(speed.items()))}
+
+
+def record_path(folder, name):
+    return Path(folder) / RECORDS_FOLDER / f"{name}.json"
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_sequence(folder, name, boxes, times, identity):
+    """Write the record of sequence ``name`` (checksums of the files to come), then its result files."""
+    files = result_files(folder, name, boxes, times)
+    record = {"format": RECORD_FORMAT, "writer": f"simtrack {simtrack.__version__} benchmarks.run",
+              "sequence": name, "frames": len(boxes), "identity": identity,
+              "files": {path.name: sha256(data) for path, data in files},
+              "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    atomic_write(record_path(folder, name), (json.dumps(record, indent=1) + "\n").encode())
+    for path, data in files:
+        atomic_write(path, data)
+
+
+@dataclass
+class Verdict:
+    """What a run folder holds for one sequence: ``done`` (ours, complete), ``todo`` (nothing to
+    keep) or ``unverified`` (files to protect, with the reason)."""
+
+    state: str
+    files: list = field(default_factory=list)    # the paths that exist (unverified: the ones to protect)
+    reason: str = ""
+
+
+def _read_record(path):
+    """The record at ``path`` (None when absent); a ResultsError when it is there but unusable."""
+    try:
+        record = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise ResultsError(f"its record {path.name} does not parse ({error})") from None
+    if not (isinstance(record, dict) and isinstance(record.get("files"), dict)
+            and isinstance(record.get("identity"), dict)):
+        raise ResultsError(f"its record {path.name} is not a provenance record of this toolkit")
+    return record
+
+
+def _flat(identity):
+    speed = identity.get("speed")
+    return {**{k: v for k, v in identity.items() if k != "speed"}, **(speed if isinstance(speed, dict) else {})}
+
+
+def _shown(value):
+    return f"{value[:12]}..." if isinstance(value, str) and len(value) == 64 else value   # a sha256
+
+
+def _differences(recorded, identity):
+    """``"precision fp32 (this run: bf16)"``-style phrases for what differs between two identities."""
+    old, new = _flat(recorded), _flat(identity)
+    return ", ".join(f"{key.replace('_', ' ')} {_shown(old.get(key))} (this run: {_shown(new.get(key))})"
+                     for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key))
+
+
+def verify(folder, name, frames, identity):
+    """The ``Verdict`` for sequence ``name`` of ``frames`` frames in run folder ``folder``."""
+    paths = result_paths(folder, name)
+    present = [path for path in paths if path.exists()]
+    if not present:
+        return Verdict("todo")
+    if any(not path.is_file() for path in present):
+        return Verdict("unverified", present, "is not a regular file")
+    try:
+        record = _read_record(record_path(folder, name))
+    except ResultsError as error:
+        return Verdict("unverified", present + [record_path(folder, name)], str(error))
+    if record is None:
+        return Verdict("unverified", present, f"no provenance record in {RECORDS_FOLDER}/ (not written by this "
+                                              f"runner, or by a version before records existed)")
+    if record["identity"] != identity:
+        return Verdict("unverified", present + [record_path(folder, name)],
+                       f"written with {_differences(record['identity'], identity)} (rerun with those to resume)")
+    for path in present:
+        if path.name not in record["files"]:
+            return Verdict("unverified", present, f"{path.name} is not listed in its record")
+        if sha256(path.read_bytes()) != record["files"][path.name]:
+            return Verdict("unverified", present, f"{path.name} differs from the checksum in its record "
+                                                  f"(changed after the runner wrote it)")
+    if len(present) < len(paths):
+        return Verdict("todo", present)       # killed between its two files: ours, tracked again
+    if not result_is_complete(folder, name, frames):
+        return Verdict("unverified", present, f"holds another number of frames than the sequence's {frames} "
+                                              f"(another version of the dataset?)")
+    return Verdict("done", present)
+
+
+@dataclass
+class Inspection:
+    """What the folders of one run hold: the sequence runs already done and the unverified files."""
+
+    folder: Path
+    done: set = field(default_factory=set)            # (sequence name, repeat)
+    unverified: list = field(default_factory=list)    # (files, reason)
+
+    def refusal(self):
+        """The one-line message of a refused run: the files found, grouped by what is wrong with them."""
+        by_reason = {}
+        for files, reason in self.unverified:
+            by_reason.setdefault(reason, []).extend(self._relative(path) for path in files)
+        count = sum(len(files) for files in by_reason.values())
+        found = "; ".join(f"{reason}: {', '.join(files[:MAX_LISTED])}"
+                          + (f" and {len(files) - MAX_LISTED} more" if len(files) > MAX_LISTED else "")
+                          for reason, files in by_reason.items())
+        return (f"{self.folder} holds {count} file(s) this runner cannot vouch for as results of this run ({found}); "
+                f"they are never scored under this tracker's name and nothing was tracked or changed. Pass "
+                f"another --tracker-name or --results to keep them apart, or --discard-unverified to move them "
+                f"to {self.folder / DISCARD_FOLDER}/ and track those sequences again")
+
+    def _relative(self, path):
+        try:
+            return str(Path(path).relative_to(self.folder))
+        except ValueError:
+            return str(path)
+
+    def discard(self):
+        """Move every unverified file to ``discarded/<time>/`` (same relative path); returns that folder."""
+        target = self.folder / DISCARD_FOLDER / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        for files, _ in self.unverified:
+            for path in files:
+                destination = target / self._relative(path)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                Path(path).replace(destination)
+        self.unverified = []
+        return target
+
+
+def _last_repeat_on_disk(folder):
+    """The highest k of the ``repeat<k>`` folders present: the evaluation reads every one of them,
+    so files there are verified too, even beyond this run's ``--repeat``."""
+    try:
+        found = [int(entry.name[6:]) for entry in os.scandir(folder)
+                 if entry.is_dir() and re.fullmatch(r"repeat\d+", entry.name)]
+    except OSError:
+        return 1
+    return max(found, default=1)
+
+
+def inspect(results_root, tracker_name, dataset, sequences, repeats, identity, manifest_problem=None):
+    """Verify what every run folder of a run holds for its ``sequences``; reads, never writes.
+
+    ``done`` only matters for repeats 1..``repeats``; folders of further repeats are checked so that
+    nothing unverified is evaluated with the run.
+
+    ``manifest_problem``: ``(path, reason)`` when the dataset folder's manifest is unusable.
+    """
+    inspection = Inspection(run_folder(results_root, tracker_name, dataset))
+    if manifest_problem is not None:
+        inspection.unverified.append(([manifest_problem[0]], manifest_problem[1]))
+    for repeat in range(1, max(repeats, _last_repeat_on_disk(inspection.folder)) + 1):
+        folder = run_folder(results_root, tracker_name, dataset, repeat)
+        if not folder.is_dir():
+            continue
+        for sequence in sequences:
+            verdict = verify(folder, sequence.name, len(sequence), identity)
+            if verdict.state == "done":
+                inspection.done.add((sequence.name, repeat))
+            elif verdict.state == "unverified":
+                inspection.unverified.append((verdict.files, verdict.reason))
+    return inspection

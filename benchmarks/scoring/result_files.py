@@ -1,0 +1,415 @@
+"""Reading tracker result files in the layouts, spellings and archives trackers publish, and checking them.
+
+Layouts found per sequence, inside a tracker's results folder (or archive):
+
+* ``<seq>.txt`` (ours, pytracking/STARK, pysot, the LaSOT toolkit); our repeated runs k >= 2 in
+  ``repeat<k>/<seq>.txt``; times in ``<seq>_time.txt`` or got10k's ``times/<seq>_time.txt``;
+* ``<seq>/<seq>_001.txt``, ``_002.txt`` ... (got10k GOT-10k layout), times in ``<seq>/<seq>_time.txt``
+  with one column per run;
+* ``<seq>_001.txt`` ... next to each other (SimTrack's own runner).
+
+A file named exactly like the sequence wins. Otherwise names match ignoring case, pytracking's
+dataset prefixes (``nfs_``, ``uav_``) and the separator before a trailing number (OTB's
+``Jogging-1`` / ``Jogging_1`` / ``Jogging.1``, pysot's ``jogging_1``, ``bird1_1``), and OTB's
+``Human4`` is also found as ``Human4_2``; two files that could both be a sequence are an error that
+names them. ``NAME=ARCHIVE`` (``.zip``, ``.tar.gz``, ``.tgz``, ``.tar.xz``, ``.tar``) is read in
+memory, nothing is extracted; when the folder (or archive) holds no result at its top, the folder
+below it that holds the most (``ATOM/lasot/``) is used.
+"""
+import os
+import re
+import tarfile
+import zipfile
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from simtrack.formats import box_tables
+from simtrack.errors import ResultsError
+
+ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
+DATASET_PREFIXES = ("nfs_", "uav_")      # pytracking writes nfs_<Name>.txt and uav_<name>.txt
+SEARCH_DEPTH = 3                         # folder levels searched below a results folder with no result at its top
+_REPEAT_DIR = re.compile(r"^repeat(\d+)$")
+_NUMBERED = re.compile(r"^(.*)_(\d{3})\.txt$")
+_TRAILING_NUMBER = re.compile(r"[-_.](\d+)$")
+_TIME_SUFFIX = "_time.txt"
+_EXTRA_KEYS = {"human4": ("human4-2",)}   # OTB's Human4 is Human4-2 / Human4_2 for pysot and pytracking
+
+
+def read_boxes(path):
+    """The (K, 4) float boxes of a result file; raises ResultsError naming the first bad line."""
+    return box_tables.read_boxes(path, "result file", ResultsError)
+
+
+def read_times(path):
+    """The (K, C) per-frame seconds of a time file (C = 1, or one column per run as got10k writes)."""
+    return box_tables.read_seconds(path, ResultsError)
+
+
+def check_box_count(boxes, label, expected_frames, allow_longer=False):
+    """``boxes`` unless their count is not one per frame (longer accepted with ``allow_longer``);
+    ``expected_frames`` None (a test sequence read without frames) accepts any non-empty file."""
+    count = len(boxes)
+    if expected_frames is None:
+        if count == 0:
+            raise ResultsError(f"{label}: no boxes; expected {box_tables.BOX_TABLE}")
+        return boxes
+    if count < expected_frames or (count > expected_frames and not allow_longer):
+        raise ResultsError(f"{label}: {count} boxes for a sequence of {expected_frames} frames; expected "
+                           f"{box_tables.BOX_TABLE}. Re-run the tracker on this sequence")
+    return boxes
+
+
+def validate_box_file(path, expected_frames, allow_longer=False):
+    """Read a result file and check it is complete: one box per frame; returns the (K, 4) boxes.
+
+    Longer files are accepted with ``allow_longer`` (toolkits that cut them: LaSOT, pytracking).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ResultsError(f"missing result file {path}; expected {box_tables.BOX_TABLE}")
+    return check_box_count(read_boxes(path), path, expected_frames, allow_longer)
+
+
+def match_key(name):
+    """The spelling-free form of a sequence or file name: lower case, no pytracking dataset prefix,
+    ``-`` before a trailing number (``uav_Bird1_1`` -> ``bird1-1``, ``Jogging.1`` -> ``jogging-1``)."""
+    key = name.lower()
+    for prefix in DATASET_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            key = key[len(prefix):]
+            break
+    return _TRAILING_NUMBER.sub(r"-\1", key)
+
+
+def sequence_keys(name):
+    """Every key a result file of sequence ``name`` may have."""
+    key = match_key(name)
+    return (key,) + _EXTRA_KEYS.get(key, ())
+
+
+# ---------------------------------------------------------------- folders and archives alike
+
+@dataclass(eq=False)
+class Node:
+    """One folder of a results tree, on disk or inside an archive: its files and subfolders."""
+
+    label: str                        # how messages name it
+    files: set
+    dirs: dict                        # name -> Node, or a callable building it (folders are listed lazily)
+    read: Callable                    # file name -> bytes
+    _index: Optional[dict] = field(default=None, repr=False)
+
+    def child(self, name):
+        node = self.dirs.get(name)
+        if callable(node):
+            node = self.dirs[name] = node()
+        return node
+
+    def file_label(self, name):
+        return f"{self.label}/{name}"
+
+    def index(self):
+        """match key -> result entries ``(kind, stem)``: ``plain`` ``<stem>.txt``, ``numbered``
+        ``<stem>_001.txt``..., ``folder`` ``<stem>/`` (got10k's per-sequence folders)."""
+        if self._index is None:
+            index = {}
+            for name in self.files:
+                if not name.endswith(".txt") or name.endswith(_TIME_SUFFIX):
+                    continue
+                numbered = _NUMBERED.match(name)
+                if numbered:
+                    index.setdefault(match_key(numbered.group(1)), set()).add(("numbered", numbered.group(1)))
+                index.setdefault(match_key(name[:-4]), set()).add(("plain", name[:-4]))
+            for name in self.dirs:
+                index.setdefault(match_key(name), set()).add(("folder", name))
+            self._index = index
+        return self._index
+
+
+def folder_node(path, label=None):
+    """A Node over a folder on disk (one listing, read once: result folders hold thousands of files)."""
+    path = Path(path)
+    files, dirs = set(), {}
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    dirs[entry.name] = (lambda sub=Path(entry.path), text=f"{label or path}/{entry.name}":
+                                        folder_node(sub, text))
+                else:
+                    files.add(entry.name)
+    except OSError:
+        pass
+    return Node(str(label or path), files, dirs,
+                lambda name: box_tables.read_bytes(path / name, "result file", ResultsError))
+
+
+def is_archive(path):
+    name = str(path).lower()
+    return name.endswith(ARCHIVE_SUFFIXES) or name.endswith(".7z")
+
+
+def archive_node(path):
+    """A Node over an archive's members, read into memory (zip members on demand, tar in one pass)."""
+    path = Path(path)
+    if str(path).lower().endswith(".7z"):
+        raise ResultsError(f"{path}: .7z archives are not read; extract it, or repack it as .zip or .tar.gz")
+    try:
+        if zipfile.is_zipfile(path):
+            archive = zipfile.ZipFile(path)
+            members = {info.filename: info.filename for info in archive.infolist() if not info.is_dir()}
+            return _tree(path, members, lambda member: archive.read(member))
+        with tarfile.open(path, "r:*") as archive:
+            contents = {member.name: archive.extractfile(member).read() for member in archive if member.isfile()}
+        return _tree(path, contents, lambda data: data)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
+        raise ResultsError(f"{path} is not a readable results archive (.zip, .tar.gz, .tar.xz): {error}") from None
+
+
+def _tree(archive, members, fetch):
+    """Nested Nodes from ``{member path: handle}``; macOS resource forks are skipped."""
+    root = {"files": {}, "dirs": {}}
+    for member, handle in members.items():
+        parts = [part for part in member.split("/") if part and part != "."]
+        if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
+            continue
+        node = root
+        for part in parts[:-1]:
+            node = node["dirs"].setdefault(part, {"files": {}, "dirs": {}})
+        node["files"][parts[-1]] = handle
+
+    def build(entry, label):
+        return Node(label, set(entry["files"]), {name: build(sub, f"{label}/{name}") for name, sub in entry["dirs"].items()},
+                    lambda name: fetch(entry["files"][name]))
+    return build(root, f"{archive}:")
+
+
+def open_results(path):
+    """The Node of a results folder or archive, or None when ``path`` does not exist."""
+    path = Path(path)
+    if path.is_file() and is_archive(path):
+        return archive_node(path)
+    if path.is_dir():
+        return folder_node(path)
+    return None
+
+
+def missing_folder_problem(path):
+    """'<path> does not exist', naming the folders found in the nearest folder above it that exists."""
+    path = Path(path)
+    for parent in [path.parent, *path.parent.parents]:
+        if parent.is_dir():
+            found = sorted(entry.name for entry in os.scandir(parent) if entry.is_dir() and not entry.name.startswith("."))
+            listing = f"; folders in {parent}: {_shorten(found)}" if found else f"; {parent} holds no folder"
+            return f"results folder {path} does not exist{listing}"
+    return f"results folder {path} does not exist"
+
+
+# ---------------------------------------------------------------- finding each sequence's files
+
+@dataclass
+class RunFile:
+    """Where one run of one sequence lives: a file of a Node, its time file and time column."""
+
+    node: Node
+    boxes: str
+    times_node: Optional[Node] = None
+    times: Optional[str] = None
+    time_column: int = 0
+
+    @property
+    def label(self):
+        return self.node.file_label(self.boxes)
+
+
+class _Matcher:
+    """Finds each sequence's entry in a Node: its exact name first, then its match keys."""
+
+    def __init__(self, names):
+        self.names = set(names)
+        counts = {}
+        for name in names:
+            for key in sequence_keys(name):
+                counts[key] = counts.get(key, 0) + 1
+        self.shared = {key for key, count in counts.items() if count > 1}   # keys of two sequences: exact only
+
+    def entry(self, node, name):
+        """``(kind, stem)`` of the sequence in ``node``, or None; ResultsError when two could be it."""
+        exact = [entry for entry in node.index().get(match_key(name), ()) if entry[1] == name and _usable(node, entry)]
+        if exact:
+            return min(exact, key=lambda item: _KIND_ORDER[item[0]])
+        candidates = {entry for key in sequence_keys(name) if key not in self.shared
+                      for entry in node.index().get(key, ()) if entry[1] not in self.names and _usable(node, entry)}
+        stems = {stem for _, stem in candidates}
+        if len(stems) > 1:
+            shown = " and ".join(sorted(node.file_label(_display(kind, stem)) for kind, stem in candidates))
+            raise ResultsError(f"two result files could be sequence {name}: {shown}; keep one")
+        return min(candidates, key=lambda item: _KIND_ORDER[item[0]]) if candidates else None
+
+    def count(self, node, names):
+        found = 0
+        for name in names:
+            try:
+                found += self.entry(node, name) is not None
+            except ResultsError:
+                found += 1
+        return found
+
+
+_KIND_ORDER = {"plain": 0, "folder": 1, "numbered": 2}
+
+
+def _display(kind, stem):
+    return {"plain": f"{stem}.txt", "numbered": f"{stem}_001.txt", "folder": f"{stem}/"}[kind]
+
+
+def _usable(node, entry):
+    """A got10k-style folder counts only when it holds ``<stem>_001.txt``-like run files."""
+    kind, stem = entry
+    return kind != "folder" or any(_NUMBERED.match(name) for name in node.child(stem).files)
+
+
+def _best_node(top, matcher, names):
+    """``top`` if it holds any result, else the folder below it (SEARCH_DEPTH levels) holding the most."""
+    if matcher.count(top, names):
+        return top
+    best, best_count, ties = None, 0, []
+    queue = deque((top.child(name), 1) for name in sorted(top.dirs))
+    while queue:
+        node, depth = queue.popleft()
+        count = matcher.count(node, names)
+        if count > best_count:
+            best, best_count, ties = node, count, []
+        elif count and count == best_count:
+            ties.append(node)
+        if depth < SEARCH_DEPTH and not count:
+            queue.extend((node.child(name), depth + 1) for name in sorted(node.dirs))
+    if ties:
+        raise ResultsError(f"{top.label}: results for these sequences in several folders: "
+                           f"{', '.join(node.label for node in [best] + ties)}; point at the one you mean")
+    return best or top
+
+
+def locate_runs(results, names):
+    """Run files of each sequence: (list per sequence of RunFile lists, list of problems).
+
+    ``results`` is a folder or archive path, or a Node.
+    """
+    top = results if isinstance(results, Node) else open_results(results)
+    if top is None:
+        return [[] for _ in names], [missing_folder_problem(results)]
+    matcher = _Matcher(names)
+    problems = []
+    try:
+        node = _best_node(top, matcher, names)
+    except ResultsError as error:
+        return [[] for _ in names], [str(error)]
+    times_node = node.child("times") if "times" in node.dirs else None
+    repeats = sorted((int(m.group(1)), node.child(d)) for d in node.dirs
+                     if (m := _REPEAT_DIR.match(d)) and int(m.group(1)) >= 2)
+    found, missing = [], []
+    for name in names:
+        try:
+            entry = matcher.entry(node, name)
+        except ResultsError as error:
+            problems.append(str(error))
+            found.append([])
+            continue
+        runs = _runs(node, entry, times_node, repeats) if entry else []
+        if not runs:
+            missing.append(name)
+        found.append(runs)
+    if missing:
+        problems.append(f"{node.label}: no results for {len(missing)} of {len(names)} sequences: "
+                        f"{_shorten(missing)} (looked for <seq>.txt, <seq>/<seq>_001.txt and <seq>_001.txt, "
+                        "any case, with or without a nfs_/uav_ prefix)")
+    counts = {len(runs) for runs in found if runs}
+    if len(counts) > 1:
+        by_count = {}
+        for name, runs in zip(names, found):
+            if runs:
+                by_count.setdefault(len(runs), []).append(name)
+        detail = "; ".join(f"{count} run(s): {_shorten(seqs, 5)}" for count, seqs in sorted(by_count.items()))
+        problems.append(f"{node.label}: sequences have different numbers of runs ({detail}); every run must "
+                        "cover every sequence")
+    return found, problems
+
+
+def _runs(node, entry, times_node, repeats):
+    kind, stem = entry
+    time_name = f"{stem}{_TIME_SUFFIX}"
+    if kind == "plain":
+        where = node if time_name in node.files else times_node if times_node and time_name in times_node.files else None
+        runs = [RunFile(node, f"{stem}.txt", where, time_name if where else None)]
+        for _, folder in repeats:
+            if f"{stem}.txt" in folder.files:
+                runs.append(RunFile(folder, f"{stem}.txt", folder, time_name if time_name in folder.files else None))
+        return runs
+    folder = node.child(stem) if kind == "folder" else node
+    pattern = re.compile(re.escape(stem) + r"_(\d{3})\.txt$")
+    numbered = sorted((int(m.group(1)), name) for name in folder.files if (m := pattern.match(name)))
+    has_times = time_name in folder.files
+    return [RunFile(folder, name, folder if has_times else None, time_name if has_times else None, column)
+            for column, (_, name) in enumerate(numbered)]
+
+
+def _shorten(names, limit=10):
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+# ---------------------------------------------------------------- reading and checking every file
+
+@dataclass
+class TrackerRuns:
+    """The boxes (and per-frame seconds, None where unknown) of every run of one tracker."""
+
+    name: str
+    folder: Path
+    boxes: list   # [run][sequence] -> (K, 4) array
+    times: list   # [run][sequence] -> (K,) array or None
+
+
+def load_results(name, results_dir, sequences, allow_longer=True):
+    """Read and check every result file of one tracker: (TrackerRuns or None, problems).
+
+    Each file needs one box per frame of its sequence (``len(sequence)``, test splits included). A
+    test sequence read without its frames has no known length: its runs must then agree with each
+    other, and their length becomes the sequence's.
+    """
+    names = [seq.name for seq in sequences]
+    located, problems = locate_runs(results_dir, names)
+    n_runs = max((len(runs) for runs in located), default=0)
+    boxes = [[None] * len(names) for _ in range(n_runs)]
+    times = [[None] * len(names) for _ in range(n_runs)]
+    for index, (seq, runs) in enumerate(zip(sequences, located)):
+        expected = len(seq) if seq.length_known else None
+        for run, files in enumerate(runs):  # every file found is checked, even when others are missing
+            try:
+                boxes[run][index] = read_run(files, expected, allow_longer)
+                times[run][index] = _run_times(files)
+                if expected is None:
+                    expected = len(boxes[run][index])
+            except ResultsError as error:
+                problems.append(str(error))
+    return (None if problems else TrackerRuns(name, Path(results_dir), boxes, times)), problems
+
+
+def read_run(files, expected_frames, allow_longer):
+    """The checked (K, 4) boxes of one RunFile."""
+    data = files.node.read(files.boxes)
+    boxes = box_tables.parse_table(data, 4, files.label, ResultsError)
+    return check_box_count(boxes, files.label, expected_frames, allow_longer)
+
+
+def _run_times(files):
+    if files.times is None:
+        return None
+    label = files.times_node.file_label(files.times)
+    table = box_tables.parse_table(files.times_node.read(files.times), None, label, ResultsError)
+    if table.shape[1] > files.time_column:
+        return table[:, files.time_column]
+    return None

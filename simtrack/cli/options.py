@@ -1,0 +1,281 @@
+"""One vocabulary for every command: each option's name, meaning, syntax and help, defined once.
+
+Commands build their parsers from these groups, so ``--checkpoint`` or ``--device`` mean the same
+thing in ``benchmarks.run``, ``benchmarks.profile``, ``simtrack.convert``, ``simtrack.train``,
+``simtrack.track`` and the VOT server, and the VOT server's environment variables are the option
+names (``--cuda-graphs`` <-> ``SIMTRACK_CUDA_GRAPHS``). docs/options.md has the table. Nothing here
+imports torch: scoring commands use the same groups.
+"""
+import argparse
+import os
+import sys
+
+from ..devices import DEVICE_SYNTAX, parse_device
+from ..errors import ConfigError
+from ..model.config import VARIANTS
+
+PRECISIONS = ("fp32", "bf16", "fp16")
+CROPS = ("auto", "cv2", "torch")
+ENV_PREFIX = "SIMTRACK_"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+HELP = {
+    "checkpoint": "weights file in any supported format (.pth, .pth.tar, .pt, .safetensors)",
+    "variant": "model variant; default: the one the file records (our .safetensors), else the one "
+               "whose tensor shapes the file holds",
+    "device": f"device to run on: {DEVICE_SYNTAX} (default: auto, a GPU when present, else the CPU)",
+    "devices": "devices to spread work over: auto (every GPU, else the CPU), cpu, cuda (every GPU) or a "
+               "comma-separated list of device names (cuda:N, GPU/MIG UUIDs) such as cuda:0,cuda:1; NAMExK "
+               "gives a device K workers, e.g. cuda:0x2,cuda:1; each worker sees only its device (default: auto)",
+    "precision": "arithmetic of the network: fp32 (exact), bf16 or fp16 autocast (default: fp32)",
+    "fast": "on a GPU, crop on the GPU (same pixels and boxes as the exact path); no effect on the CPU",
+    "compile": "torch.compile the per-frame forward; optionally name the backend, e.g. --compile "
+               "aot_eager (default: off; inductor when given without a name)",
+    "cuda_graphs": "replay the per-frame forward from CUDA graphs (CUDA devices only)",
+    "crop": "where search crops are cut: auto (on the GPU with --fast on CUDA, else OpenCV), cv2 or torch; "
+            "both give the same pixels (default: auto)",
+    "batch_sequences": "sequences tracked in lock-step, their frames in one forward pass (default: 1)",
+    "threads": "torch and OpenCV threads per process (default: the cores split between the processes)",
+    "dataset": "dataset name; e.g. lasot, lasot_ext, got10k_val, got10k_test, trackingnet, uav123, tnl2k, "
+               "otb100, nfs, demo, folder",
+    "data_root": "dataset folder, or the folder that holds it under its usual name "
+                 "(default: $SIMTRACK_DATA/<Dataset>, else ./data/<Dataset>)",
+    "split": "dataset split (default: the benchmark split, e.g. test); e.g. train_0 for a labelled "
+             "TrackingNet chunk, val for GOT-10k",
+    "sequences": "comma-separated sequence names to use (default: all of the split)",
+    "results": "results root folder; results live in <results>/<tracker>/<dataset>/ (default: results)",
+    "tracker_name": "tracker name: the results subfolder <results>/<NAME>/<dataset>",
+    "shard": "run only part K of N of the sequence runs (K from 1 to N; split longest first, balanced by frames), "
+             "so that N tasks, e.g. a SLURM array, write into one results folder; the last part to finish "
+             "evaluates (see docs/cluster.md)",
+}
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows ``(default: X)`` after options whose help does not already name their default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return f"{text} (default: {action.default})"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with our help formatter and our error style: one line, exit status 2.
+
+    With ``raise_errors`` a bad argument is a ConfigError instead, for a server that must report
+    it over its protocol (the VOT server) rather than exit.
+    """
+
+    raise_errors = False
+
+    def error(self, message):
+        if self.raise_errors:
+            raise ConfigError(f"{message} (see {self.prog} --help)")
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def parser(prog, description, epilog=None, raise_errors=False):
+    """A ``Parser``; reST literals of docstrings lose their backticks in the help text."""
+    plain = (lambda text: text.replace("``", "") if text else text)
+    result = Parser(prog=prog, description=plain(description), epilog=plain(epilog), formatter_class=HelpFormatter)
+    result.raise_errors = raise_errors
+    return result
+
+
+def environment_name(dest):
+    """The environment variable that mirrors an option: ``cuda_graphs`` -> ``SIMTRACK_CUDA_GRAPHS``."""
+    return ENV_PREFIX + dest.upper()
+
+
+def _from_env(dest, default, env, choices=None):
+    """The option's default from its SIMTRACK_* variable (unset or empty: ``default``); a value
+    outside ``choices`` is a ConfigError naming the variable (argparse never checks defaults)."""
+    value = os.environ.get(environment_name(dest), "").strip() if env else ""
+    if not value:
+        return default
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{environment_name(dest)}={value!r}: expected one of {', '.join(choices)}")
+    return value
+
+
+def _env_help(dest, text, env):
+    return f"{text}; environment: {environment_name(dest)}" if env else text
+
+
+def env_flag(dest, env):
+    """A boolean option's default from its environment variable (``1``/``0``, ``true``/``false``...)."""
+    if not env:
+        return False
+    value = os.environ.get(environment_name(dest), "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{environment_name(dest)}={value!r}: expected 1 or 0 (true/false, yes/no, on/off)")
+
+
+def add_checkpoint(parser, default_help="the embedded tiny demo model", env=False):
+    """``--checkpoint FILE`` and ``--variant``."""
+    group = parser.add_argument_group("model")
+    group.add_argument("--checkpoint", metavar="FILE", default=_from_env("checkpoint", None, env),
+                       help=_env_help("checkpoint", f"{HELP['checkpoint']} (default: {default_help})", env))
+    group.add_argument("--variant", choices=sorted(VARIANTS), default=_from_env("variant", None, env, sorted(VARIANTS)),
+                       help=_env_help("variant", HELP["variant"], env))
+    return group
+
+
+def help_text(key, default_help=None, note=None):
+    """``HELP[key]``, with its default replaced by ``default_help`` and ``note`` appended."""
+    text = HELP[key] if default_help is None else f"{HELP[key].split(' (default')[0]} (default: {default_help})"
+    return f"{text}; {note}" if note else text
+
+
+def add_device(parser, env=False, default="auto", note=None):
+    """``--device DEVICE``: one device (``default=None``: the command's own choice, explained in ``note``)."""
+    if env:
+        parse_device(_from_env("device", "auto", env), environment_name("device"))
+    parser.add_argument("--device", default=_from_env("device", default, env),
+                        type=lambda text: parse_device(text, "--device"),
+                        help=_env_help("device", help_text("device", None if default == "auto" else "none", note),
+                                       env))
+
+
+def add_devices(parser):
+    """``--devices LIST``: several devices (the runner spreads workers over them)."""
+    parser.add_argument("--devices", default="auto", metavar="LIST", help=HELP["devices"])
+
+
+def add_speed(parser, batching=False, env=False, batch_default=1):
+    """The tracker's speed options: ``--precision --fast --compile [BACKEND] --cuda-graphs --crop``
+    (+ ``--batch-sequences``)."""
+    group = parser.add_argument_group("speed options (see docs/speed.md)")
+    group.add_argument("--precision", choices=PRECISIONS, default=_from_env("precision", "fp32", env, PRECISIONS),
+                       help=_env_help("precision", HELP["precision"], env))
+    group.add_argument("--fast", action="store_true", default=env_flag("fast", env),
+                       help=_env_help("fast", HELP["fast"], env))
+    group.add_argument("--compile", nargs="?", const=True, default=_compile_env(env), metavar="BACKEND",
+                       help=_env_help("compile", HELP["compile"], env))
+    group.add_argument("--cuda-graphs", action="store_true", default=env_flag("cuda_graphs", env),
+                       help=_env_help("cuda_graphs", HELP["cuda_graphs"], env))
+    group.add_argument("--crop", choices=CROPS, default=_from_env("crop", "auto", env, CROPS),
+                       help=_env_help("crop", HELP["crop"], env))
+    if batching:
+        group.add_argument("--batch-sequences", type=positive_int("--batch-sequences"), default=batch_default,
+                           metavar="K", help=HELP["batch_sequences"].replace("default: 1", f"default: {batch_default}"))
+    return group
+
+
+def _compile_env(env):
+    """``SIMTRACK_COMPILE``: unset/0 off, 1 inductor, any other value a backend name."""
+    value = os.environ.get(environment_name("compile"), "").strip() if env else ""
+    if value.lower() in _FALSE:
+        return False
+    return True if value.lower() in _TRUE else value
+
+
+def add_threads(parser, default_help=None, env=False, note=None):
+    parser.add_argument("--threads", type=positive_int("--threads"), metavar="N", default=_threads_env(env),
+                        help=_env_help("threads", help_text("threads", default_help, note), env))
+
+
+def _threads_env(env):
+    value = os.environ.get(environment_name("threads"), "").strip() if env else ""
+    try:
+        return positive_int(environment_name("threads"))(value) if value else None
+    except argparse.ArgumentTypeError as error:
+        raise ConfigError(str(error)) from None
+
+
+def speed_options(args):
+    """The ``Tracker`` keyword arguments the speed options of ``args`` ask for."""
+    return {"fast": args.fast, "precision": args.precision, "compile": args.compile,
+            "cuda_graphs": args.cuda_graphs, "crop": args.crop}
+
+
+def add_dataset(parser, required=False, default=None, split=True, sequences=True):
+    """``--dataset --data-root`` and, optionally, ``--split --sequences``."""
+    group = parser.add_argument_group("data")
+    dataset_help = HELP["dataset"] + (f" (default: {default})" if default else "")
+    group.add_argument("--dataset", required=required, default=default, help=dataset_help)
+    group.add_argument("--data-root", metavar="DIR", help=HELP["data_root"])
+    if split:
+        group.add_argument("--split", help=HELP["split"])
+    if sequences:
+        group.add_argument("--sequences", type=sequence_names, metavar="A,B", help=HELP["sequences"])
+    return group
+
+
+def add_results(parser):
+    parser.add_argument("--results", default="results", metavar="DIR", help=HELP["results"])
+
+
+def add_tracker_name(parser, default_help=None, required=False):
+    text = HELP["tracker_name"] + (f" (default: {default_help})" if default_help else "")
+    parser.add_argument("--tracker-name", metavar="NAME", required=required, help=text)
+
+
+def add_shard(parser):
+    """``--shard K/N``: this process's part of a run split over several tasks."""
+    parser.add_argument("--shard", type=shard, metavar="K/N", help=HELP["shard"])
+
+
+def shard(text):
+    """An argparse type: ``"K/N"`` -> ``(K, N)`` with 1 <= K <= N (``--array=1-N`` gives K)."""
+    parts = str(text).replace(" ", "").split("/")
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"--shard expects K/N (this task's part K of N, K from 1 to N), got {text!r}")
+    index, count = int(parts[0]), int(parts[1])
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"--shard {text}: K must be between 1 and N (parts are counted from 1)")
+    return index, count
+
+
+def sequence_names(text):
+    """``"a, b,,a"`` -> ``["a", "b"]``: names stripped, empties and repeats dropped; None for None.
+
+    A text that names no sequence at all (``""``, ``","``) is refused: it would otherwise mean
+    "every sequence", the opposite of what was typed.
+    """
+    if text is None:
+        return None
+    names = list(dict.fromkeys(name.strip() for name in str(text).split(",") if name.strip()))
+    if not names:
+        raise argparse.ArgumentTypeError(f"--sequences {text!r} names no sequence; give comma-separated names "
+                                         f"such as A,B, or leave the option out for all of them")
+    return names
+
+
+def positive_int(option):
+    """An argparse type for integers >= 1 that names ``option`` in its error."""
+    def convert(text):
+        try:
+            value = int(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"{option} expects a whole number >= 1, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{option} must be at least 1, got {value}")
+        return value
+    return convert
+
+
+class Deprecated(argparse.Action):
+    """An old spelling kept for one release: stores into the new option and prints a one-line notice."""
+
+    def __init__(self, option_strings, dest, replacement, value=None, **kwargs):
+        self.replacement, self.value = replacement, value
+        if value is not None:
+            kwargs["nargs"] = 0
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"note: {option_string} is deprecated and will be removed in the next release; "
+              f"use {self.replacement}", file=sys.stderr)
+        setattr(namespace, self.dest, values if self.value is None else self.value)
+
+
+def add_deprecated(parser, old, replacement, dest, value=None, **kwargs):
+    """Accept ``old`` as an alias of ``replacement`` (hidden from --help)."""
+    parser.add_argument(old, action=Deprecated, replacement=replacement, dest=dest, value=value,
+                        help=argparse.SUPPRESS, default=argparse.SUPPRESS, **kwargs)

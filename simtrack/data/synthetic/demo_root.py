@@ -1,0 +1,26 @@
+"""Where the demo set lives and whether a complete one is there: what scoring needs of it.
+
+The generator (``simtrack.data.synthetic.generator``) needs OpenCV; locating and recognising a demo set
+written earlier does not, so scoring the demo set works where OpenCV is not installed.
+"""
+import json
+from pathlib import Path
+
+MARKER = ".demo_complete.json"
+
+
+def demo_marker(root):
+    """The parameters a complete demo set under ``root`` was written with, or None."""
+    try:
+        return json.loads((Path(root) / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def locate_demo_root(path):
+    """The demo folder for a given root: ``path`` itself unless it is a non-empty folder holding
+    something else (a data folder such as ``--data-root ~/data``), in which case ``path/demo``."""
+    path = Path(path)
+    if demo_marker(path) is None and path.is_dir() and any(path.iterdir()):
+        return path / "demo"
+    return path
