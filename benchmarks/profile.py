@@ -8,23 +8,27 @@ The measurements live in ``benchmarks.perf.measure``, shared with the ratio scri
 """
 import json
 import tempfile
-from pathlib import Path
-
-import cv2
-import torch
 
 import simtrack
-from simtrack.cli import options
-from simtrack.cli import run_cli
-from simtrack.devices import resolve_device
+from simtrack.cli import options, run_cli
 from simtrack.cli.paths import check_output_file
+from simtrack.cores import set_threads
+from simtrack.devices import resolve_device
+from simtrack.formats.atomic import atomic_write
 from simtrack.formats.images import read_image
-from simtrack.inference import SpeedOptions
 from simtrack.weights import resolve_checkpoint
 
-from .runner.folders import atomic_write
-from .perf.measure import (bf16_note, count_flops, demo_frame, fingerprint, model_latency, parameter_counts, stage_times,
-                     summary_ms, throughput)
+from .perf.measure import (
+    bf16_note,
+    count_flops,
+    demo_frame,
+    fingerprint,
+    model_latency,
+    parameter_counts,
+    stage_times,
+    summary_ms,
+    throughput,
+)
 
 
 def build_parser():
@@ -48,11 +52,9 @@ def build_parser():
 def profile(args):
     """Run every measurement; returns the report as a dict."""
     if args.threads:
-        torch.set_num_threads(args.threads)
-        cv2.setNumThreads(args.threads)
+        set_threads(args.threads)
     device = resolve_device(args.device, "--device")
-    speed = options.speed_options(args)
-    SpeedOptions(**speed).checked(device)
+    speed = options.speed_options(args).checked(device)
     if args.checkpoint:
         from simtrack.checkpoints import load_model
         model = load_model(resolve_checkpoint(args.checkpoint), args.variant)
@@ -60,9 +62,9 @@ def profile(args):
         model = simtrack.build_model(args.variant or "b16")
     model.eval()
     report = {"variant": model.config.name, "path": "fast" if args.fast else "exact",
-              "precision": args.precision, "speed": speed, "environment": fingerprint(device),
+              "precision": args.precision, "speed": speed.as_dict(), "environment": fingerprint(device),
               "parameters": parameter_counts(model), "flops": count_flops(model)}
-    tracker = simtrack.Tracker(model, device=device, **speed)
+    tracker = simtrack.Tracker(model, device=device, **speed.as_dict())
     with tempfile.TemporaryDirectory() as folder:
         frame_path, box = demo_frame(folder)
         stages = stage_times(tracker, frame_path, box, args.iterations)

@@ -2,213 +2,27 @@
 
     python -m benchmarks.submit --dataset got10k_test --tracker-name simtrack
 
-* GOT-10k: ``<seq>/<seq>_001.txt`` (``_002``... for further runs) and ``<seq>/<seq>_time.txt`` (per-frame
-  seconds, one column per run) for every test sequence, at the zip root.
-* TrackingNet: ``<seq>.txt`` for every test sequence at the zip root (first run only).
-
-Boxes are written as ``x,y,w,h`` comma-separated floats, one line per frame including frame 1. The
-default output is ``<results>/<tracker>/<dataset>.zip``. Result files are only read, never moved.
-Every zip is checked by ``validate_submission`` before it is kept, and a zip that fails is removed.
-Only annotations and result files are needed: a test sequence whose frames are not on disk takes
-its frame count from its first run's file, which every other run and the time file must match.
+The default output is ``<results>/<tracker>/<dataset>.zip``; ``--check ZIP`` validates any zip
+against the split. The formats and checks are ``benchmarks.scoring.submission``'s.
 """
-import os
-import re
-import zipfile
-from pathlib import Path
+from simtrack.cli import options, run_cli
+from simtrack.data import catalog, load_dataset
+from simtrack.deprecation import forward
+from simtrack.errors import ConfigError
 
-import numpy as np
-
-from simtrack.cli import options
-from simtrack.formats.box_tables import format_boxes, format_seconds, strict_table_problems
-from simtrack.cli import run_cli
-from simtrack.errors import ConfigError, SubmissionError
-
-from .runner.folders import temporary_file
-from .scoring.result_files import load_results
-
-SERVERS = {"got10k_test": "GOT-10k test server (http://got-10k.aitestunion.com/submit_instructions)",
-           "trackingnet": "TrackingNet evaluation server (eval.ai, linked from the TrackingNet website)"}
-MAX_LISTED_PROBLEMS = 25
-
-
-def _server(dataset):
-    if dataset not in SERVERS:
-        raise ConfigError(f"no submission format for dataset {dataset!r}; choose one of {', '.join(SERVERS)}")
-    return SERVERS[dataset]
-
-
-def _refuse(subject, problems):
-    shown = problems[:MAX_LISTED_PROBLEMS]
-    more = len(problems) - len(shown)
-    raise SubmissionError(f"{subject} ({len(problems)} problem(s)):\n  - " + "\n  - ".join(shown)
-                          + (f"\n  ... and {more} more" if more else ""))
-
-
-def submission_members(dataset, tracker_runs, sequences):
-    """(zip member name, text) pairs of a submission, and the problems that prevent it."""
-    members, problems = [], []
-    for index, seq in enumerate(sequences):
-        boxes = [run[index] for run in tracker_runs.boxes]
-        if dataset == "trackingnet":
-            boxes = boxes[:1]
-        for run, run_boxes in enumerate(boxes, 1):
-            if not np.isfinite(run_boxes).all():
-                frame = int(np.flatnonzero(~np.isfinite(run_boxes).all(1))[0]) + 1
-                problems.append(f"{seq.name} run {run}: frame {frame} has a non-finite box; the servers need "
-                                "finite numbers on every line (re-run the tracker on this sequence)")
-        if dataset == "trackingnet":
-            members.append((f"{seq.name}.txt", format_boxes(boxes[0])))
-            continue
-        members += [(f"{seq.name}/{seq.name}_{run:03d}.txt", format_boxes(run_boxes))
-                    for run, run_boxes in enumerate(boxes, 1)]
-        times = [run[index] for run in tracker_runs.times]
-        frames = len(seq) if seq.length_known else len(boxes[0])
-        if any(t is None or len(t) != frames for t in times):
-            problems.append(f"{seq.name}: per-frame times missing or not one per frame for some run (the GOT-10k "
-                            f"server needs {seq.name}_time.txt next to the boxes)")
-            continue
-        members.append((f"{seq.name}/{seq.name}_time.txt", format_seconds(np.stack(times, 1))))
-    return members, problems
-
-
-def make_submission(dataset, tracker_name, results_dir, sequences, out_path=None):
-    """Build and validate the server zip of one tracker; returns its path.
-
-    ``out_path`` defaults to ``<results_dir>/../<dataset>.zip``, i.e. ``results/<tracker>/<dataset>.zip``.
-    """
-    server = _server(dataset)
-    runs, problems = load_results(tracker_name, results_dir, sequences, allow_longer=False)
-    members = []
-    if runs is not None:
-        members, problems = submission_members(dataset, runs, sequences)
-    if problems:
-        _refuse(f"cannot build the {server} zip of {tracker_name} from {results_dir}", problems)
-    out_path = Path(out_path) if out_path else Path(results_dir).parent / f"{dataset}.zip"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = temporary_file(out_path)   # the umask decides the zip's mode
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in members:
-                archive.writestr(name, text)
-        validate_submission(temporary, sequences)
-        os.replace(temporary, out_path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return out_path
-
-
-# ----------------------------------------------------------------------------------------------
-# Validation
-
-def _nested_hint(files, depth):
-    """A message when every member sits one folder too deep (a zipped folder instead of its contents)."""
-    tops = {name.split("/", 1)[0] for name in files}
-    if files and len(tops) == 1 and all(name.count("/") == depth + 1 for name in files):
-        return (f"every file is inside the folder '{tops.pop()}/'; the server expects them at the zip root "
-                "(zip the folder's contents, not the folder)")
-    return None
-
-
-def _check_got10k(archive, files, sequences, problems):
-    by_sequence = {}
-    for name in files:
-        parts = name.split("/")
-        if len(parts) != 2:
-            problems.append(f"unexpected member {name}: expected <sequence>/<file> at the zip root")
-            continue
-        by_sequence.setdefault(parts[0], []).append(parts[1])
-    expected = {seq.name: seq for seq in sequences}
-    missing = [name for name in expected if name not in by_sequence]
-    extra = sorted(set(by_sequence) - set(expected))
-    if missing:
-        problems.append(f"missing {len(missing)} sequence folder(s): {', '.join(missing[:10])}")
-    if extra:
-        problems.append(f"{len(extra)} folder(s) that are not test sequences: {', '.join(extra[:10])}")
-    for name, seq in expected.items():
-        if name not in by_sequence:
-            continue
-        pattern = re.compile(re.escape(name) + r"_(\d{3})\.txt$")
-        runs = sorted(f for f in by_sequence[name] if pattern.match(f))
-        frames = _frame_count(seq, archive, f"{name}/{runs[0]}" if runs else None)
-        others = sorted(set(by_sequence[name]) - set(runs) - {f"{name}_time.txt"})
-        if f"{name}_001.txt" not in runs:
-            problems.append(f"{name}/: no {name}_001.txt box file")
-        if others:
-            problems.append(f"{name}/: unexpected file(s) {', '.join(others)}")
-        for run in runs:
-            problems += strict_table_problems(archive.read(f"{name}/{run}"), f"{name}/{run}", frames, 4)
-        if f"{name}_time.txt" not in by_sequence[name]:
-            problems.append(f"{name}/: no {name}_time.txt (per-frame seconds, one column per run)")
-        else:
-            problems += strict_table_problems(archive.read(f"{name}/{name}_time.txt"), f"{name}/{name}_time.txt",
-                                              frames)
-
-
-def _frame_count(seq, archive, member):
-    """The sequence's length, or for a test sequence read without frames the line count of ``member``."""
-    if seq.length_known or member is None:
-        return len(seq)
-    return sum(1 for line in archive.read(member).splitlines() if line.strip())
-
-
-def unchecked_lengths(sequences):
-    """How many sequences have no known frame count (frames not on disk): the zip defines their length."""
-    return sum(not seq.length_known for seq in sequences)
-
-
-def _check_trackingnet(archive, files, sequences, problems):
-    nested = [name for name in files if "/" in name]
-    for name in nested:
-        problems.append(f"unexpected member {name}: result files go at the zip root as <sequence>.txt")
-    top = {name for name in files if "/" not in name}
-    expected = {f"{seq.name}.txt": seq for seq in sequences}
-    missing = [name[:-4] for name in expected if name not in top]
-    extra = sorted(top - set(expected))
-    if missing:
-        problems.append(f"missing {len(missing)} sequence file(s): {', '.join(missing[:10])}")
-    if extra:
-        problems.append(f"{len(extra)} file(s) that are not test sequences: {', '.join(extra[:10])}")
-    for name, seq in expected.items():
-        if name in top:
-            problems += strict_table_problems(archive.read(name), name, _frame_count(seq, archive, name), 4)
-
-
-def validate_submission(zip_path, sequences):
-    """Check a server zip against the split's ``sequences``; SubmissionError lists every problem.
-
-    The dataset (``got10k_test`` or ``trackingnet``) is taken from the sequences.
-    """
-    if not sequences:
-        raise SubmissionError("no sequences to validate against: load the test split first")
-    dataset = sequences[0].dataset
-    server = _server(dataset)
-    try:
-        with zipfile.ZipFile(zip_path) as archive:
-            files = [name for name in archive.namelist() if not name.endswith("/")]
-            problems = []
-            hint = _nested_hint(files, 1 if dataset == "got10k_test" else 0)
-            if hint:
-                problems.append(hint)
-            else:
-                check = _check_got10k if dataset == "got10k_test" else _check_trackingnet
-                check(archive, files, sequences, problems)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SubmissionError(f"{zip_path} is not a readable zip file ({error})") from None
-    if problems:
-        _refuse(f"{zip_path} is not a valid {server} submission", problems)
+from .scoring.result_files import RESULTS_ROOT, results_folder
+from .scoring.submission import make_submission, server, unchecked_lengths, validate_submission
 
 
 def build_parser():
     parser = options.parser("python -m benchmarks.submit", __doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", required=True, choices=sorted(SERVERS),
-                        help="dataset name; the test split to pack: got10k_test (GOT-10k server) or trackingnet "
-                             "(TrackingNet server)")
+    keys = catalog.server_keys()
+    parser.add_argument("--dataset", required=True, choices=keys,
+                        help="dataset name; the test split to pack: "
+                             + " or ".join(f"{key} ({catalog.server(key).split(' (')[0]})" for key in keys))
     parser.add_argument("--data-root", metavar="DIR", help=options.HELP["data_root"])
     options.add_tracker_name(parser, default_help="required unless --check is given")
-    options.add_results(parser)
+    options.add_results(parser, RESULTS_ROOT)
     parser.add_argument("--out", metavar="ZIP", help="zip to write (default: <results>/<NAME>/<dataset>.zip)")
     parser.add_argument("--check", metavar="ZIP", help="only validate an existing zip against the split")
     return parser
@@ -218,20 +32,23 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if not args.check and not args.tracker_name:
         raise ConfigError("give --tracker-name NAME to build a zip, or --check ZIP to validate one")
-    from simtrack.data import load_dataset
-
     sequences = load_dataset(args.dataset, root=args.data_root, frames_required=False)
     unknown = unchecked_lengths(sequences)
     note = (f"; the frame counts of {unknown} sequence(s) come from the result files (their frames are not on "
             "disk to count)" if unknown else "")
     if args.check:
         validate_submission(args.check, sequences)
-        print(f"{args.check}: valid {SERVERS[args.dataset]} submission ({len(sequences)} sequences{note})")
+        print(f"{args.check}: valid {server(args.dataset)} submission ({len(sequences)} sequences{note})")
         return 0
-    results_dir = Path(args.results) / args.tracker_name / args.dataset
+    results_dir = results_folder(args.results, args.tracker_name, args.dataset)
     path = make_submission(args.dataset, args.tracker_name, results_dir, sequences, args.out)
-    print(f"wrote {path}: {len(sequences)} sequences, validated{note}; upload it to the {SERVERS[args.dataset]}")
+    print(f"wrote {path}: {len(sequences)} sequences, validated{note}; upload it to the {server(args.dataset)}")
     return 0
+
+
+def __getattr__(name):
+    return forward(__name__, name, {"make_submission": "benchmarks.scoring.submission",
+                                    "validate_submission": "benchmarks.scoring.submission"})
 
 
 if __name__ == "__main__":

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import numpy as np
 
-from simtrack.cli import options
-from simtrack.cli import run_cli
-from simtrack.formats.drawing import Mark, annotate, ground_truth_mark
+from simtrack.cli import options, run_cli
 from simtrack.errors import ConfigError, DatasetError
+from simtrack.formats.drawing import Mark, annotate, ground_truth_mark
 from simtrack.formats.palette import tracker_color
 from simtrack.formats.video import VideoOutput
 
-from .scoring import metrics
-from .evaluate import compute, load_all, parse_trackers
 from .runner.tracking import FramePrefetcher
+from .scoring import metrics
+from .scoring.evaluation import compute, load_all, tracker_folders
+from .scoring.result_files import RESULTS_ROOT
 
 DEFAULT_FPS = 30.0
 
@@ -29,13 +29,11 @@ def build_parser():
     parser = options.parser("python -m benchmarks.visualize", __doc__.split("\n\n")[0],
                             epilog="Videos go to <results>/videos/<dataset>/ (or --out).")
     options.add_dataset(parser, required=True)
-    parser.add_argument("--trackers", nargs="+", required=True, metavar="NAME[=RESULTS_DIR]",
-                        help="trackers to draw, in legend order; NAME alone means <results>/NAME/<dataset>")
-    options.add_results(parser)
+    options.add_trackers(parser)
+    options.add_results(parser, RESULTS_ROOT)
     parser.add_argument("--worst", type=options.positive_int("--worst"), metavar="K",
                         help="only the K sequences with the lowest score (among --sequences when given)")
-    parser.add_argument("--protocol", choices=metrics.PROTOCOLS, default="official",
-                        help="whose rules compute the per-frame IoU shown (default: the benchmark's official toolkit)")
+    options.add_protocol(parser, metrics.PROTOCOLS)
     parser.add_argument("--out", metavar="DIR", help="folder for the videos (default: <results>/videos/<dataset>)")
     parser.add_argument("--gif", action="store_true", help="also write <sequence>.gif (at most 300 frames, 480 px wide)")
     parser.add_argument("--fps", type=float, metavar="F",
@@ -97,7 +95,7 @@ def main(argv=None):
 
     sequences = load_dataset(args.dataset, root=args.data_root, split=args.split, sequences=args.sequences)
     key = dataset_key(args.dataset, args.split)
-    trackers = parse_trackers(args.trackers, args.results, key)
+    trackers = tracker_folders(args.trackers, args.results, key)
     protocol = metrics.get_protocol(key, args.protocol)
     loaded = load_all(protocol, trackers, sequences)
     chosen = range(len(sequences))

@@ -8,10 +8,10 @@ batch size 1 up to the float round-off of batched matrix products.
 import numpy as np
 import torch
 
+from .devices import resolve_device
 from .errors import ConfigError, TrackerInputError
 from .formats.images import as_rgb_uint8
-from .devices import resolve_device
-from .inference import SpeedOptions
+from .speed import SpeedOptions
 from .tracker import Tracker, check_box, locate
 
 
@@ -40,11 +40,6 @@ class BatchTracker:
         device = resolve_device(device)
         SpeedOptions.from_keywords(options).checked(device)
         return cls(load_model(path, variant), capacity, device=device, **options)
-
-    @property
-    def active(self):
-        """Slots that hold a target, in ascending order."""
-        return sorted(self.states)
 
     def _check_slot(self, slot):
         if not isinstance(slot, (int, np.integer)) or not 0 <= slot < self.capacity:

@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from .errors import CheckpointError
+from .formats.atomic import replacing
 from .model import VARIANTS, ModelConfig, build_model, get_config
 
 FORMAT_TAG = "simtrack"
@@ -317,21 +318,17 @@ def save_checkpoint(model, path, metadata=None):
     """Write ``model`` in our format: safetensors weights + the variant config in the metadata."""
     from safetensors.torch import save_file
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = {"format": FORMAT_TAG, "config": json.dumps(model.config.to_dict())}
     header.update({k: str(v) for k, v in (metadata or {}).items()})
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(state, str(tmp), metadata=header)
-    tmp.replace(path)
+    with replacing(path) as temporary:
+        save_file(state, str(temporary), metadata=header)
     return path
 
 
 def save_official(model, path):
     """Write a bare state_dict with the official names (loads with the official code, strict=True)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(ours_to_official(model.state_dict()), tmp)
-    tmp.replace(path)
+    with replacing(path) as temporary:
+        torch.save(ours_to_official(model.state_dict()), temporary)
     return path

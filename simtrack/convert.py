@@ -8,10 +8,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli import options
-from .cli import run_cli
-from .errors import ConfigError
+from .cli import options, run_cli
 from .cli.paths import check_output_file
+from .errors import ConfigError
 
 OUR_SUFFIXES = (".safetensors",)
 OFFICIAL_SUFFIXES = (".pth", ".pt")

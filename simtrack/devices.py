@@ -47,7 +47,7 @@ class Gpu:
     index: int
     name: str
     uuid: str
-    migs: tuple = ()
+    migs: tuple[str, ...] = ()
 
 
 def parse_gpu_listing(text):

@@ -1,4 +1,4 @@
-"""Exception types for errors a user can cause.
+"""Exception types for errors a user can cause, and how their messages shorten long lists.
 
 Command-line tools catch ``SimTrackError`` and print its message (no traceback), so every
 message must say what was expected, where, and how to fix it.
@@ -31,3 +31,22 @@ class ResultsError(SimTrackError):
 
 class SubmissionError(SimTrackError):
     """A benchmark-server submission that fails validation."""
+
+
+# How messages shorten long lists, the same way everywhere.
+LISTED_NAMES = 10       # names shown inline ("a, b, c and 7 more")
+LISTED_PROBLEMS = 20    # problems shown one per line, then "... and 7 more"
+
+
+def listed(names, limit=LISTED_NAMES):
+    """``names`` joined by commas, the ones beyond ``limit`` counted: ``"a, b and 3 more"``."""
+    names = [str(name) for name in names]
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def problem_list(problems, limit=LISTED_PROBLEMS):
+    """``problems`` one per line (to append to a message's first line), the ones beyond ``limit`` counted."""
+    problems = list(problems)
+    more = len(problems) - limit
+    return "\n  - " + "\n  - ".join(problems[:limit]) + (f"\n  ... and {more} more" if more > 0 else "")

@@ -6,8 +6,6 @@ measured effect of each on boxes and time.
 """
 import contextlib
 import copy
-from dataclasses import dataclass, fields
-from typing import Union
 
 import numpy as np
 import torch
@@ -15,71 +13,9 @@ from torch import nn
 
 from .crop import Normalizer, sample_target, sample_target_torch
 from .errors import ConfigError
-from .cli.options import CROPS, PRECISIONS
+from .speed import SpeedOptions
 
 PRECISION_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-@dataclass(frozen=True)
-class SpeedOptions:
-    """Opt-in speed options shared by ``Tracker`` and ``BatchTracker``.
-
-    Attributes:
-        fast: on a GPU, the crop computed on the GPU from a frame uploaded once (same pixels). On
-            the CPU ``fast`` changes nothing (``compile`` is the CPU's fp32 speed option).
-        precision: ``"fp32"`` (default), ``"bf16"`` or ``"fp16"``: autocast for the network.
-        compile: ``torch.compile`` the per-frame forward: ``True`` for torch's default backend
-            (inductor; slow first frames, see docs/speed.md) or the name of another backend.
-        cuda_graphs: replay the fixed-shape per-frame forward from CUDA graphs (CUDA only).
-        crop: ``"auto"`` (GPU crop when ``fast`` on CUDA, else OpenCV), ``"cv2"`` or ``"torch"``;
-            both give the same pixels.
-    """
-
-    fast: bool = False
-    precision: str = "fp32"
-    compile: Union[bool, str] = False
-    cuda_graphs: bool = False
-    crop: str = "auto"
-
-    @classmethod
-    def from_keywords(cls, options):
-        """The options named in the dict ``options``; an unknown name is a ConfigError listing the known."""
-        known = [item.name for item in fields(cls)]
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown tracker option(s) {', '.join(unknown)}; the speed options are "
-                              f"{', '.join(known)}")
-        return cls(**options)
-
-    def checked(self, device):
-        """Return self after refusing combinations the device cannot run."""
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision {self.precision!r} is not one of {', '.join(PRECISIONS)}")
-        if self.crop not in CROPS:
-            raise ConfigError(f"crop {self.crop!r} is not one of {', '.join(CROPS)}")
-        if self.cuda_graphs and device.type != "cuda":
-            raise ConfigError(f"cuda_graphs needs a CUDA device, the tracker runs on {device}; "
-                              f"drop cuda_graphs or pass device='cuda'")
-        if isinstance(self.compile, str):
-            backends = torch.compiler.list_backends(exclude_tags=())
-            if self.compile not in backends:
-                raise ConfigError(f"compile backend {self.compile!r} is not one of torch's: {', '.join(backends)}")
-            if self.cuda_graphs and self.compile != "inductor":
-                raise ConfigError("cuda_graphs with compile uses inductor's 'reduce-overhead' mode; "
-                                  f"pass compile=True instead of {self.compile!r}")
-        return self
-
-    @property
-    def compile_backend(self):
-        """The ``torch.compile`` backend name, or None when compilation is off."""
-        if not self.compile:
-            return None
-        return "inductor" if self.compile is True else self.compile
-
-    def crop_method(self, device):
-        if self.crop == "auto":
-            return "torch" if self.fast and device.type == "cuda" else "cv2"
-        return self.crop
 
 
 class Preprocessor:
@@ -162,7 +98,7 @@ class ModelRunner:
     the model, taken here: later changes to the model's weights do not reach it.
     """
 
-    def __init__(self, model, device, options):
+    def __init__(self, model: nn.Module, device: torch.device, options: SpeedOptions):
         self.device = device
         self.dtype = PRECISION_DTYPES[options.precision]
         self.model = model if self.dtype is None else low_precision_copy(model, self.dtype)

@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import options
-from .formats.box_tables import format_boxes, parse_table
-from .cli import run_cli
+from .cli import options, run_cli
+from .cores import set_threads
 from .errors import ConfigError, SimTrackError, TrackerInputError
+from .formats.box_tables import format_boxes, parse_table
 from .formats.palette import tracker_color
 from .formats.video import FrameSource, VideoOutput
 
@@ -148,12 +148,10 @@ def load_tracker(args):
     if is_embedded(path):
         print(DEMO_NOTICE, file=sys.stderr)
     if args.threads:
-        import cv2
-        import torch
-        torch.set_num_threads(args.threads)
-        cv2.setNumThreads(args.threads)
+        set_threads(args.threads)
     from .tracker import Tracker
-    return Tracker.from_checkpoint(path, variant=args.variant, device=args.device, **options.speed_options(args))
+    return Tracker.from_checkpoint(path, variant=args.variant, device=args.device,
+                                   **options.speed_options(args).as_dict())
 
 
 def track(args):

@@ -14,7 +14,8 @@ import torch
 from .devices import resolve_device
 from .errors import ConfigError, TrackerInputError
 from .formats.images import as_rgb_uint8
-from .inference import ModelRunner, Preprocessor, SpeedOptions
+from .inference import ModelRunner, Preprocessor
+from .speed import SpeedOptions
 
 CLIP_MARGIN = 10
 
@@ -86,7 +87,7 @@ class Tracker:
         device: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; a device this machine does not
             have is a ConfigError listing the ones it has.
         fast, precision, compile, cuda_graphs, crop: opt-in speed options, see
-            ``simtrack.inference.SpeedOptions``. All off: the exact official computation.
+            ``simtrack.speed.SpeedOptions``. All off: the exact official computation.
     """
 
     def __init__(self, model, device="auto", *, fast=False, precision="fp32", compile=False,

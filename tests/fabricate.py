@@ -299,3 +299,12 @@ def write_pysot_json(path, sequences, renamed=None, with_absent=False):
         data[(renamed or {}).get(seq.name, seq.name)] = record
     path.write_text(json.dumps(data))
     return path
+
+
+def write_result(folder, name, boxes, times):
+    """The two result files of sequence ``name`` as the runner writes them (times first), without
+    the provenance record the runner writes before them."""
+    from benchmarks.runner.folders import result_files
+    from simtrack.formats.atomic import atomic_write
+    for path, data in result_files(folder, name, boxes, times):
+        atomic_write(path, data)

@@ -1,11 +1,10 @@
 """Small builders shared by the model, checkpoint and tracker tests."""
 import numpy as np
 import torch
+from official_reference import OfficialSimTrack, OfficialTracker
 
 import simtrack
 from simtrack.checkpoints import ours_to_official
-
-from official_reference import OfficialSimTrack, OfficialTracker
 
 
 def random_model(variant="tiny", seed=0):

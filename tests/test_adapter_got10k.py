@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from model_helpers import random_model
 from PIL import Image
 
 import simtrack
@@ -15,8 +16,6 @@ from simtrack.checkpoints import save_checkpoint
 from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence
 from simtrack.errors import DatasetError, TrackerInputError
 from simtrack.formats.images import read_image
-
-from model_helpers import random_model
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 got10k_adapter = pytest.importorskip("simtrack.adapters.got10k")

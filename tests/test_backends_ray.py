@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from loopback_ray import LoopbackCluster, unshare_prefix
 
 import simtrack
 from benchmarks import run
 from benchmarks.runner.backends import ray_cluster
 from benchmarks.runner.folders import result_is_complete
 from benchmarks.runner.tracking import track_sequence
-from loopback_ray import LoopbackCluster, unshare_prefix
 from simtrack.cli import run_cli
 from simtrack.data import ensure_demo_dataset, load_dataset
 
@@ -147,7 +147,7 @@ def test_a_node_killed_mid_run_has_its_sequence_run_again_elsewhere(cluster, dri
     assert driver("--workers-per-device", "1", results="killed") == 0
     out = capsys.readouterr().out
     assert killed, "the node never got a sequence"
-    assert f"worker on node 127.0.1.2 (" in out and f"was lost while tracking {killed[0]}" in out
+    assert "worker on node 127.0.1.2 (" in out and f"was lost while tracking {killed[0]}" in out
     assert "running it again on another worker" in out
     assert "4 done, 0 skipped (already complete), 0 failed" in out
     assert_results_equal(folder / "killed" / "tiny" / "demo", expected)

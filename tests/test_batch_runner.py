@@ -3,16 +3,16 @@ import json
 
 import numpy as np
 import pytest
+from model_helpers import random_model
 
 import simtrack
 from benchmarks import run
 from benchmarks.runner.batched import TIMING_DEFINITION
+from benchmarks.runner.execute import execute_run
 from benchmarks.runner.tracking import track_sequence
 from simtrack.checkpoints import save_checkpoint
 from simtrack.data import ensure_demo_dataset, load_dataset
 from simtrack.errors import ConfigError
-
-from model_helpers import random_model
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def execute(demo, results, *extra):
     args = run.build_parser().parse_args(
         ["--dataset", "demo", "--data-root", str(root), "--checkpoint", str(checkpoint), "--results", str(results),
          "--devices", "cpu", "--workers-per-device", "1", *extra])
-    return run.execute_run(args)
+    return execute_run(run.settings_from(args))
 
 
 def test_batched_run_writes_the_unbatched_boxes_and_fails_only_the_broken_sequence(demo, tmp_path):

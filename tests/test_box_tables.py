@@ -2,9 +2,15 @@
 import numpy as np
 import pytest
 
-from simtrack.formats.box_tables import (format_boxes, format_seconds, parse_numbers, parse_table, read_boxes,
-                                 strict_table_problems)
 from simtrack.errors import DatasetError, ResultsError
+from simtrack.formats.box_tables import (
+    format_boxes,
+    format_seconds,
+    parse_numbers,
+    parse_table,
+    read_boxes,
+    strict_table_problems,
+)
 
 
 @pytest.mark.parametrize("printf", ["%.4f", "%d", "%.1f", "%.8f", "%.0f", "%.12g", "%.2f"])

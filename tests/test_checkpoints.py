@@ -2,16 +2,22 @@ import warnings
 
 import pytest
 import torch
+from model_helpers import random_model
+from official_reference import Visual
 
 from simtrack import convert
-from simtrack.checkpoints import (guess_variant, load_model, load_weights, official_to_ours, ours_to_official,
-                                  save_checkpoint, save_official)
+from simtrack.checkpoints import (
+    guess_variant,
+    load_model,
+    load_weights,
+    official_to_ours,
+    ours_to_official,
+    save_checkpoint,
+    save_official,
+)
 from simtrack.cli import run_cli
 from simtrack.errors import CheckpointError
 from simtrack.model import ModelConfig, build_model
-
-from model_helpers import random_model
-from official_reference import Visual
 
 MAE_LIKE = ModelConfig(name="mae_like", patch_size=8, embed_dim=64, depth=2, num_heads=2, activation="gelu",
                        norm_eps=1e-6, pre_norm=False, patch_bias=True, clip_proj_dim=0, template_size=56,

@@ -4,14 +4,25 @@ import re
 
 import numpy as np
 import pytest
+from fabricate import (
+    make_folder,
+    make_got10k,
+    make_lasot,
+    make_lasot_toolkit,
+    make_nfs,
+    make_otb,
+    make_tnl2k,
+    make_trackingnet,
+    make_uav123,
+    remove_frames,
+    write_pysot_json,
+    write_rows,
+)
 
 from simtrack.data import MissingFrames, load_dataset
 from simtrack.data.files import require_frames
 from simtrack.data.readers.lasot import ATTRIBUTES
 from simtrack.errors import DatasetError
-
-from fabricate import (make_folder, make_got10k, make_lasot, make_lasot_toolkit, make_nfs, make_otb, make_tnl2k,
-                       make_trackingnet, make_uav123, remove_frames, write_pysot_json, write_rows)
 
 LASOT_NAMES = ("airplane-1", "airplane-13", "rubicCube-1")
 

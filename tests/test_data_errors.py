@@ -4,12 +4,11 @@ import shutil
 
 import numpy as np
 import pytest
+from fabricate import make_folder, make_got10k, make_lasot, make_tnl2k, make_trackingnet, write_frames, write_rows
 
 from simtrack.data import load_dataset, resolve_root
 from simtrack.data.files import read_boxes
 from simtrack.errors import DatasetError
-
-from fabricate import make_folder, make_got10k, make_lasot, make_tnl2k, make_trackingnet, write_frames, write_rows
 
 
 def raises(match, *args, **kwargs):

@@ -4,12 +4,20 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from fabricate import (
+    make_coco,
+    make_folder,
+    make_got10k,
+    make_lasot,
+    make_nfs,
+    make_otb,
+    make_tnl2k,
+    make_trackingnet,
+    make_uav123,
+)
 
 from simtrack.data import FrameList, dataset_key, dataset_names, load_dataset, resolve_root
 from simtrack.data.readers.lasot import ATTRIBUTES
-
-from fabricate import make_coco, make_folder, make_got10k, make_lasot, make_nfs, make_otb, make_tnl2k, \
-    make_trackingnet, make_uav123
 
 
 def by_name(sequences):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fabricate import make_got10k, make_lasot, write_rows
+
 from simtrack.checkpoints import load_model, save_official
 from simtrack.cli import run_cli
 from simtrack.weights import EMBEDDED_CHECKPOINT

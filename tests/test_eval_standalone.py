@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-
 from fabricate import make_got10k, make_lasot, make_lasot_toolkit, remove_frames
+
 from simtrack.data import ensure_demo_dataset, load_dataset
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -1,11 +1,13 @@
 """Result layouts, completeness checks, the evaluate() entry point, its report files and its CLI."""
+import fabricate
 import numpy as np
 import pandas as pd
 import pytest
 
 from benchmarks import evaluate as evaluate_module
+from benchmarks.reports import evaluate
 from benchmarks.scoring import metrics
-from benchmarks.evaluate import evaluate, parse_trackers
+from benchmarks.scoring.evaluation import tracker_folders
 from benchmarks.scoring.result_files import load_results, match_key, read_boxes, sequence_keys, validate_box_file
 from simtrack.cli import run_cli
 from simtrack.data.sequence import Sequence
@@ -199,28 +201,32 @@ def test_evaluate_got10k_val_reports_ao_and_a_success_plot_only(tmp_path):
     assert (tmp_path / "r" / "success.png").exists() and not (tmp_path / "r" / "precision.png").exists()
 
 
-def test_evaluate_refuses_test_splits_and_empty_tracker_lists(tmp_path):
-    test_seq = Sequence("s", "trackingnet", [""] * 3, np.array([[1, 2, 3, 4.0]]))
-    with pytest.raises(Exception, match="benchmarks.submit"):
-        evaluate("trackingnet", {"t": tmp_path}, [test_seq], report_dir=tmp_path / "r")
+@pytest.mark.parametrize("dataset", ["trackingnet", "got10k_test"])
+def test_evaluate_refuses_test_splits_by_their_key_before_reading_anything(tmp_path, dataset):
+    test_seq = Sequence("s", dataset, [""] * 3, np.array([[1, 2, 3, 4.0]]))
+    with pytest.raises(ConfigError, match=f"no public ground truth.*benchmarks.submit --dataset {dataset}$"):
+        evaluate(dataset, {"t": tmp_path / "nothing here"}, [test_seq], report_dir=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def test_evaluate_refuses_an_empty_tracker_list():
     with pytest.raises(ConfigError, match="no trackers"):
-        evaluate("lasot", {}, [test_seq])
+        evaluate("lasot", {}, [Sequence("s", "lasot", [""] * 3, np.ones((3, 4)))])
 
 
-def test_parse_trackers():
-    parsed = parse_trackers(["simtrack", "stark=raw/stark_s50"], "results", "lasot")
+def test_tracker_folders():
+    parsed = tracker_folders(["simtrack", "stark=raw/stark_s50"], "results", "lasot")
     assert str(parsed["simtrack"]) == "results/simtrack/lasot" and str(parsed["stark"]) == "raw/stark_s50"
     with pytest.raises(ConfigError, match="twice"):
-        parse_trackers(["a", "a=x"], "results", "lasot")
+        tracker_folders(["a", "a=x"], "results", "lasot")
     with pytest.raises(ConfigError, match="NAME=RESULTS_DIR"):
-        parse_trackers(["a="], "results", "lasot")
+        tracker_folders(["a="], "results", "lasot")
 
 
 # ----------------------------------------------------------------------------------------------
 # Command line, on a dataset in the real LaSOT layout
 
 def test_cli_evaluates_and_names_the_protocol(tmp_path, capsys):
-    fabricate = pytest.importorskip("fabricate")
     expected = fabricate.make_lasot(tmp_path / "LaSOT", test_list=True)
     for name, truth in expected.items():
         write(tmp_path / "results" / "simtrack" / "lasot" / f"{name}.txt", truth.boxes, fmt="%.1f")
@@ -234,7 +240,6 @@ def test_cli_evaluates_and_names_the_protocol(tmp_path, capsys):
 
 
 def test_cli_user_errors_are_one_line(tmp_path, capsys):
-    fabricate = pytest.importorskip("fabricate")
     fabricate.make_lasot(tmp_path / "LaSOT", test_list=True)
     argv = ["--dataset", "lasot", "--data-root", str(tmp_path / "LaSOT"), "--results", str(tmp_path / "results"),
             "--trackers", "missing"]
@@ -246,7 +251,6 @@ def test_cli_user_errors_are_one_line(tmp_path, capsys):
 
 
 def test_cli_labelled_trackingnet_chunk_uses_the_devkit_rules(tmp_path, capsys):
-    fabricate = pytest.importorskip("fabricate")
     expected = fabricate.make_trackingnet(tmp_path / "TrackingNet", chunk="TRAIN_0")
     for name, truth in expected.items():  # results in the runner's folder for this split key
         write(tmp_path / "results" / "simtrack" / "trackingnet_train_0" / f"{name}.txt", truth.boxes)
@@ -257,4 +261,5 @@ def test_cli_labelled_trackingnet_chunk_uses_the_devkit_rules(tmp_path, capsys):
     assert out.startswith("TrackingNet (train_0): 2 sequences") and "TrackingNet devkit rules" in out
     summary = pd.read_csv(tmp_path / "results" / "reports" / "trackingnet_train_0" / "summary.csv", index_col=0)
     assert summary.loc["simtrack", "AUC"] == pytest.approx(100.0) and summary.loc["simtrack", "Coverage"] == 100.0
-    assert metrics.get_protocol("got10k_vottrain").pooled and metrics.base_dataset("lasot_train") == "lasot"
+    assert metrics.get_protocol("got10k_vottrain").pooled and metrics.get_protocol("lasot_train").description == \
+        metrics.get_protocol("lasot").description

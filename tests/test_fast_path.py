@@ -2,14 +2,13 @@
 import numpy as np
 import pytest
 import torch
+from model_helpers import moving_object_frames, random_model
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
 from simtrack.crop import sample_target, sample_target_torch
 from simtrack.errors import ConfigError
 from simtrack.inference import low_precision_copy
-
-from model_helpers import moving_object_frames, random_model
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

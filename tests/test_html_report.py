@@ -10,15 +10,15 @@ import re
 import cv2
 import numpy as np
 import pytest
+from visual_data import FRAMES, NAMES, tracker_boxes, visual_report  # noqa: F401 (fixture)
 
+from benchmarks.reports import evaluate as run_evaluation
 from benchmarks.reports import frames as report_frames
 from benchmarks.reports import html_page as html_report
 from benchmarks.scoring import metrics
-from benchmarks.evaluate import evaluate as run_evaluation
 from simtrack.data import load_dataset
 from simtrack.data.sequence import Sequence
 from simtrack.formats.palette import rgb, tracker_color
-from visual_data import FRAMES, NAMES, tracker_boxes, visual_report  # noqa: F401 (fixture)
 
 
 def page_data(path):

@@ -130,7 +130,7 @@ def test_trackingnet_devkit_rules_hand_worked():
     #  f4 (0, 0, 0, 0): IoU 0 (counts at t = 0), distance |(20.5, 21.5) - (0.5, 0.5)| = 29, not covered
     gt = [[10.4, 10.6, 20.5, 19.5]] * 4
     pred = [[500, 500, 1, 1], [10.5, 11, 20, 20], [20, 11, 20, 20], [0, 0, 0, 0]]
-    scores, _, _ = run("trackingnet", "official", [seq("t", gt, "trackingnet")], [pred])
+    scores, _, _ = run("trackingnet_train_0", "official", [seq("t", gt, "trackingnet_train_0")], [pred])
     # success counts at t = k/20 (>=): k=0 -> 4, k=1..6 -> 3, k=7..20 -> 2; curve = counts/4,
     # sum 12.5; trapezoid with dx 0.05: 0.05 * (12.5 - (1 + 0.5)/2) = 0.5875
     assert scores["AUC"] == pytest.approx(0.5875, abs=1e-12)
@@ -171,7 +171,7 @@ def test_got10k_val_needs_cover_and_image_size():
         run("got10k_val", "official", [seq("s", [GT, GT], "got10k_val")], [[GT, GT]])
 
 
-@pytest.mark.parametrize("dataset", ["lasot", "otb100", "uav123", "got10k_val", "trackingnet"])
+@pytest.mark.parametrize("dataset", ["lasot", "otb100", "uav123", "got10k_val", "trackingnet_train_0"])
 @pytest.mark.parametrize("protocol", metrics.PROTOCOLS)
 def test_garbage_boxes_never_crash_nor_warn(dataset, protocol):
     rng = np.random.default_rng(0)

@@ -27,7 +27,7 @@ def random_run(dataset, count=6, seed=0):
 
 
 @pytest.mark.parametrize("dataset, protocol", [("lasot", "official"), ("lasot", "got10k"), ("uav123", "pytracking"),
-                                               ("otb100", "pysot"), ("trackingnet", "official")])
+                                               ("otb100", "pysot"), ("trackingnet_train_0", "official")])
 def test_curves_count_the_frames_that_pass_each_threshold(dataset, protocol):
     sequences, predictions = random_run(dataset)
     rules = metrics.get_protocol(dataset, protocol)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from benchmarks.scoring import metrics
-from benchmarks.evaluate import compute
+from benchmarks.scoring.evaluation import compute
 from benchmarks.scoring.result_files import load_results
 from simtrack.data.sequence import Sequence
 

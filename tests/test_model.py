@@ -1,13 +1,13 @@
+from pathlib import Path
+
 import pytest
 import torch
+from model_helpers import official_twin, random_model
 
 import simtrack
 from simtrack.checkpoints import ours_to_official
 from simtrack.errors import ConfigError
 from simtrack.model import VARIANTS, ModelConfig, get_config
-from pathlib import Path
-
-from model_helpers import official_twin, random_model
 
 KEYS_FILE = Path(__file__).parent / "data" / "official_keys.txt"
 

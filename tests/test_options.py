@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.commands import MODULES
 from simtrack.cli import options
+from simtrack.speed import SpeedOptions
 
 COMMANDS = {name: importlib.import_module(module) for name, module in MODULES.items()}
 
@@ -64,13 +65,11 @@ def test_sequence_lists_are_read_by_one_function(command):
 
 
 def test_speed_options_reach_the_tracker_from_every_tracking_command():
-    expected = {"fast", "precision", "compile", "cuda_graphs", "crop"}
     for command in ("simtrack-run", "simtrack-profile", "simtrack-vot"):
         args = parser_of(command).parse_args(["--fast", "--precision", "bf16", "--compile", "aot_eager",
                                               "--cuda-graphs", "--crop", "torch"])
-        assert options.speed_options(args) == {"fast": True, "precision": "bf16", "compile": "aot_eager",
-                                               "cuda_graphs": True, "crop": "torch"}
-        assert set(options.speed_options(args)) == expected
+        assert options.speed_options(args) == SpeedOptions(fast=True, precision="bf16", compile="aot_eager",
+                                                           cuda_graphs=True, crop="torch")
 
 
 def test_vot_environment_variables_mirror_the_option_names(monkeypatch):

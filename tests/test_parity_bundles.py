@@ -2,13 +2,12 @@
 to the last bit, under every protocol."""
 import numpy as np
 import pytest
+from fabricate import make_lasot, make_lasot_toolkit, make_nfs, make_otb, make_uav123, remove_frames, write_pysot_json
 
 from benchmarks.scoring import metrics
-from benchmarks.evaluate import compute
+from benchmarks.scoring.evaluation import compute
 from benchmarks.scoring.result_files import load_results
 from simtrack.data import load_dataset
-
-from fabricate import make_lasot, make_lasot_toolkit, make_nfs, make_otb, make_uav123, remove_frames, write_pysot_json
 
 
 def write_noisy_results(folder, sequences, seed=0):

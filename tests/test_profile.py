@@ -5,8 +5,8 @@ import pytest
 import torch
 
 import simtrack
-from benchmarks.profile import main
 from benchmarks.perf.measure import count_flops, interleaved, parameter_counts
+from benchmarks.profile import main
 from simtrack.errors import ConfigError
 
 

@@ -9,12 +9,12 @@ import json
 import cv2
 import numpy as np
 import pytest
-
-from benchmarks.evaluate import evaluate
 from browser import BrowserError, Chromium, find_chromium
+from visual_data import NAMES, visual_report  # noqa: F401 (fixture)
+
+from benchmarks.reports import evaluate
 from simtrack.data.sequence import Sequence
 from simtrack.formats.palette import rgb, tracker_color
-from visual_data import NAMES, visual_report  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,
                                 reason="chromium is not installed (apt-get install chromium; .ci/run does it)")

@@ -6,8 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from benchmarks.evaluate import load_all
 from benchmarks.scoring import metrics
+from benchmarks.scoring.evaluation import load_all
 from benchmarks.scoring.result_files import load_results
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError

@@ -5,21 +5,22 @@ printed as one line. Worker processes are real (spawned), so these tests cost a 
 """
 import json
 import shutil
-import sys
 
 import numpy as np
 import pytest
 import torch
+from fabricate import make_got10k, make_lasot, write_result
 
 import simtrack
 import simtrack.weights
-from benchmarks import run
+from benchmarks import evaluate, run
+from benchmarks.runner.execute import RunOutcome
+from benchmarks.runner.finish import finish
 from benchmarks.runner.folders import result_is_complete
-from benchmarks.runner.folders import write_result
 from benchmarks.runner.recorder import Summary
-from fabricate import make_got10k, make_lasot
-from simtrack.data import load_dataset
+from benchmarks.runner.settings import RunSettings
 from simtrack.cli import run_cli
+from simtrack.data import load_dataset
 from simtrack.errors import CheckpointError
 
 NAMES = ("cat-1", "cat-2", "dog-1")
@@ -139,19 +140,30 @@ def _finished_run(tmp_path, dataset, sequences):
     for sequence in sequences:
         boxes = np.tile(sequence.boxes[:1], (len(sequence), 1))
         write_result(folder, sequence.name, boxes, np.full(len(sequence), 0.01))
-    return run.RunOutcome(Summary(done=len(sequences)), dataset, "trk", folder, sequences)
+    return RunOutcome(Summary(done=len(sequences)), dataset, "trk", folder, sequences)
 
 
 def test_a_finished_got10k_test_run_is_packed_for_the_server(tmp_path, capsys):
     make_got10k(tmp_path / "GOT-10k", split="test")
     outcome = _finished_run(tmp_path, "got10k_test", load_dataset("got10k_test", root=tmp_path / "GOT-10k"))
-    assert run.finish(outcome, tmp_path / "reports") == 0
+    assert finish(outcome, RunSettings(results=tmp_path / "out")) == 0
     assert (tmp_path / "out" / "trk" / "got10k_test.zip").is_file()
     assert "submission written" in capsys.readouterr().out
 
 
-def test_the_run_still_succeeds_when_the_evaluation_module_is_missing(lasot, tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "benchmarks.evaluate", None)   # import of it raises ImportError
+def test_a_finished_run_prints_the_summary_as_the_evaluate_command_does(lasot, tmp_path, capsys):
     outcome = _finished_run(tmp_path, "lasot", load_dataset("lasot", root=lasot))
-    assert run.finish(outcome, tmp_path / "reports") == 0
-    assert "evaluation step unavailable" in capsys.readouterr().err
+    assert finish(outcome, RunSettings(results=tmp_path / "out")) == 0
+    printed = capsys.readouterr().out
+    assert (tmp_path / "out" / "reports" / "lasot" / "report.html").is_file()
+    argv = ["--dataset", "lasot", "--data-root", str(lasot), "--trackers", f"trk={outcome.folder}",
+            "--report-dir", str(tmp_path / "again")]
+    assert evaluate.main(argv) == 0
+    assert capsys.readouterr().out == printed.replace(str(tmp_path / "out" / "reports" / "lasot"), str(tmp_path / "again"))
+
+
+def test_an_evaluation_that_fails_after_the_run_exits_1_with_its_message(lasot, tmp_path, capsys):
+    outcome = _finished_run(tmp_path, "lasot", load_dataset("lasot", root=lasot))
+    (outcome.folder / f"{NAMES[0]}.txt").write_text("1,2,3\n")
+    assert finish(outcome, RunSettings(results=tmp_path / "out")) == 1
+    assert "error: evaluation failed:" in capsys.readouterr().err

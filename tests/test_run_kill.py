@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from fabricate import make_lasot
 
 import simtrack
 from benchmarks.runner.folders import read_boxes, read_times, result_is_complete
-from fabricate import make_lasot
 
 NAMES = [f"cat-{i}" for i in range(1, 7)]
 FRAMES = 12

@@ -7,17 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fabricate import write_result
 
 from benchmarks.runner import folders as outputs
 from benchmarks.runner.backends.worker import Outcome
+from benchmarks.runner.folders import append_error, remove_partial_files, result_is_complete, result_paths, run_folder
 from benchmarks.runner.manifest import build_manifest, write_manifest
-from benchmarks.runner.folders import (append_error, atomic_write, remove_partial_files, result_is_complete,
-                                result_paths, run_folder, write_result)
-from benchmarks.runner.planning import Slot, make_plan
+from benchmarks.runner.planning import Plan, Slot, plan_jobs, plan_slots
 from benchmarks.runner.recorder import Recorder
 from benchmarks.runner.tracking import TIMING_DEFINITION
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError
+from simtrack.formats.atomic import atomic_write
 
 BOXES = np.array([[1, 2, 3, 4], [1.5, 2.25, 3.125, 4.0625], [0, 0, 10, 10]], dtype=np.float64)
 TIMES = np.array([0.5, 0.01, 0.02])
@@ -119,7 +120,8 @@ def test_manifest_appends_resumed_runs_and_refuses_other_weights(tmp_path):
 
 def test_recorder_writes_successes_logs_failures_and_counts(tmp_path, capsys):
     sequences = [Sequence(name, "fake", ["f"] * 3, np.ones((3, 4))) for name in ("good", "bad")]
-    plan = make_plan(sequences, ["cpu"], repeats=2, cores=2)
+    jobs = plan_jobs(sequences, repeats=2)
+    plan = Plan(plan_slots(["cpu"], cores=2, max_slots=len(jobs)), jobs)
     stream = io.StringIO()
     recorder = Recorder(tmp_path, "trk", "fake", plan, skipped=1, stream=stream, identity={"variant": "tiny"})
     for job in plan.jobs:

@@ -6,10 +6,20 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from benchmarks.runner.planning import (Device, Job, Node, make_plan, order_jobs, parse_devices, plan_jobs,
-                                 plan_node_slots, plan_slots, shard_jobs)
-from simtrack.data.sequence import Sequence
+from benchmarks.runner.planning import (
+    Device,
+    Job,
+    Plan,
+    RayNode,
+    order_jobs,
+    parse_devices,
+    plan_jobs,
+    plan_node_slots,
+    plan_slots,
+    shard_jobs,
+)
 from simtrack.cli import options
+from simtrack.data.sequence import Sequence
 from simtrack.devices import parse_device, parse_gpu_listing
 from simtrack.errors import ConfigError
 
@@ -99,8 +109,9 @@ def test_four_gpus_two_workers_each_give_eight_round_robin_slots():
 
 
 def test_fewer_jobs_than_slots_still_spread_over_devices():
-    plan = make_plan([seq("a", 5), seq("b", 9), seq("c", 7)], parse_devices("auto", 4, environ={}), workers_per_device=2,
-                     cores=16)
+    jobs = plan_jobs([seq("a", 5), seq("b", 9), seq("c", 7)])      # as LocalBackend.plan does
+    slots = plan_slots(parse_devices("auto", 4, environ={}), workers_per_device=2, cores=16, max_slots=len(jobs))
+    plan = Plan(slots, jobs)
     assert [slot.device for slot in plan.slots] == ["cuda:0", "cuda:1", "cuda:2"]
     assert {slot.threads for slot in plan.slots} == {5}
 
@@ -129,7 +140,7 @@ def test_jobs_come_longest_first_with_repeats_and_stable_ties():
 
 
 def test_complete_runs_are_left_out_of_the_plan():
-    plan = make_plan([seq("a", 4), seq("b", 6)], ["cpu"], repeats=2, cores=2, done={("b", 1), ("a", 2)})
+    plan = Plan(plan_slots(["cpu"], cores=2), plan_jobs([seq("a", 4), seq("b", 6)], repeats=2, done={("b", 1), ("a", 2)}))
     assert [(job.sequence.name, job.repeat) for job in plan.jobs] == [("b", 2), ("a", 1)]
     assert plan.frames == 10
     assert all(isinstance(job, Job) for job in plan.jobs)
@@ -161,7 +172,7 @@ def test_shard_syntax(text, message):
 
 
 def node(name, cpus, gpus=0):
-    return Node(f"id-{name}", name, f"host-{name}", cpus, gpus)
+    return RayNode(f"id-{name}", name, f"host-{name}", cpus, gpus)
 
 
 def fits(slots, nodes):

@@ -9,14 +9,14 @@ import json
 import numpy as np
 import pytest
 import torch
+from fabricate import make_lasot
 
 import simtrack
 from benchmarks import run
 from benchmarks.runner import folders as outputs
 from benchmarks.runner import provenance
 from benchmarks.runner.manifest import file_sha256
-from benchmarks.runner.provenance import Inspection, inspect, record_path, run_identity, verify, write_sequence
-from fabricate import make_lasot
+from benchmarks.runner.provenance import Inspection, State, inspect, record_path, run_identity, verify, write_sequence
 from simtrack.cli import run_cli
 from simtrack.data import load_dataset
 
@@ -40,15 +40,15 @@ def test_the_record_is_written_before_the_files_and_vouches_for_them(tmp_path, m
     record = json.loads(record_path(tmp_path, "seq").read_text())
     assert record["identity"] == IDENTITY and record["frames"] == 2
     assert record["files"] == {"seq.txt": file_sha256(boxes_path), "seq_time.txt": file_sha256(times_path)}
-    assert verify(tmp_path, "seq", 2, IDENTITY).state == "done"
+    assert verify(tmp_path, "seq", 2, IDENTITY).state is State.DONE
 
 
 def test_a_kill_between_record_and_files_means_track_again(tmp_path):
     boxes_path, times_path = written(tmp_path)
     boxes_path.unlink()                                   # killed after the times file
-    assert verify(tmp_path, "seq", 2, IDENTITY).state == "todo"
+    assert verify(tmp_path, "seq", 2, IDENTITY).state is State.TODO
     times_path.unlink()                                   # killed right after the record
-    assert verify(tmp_path, "seq", 2, IDENTITY).state == "todo"
+    assert verify(tmp_path, "seq", 2, IDENTITY).state is State.TODO
 
 
 @pytest.mark.parametrize("damage, reason", [
@@ -64,7 +64,7 @@ def test_files_the_record_cannot_vouch_for_are_unverified(tmp_path, damage, reas
     written(tmp_path)
     damage(tmp_path)
     verdict = verify(tmp_path, "seq", 2, IDENTITY)
-    assert verdict.state == "unverified" and reason in verdict.reason
+    assert verdict.state is State.UNVERIFIED and reason in verdict.reason
     assert tmp_path / "seq.txt" in verdict.files
 
 
@@ -78,7 +78,7 @@ def test_another_checkpoint_variant_or_option_is_named(tmp_path):
 def test_our_files_for_another_length_of_sequence_are_not_redone_silently(tmp_path):
     written(tmp_path)
     verdict = verify(tmp_path, "seq", 3, IDENTITY)
-    assert verdict.state == "unverified" and "another number of frames than the sequence's 3" in verdict.reason
+    assert verdict.state is State.UNVERIFIED and "another number of frames than the sequence's 3" in verdict.reason
 
 
 def test_a_folder_where_a_result_file_should_be_is_unverified(tmp_path):

@@ -15,8 +15,8 @@ import torch
 import simtrack
 from benchmarks import run
 from benchmarks.runner import locks
-from benchmarks.runner.locks import LockFile, RunLock
 from benchmarks.runner.folders import result_is_complete
+from benchmarks.runner.locks import LockFile, RunLock
 from benchmarks.runner.tracking import track_sequence
 from simtrack.data import ensure_demo_dataset, load_dataset
 from simtrack.errors import ResultsError

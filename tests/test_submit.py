@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import submit
-from benchmarks.submit import make_submission, validate_submission
+from benchmarks.scoring.submission import make_submission, validate_submission
 from simtrack.cli import run_cli
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, SubmissionError

@@ -10,13 +10,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from visual_data import video_frames, write_clip
 
 from simtrack import track
-from simtrack.formats.box_tables import read_boxes
 from simtrack.cli import run_cli
+from simtrack.formats.box_tables import read_boxes
 from simtrack.formats.palette import rgb, tracker_color
 from simtrack.formats.video import FrameSource, VideoOutput
-from visual_data import video_frames, write_clip
 
 SIZE = (480, 360)
 FRAMES = 20

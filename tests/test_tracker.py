@@ -1,13 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from model_helpers import moving_object_frames, official_tracker, random_model
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
 from simtrack.errors import TrackerInputError
 from simtrack.tracker import clip_box, template_annotation
-
-from model_helpers import moving_object_frames, official_tracker, random_model
 
 
 def run_both(variant, frames, init_box, seed):

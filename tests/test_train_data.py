@@ -4,8 +4,8 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-
 from fabricate import make_coco, make_got10k, make_lasot, make_trackingnet
+
 from simtrack.data import Sequence
 from simtrack.errors import DatasetError
 from simtrack.model import get_config

@@ -7,17 +7,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_docs import run_line
+from visual_data import (  # noqa: F401
+    FRAMES,
+    NAMES,
+    make_visual_lasot,
+    tracker_boxes,
+    video_frames,
+    visual_report,
+    write_clip,
+    write_results,
+)
 
 from benchmarks import visualize
 from benchmarks.scoring.metrics import FrameErrors
 from simtrack.data.sequence import Sequence
 from simtrack.errors import DatasetError
-from simtrack.formats.palette import GROUND_TRUTH, rgb, tracker_color
 from simtrack.formats.box_tables import read_boxes
+from simtrack.formats.palette import GROUND_TRUTH, rgb, tracker_color
 from simtrack.weights import EMBEDDED_CHECKPOINT
-from test_docs import run_line
-from visual_data import (FRAMES, NAMES, make_visual_lasot, tracker_boxes, video_frames, visual_report,  # noqa: F401
-                         write_clip, write_results)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

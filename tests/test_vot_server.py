@@ -10,14 +10,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from model_helpers import random_model
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
 from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence
 from simtrack.errors import ConfigError, TrackerInputError
 from simtrack.formats.images import read_image
-
-from model_helpers import random_model
 
 trax = pytest.importorskip("trax")
 vot_adapter = pytest.importorskip("simtrack.adapters.vot")

@@ -13,12 +13,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from model_helpers import random_model
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
 from simtrack.formats.images import read_image
-
-from model_helpers import random_model
 
 REPO = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO / "vot_workspace"

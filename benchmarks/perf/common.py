@@ -9,14 +9,13 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 import simtrack
 from benchmarks.perf.measure import bf16_note, fingerprint
+from simtrack.cores import set_threads
 from simtrack.weights import EMBEDDED_CHECKPOINT
-
 
 
 def parser(description):
@@ -30,8 +29,7 @@ def parser(description):
 
 def setup(args):
     """Apply the thread count and print the environment line; returns the fingerprint."""
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
+    set_threads(args.threads)
     env = fingerprint(torch.device("cpu"))
     print(f"{env['cpu']}, {args.threads} threads, torch {env['torch']}, features: {' '.join(env['cpu_features'])}; "
           f"{bf16_note(env)}")

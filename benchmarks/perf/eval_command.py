@@ -34,6 +34,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(REPOSITORY))
 
 from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
+from simtrack.cores import usable_cores  # noqa: E402
 
 GOT10K_REPORT = """
 import sys
@@ -60,7 +61,7 @@ experiment.report(["T"])
 METRICS_ONLY = """
 import json, sys, time
 from benchmarks.scoring import metrics
-from benchmarks.evaluate import compute
+from benchmarks.scoring.evaluation import compute
 from benchmarks.scoring.result_files import load_results
 from simtrack.data import load_dataset
 
@@ -157,7 +158,7 @@ def main(argv=None):
     median = {name: (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
               for name, runs in times.items()}
     report = {
-        "cpu": cpu_name(), "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu": cpu_name(), "usable_cores": usable_cores(),
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "sequences": args.sequences, "frames": args.frames, "repeats": args.iterations,
         "wall_s": {name: value[0] for name, value in median.items()},

@@ -16,8 +16,8 @@ import numpy as np
 from simtrack.data import render_sequence
 from simtrack.formats.images import frame_problem, read_image
 
-from .measure import interleaved
 from .common import finish, parser, setup
+from .measure import interleaved
 
 
 def write_frames(folder, size, count, suffix):

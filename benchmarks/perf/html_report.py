@@ -6,7 +6,7 @@ Fabricates ``--sequences`` x ``--frames`` ground truth (absent spans, LaSOT's 14
 ``--trackers`` trackers' result and time files in a temporary folder, with one 1280 x 720 photo
 (matplotlib's sample image, shifted per sequence) standing for all frames of a sequence, so that
 thumbnails decode and encode real-size, real-looking frames (``--no-frames``: annotation-only data).
-Then times, in one process, ``benchmarks.evaluate.evaluate`` (files on disk to every table, figure
+Then times, in one process, ``benchmarks.reports.evaluate`` (files on disk to every table, figure
 and report.html), the same call with the HTML step switched off, and the HTML step alone on the
 same inputs (best of ``--repeat``, wall and CPU seconds), and prints the size of report.html with
 its parts.
@@ -27,13 +27,13 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks import evaluate  # noqa: E402
-from benchmarks.reports import html_page as html_report  # noqa: E402
 from benchmarks.perf.measure import fingerprint  # noqa: E402
 from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
-from simtrack.formats.box_tables import format_boxes, format_seconds  # noqa: E402
+from benchmarks.reports import evaluate  # noqa: E402
+from benchmarks.reports import html_page as html_report  # noqa: E402
 from simtrack.data.readers.lasot import ATTRIBUTES  # noqa: E402
 from simtrack.data.sequence import Sequence  # noqa: E402
+from simtrack.formats.box_tables import format_boxes, format_seconds  # noqa: E402
 
 FRAME_SIZE = (1280, 720)
 
@@ -106,7 +106,7 @@ def main(argv=None):
         def evaluation(html):
             html_report.write_html_report = real if html else (lambda *a, **k: captured.append((a, k)))
             try:
-                evaluate.evaluate("lasot", trackers, sequences, report_dir=folder / ("with" if html else "without"))
+                evaluate("lasot", trackers, sequences, report_dir=folder / ("with" if html else "without"))
             finally:
                 html_report.write_html_report = real
 

@@ -15,6 +15,7 @@ import torch
 
 import simtrack
 from simtrack.batch import BatchTracker
+from simtrack.cores import usable_cores
 from simtrack.data import render_sequence
 from simtrack.formats.images import read_image
 from simtrack.tracker import locate
@@ -47,7 +48,7 @@ def fingerprint(device):
         "torch": torch.__version__, "numpy": np.__version__, "timm": timm.__version__,
         "opencv": cv2.__version__, "simtrack": simtrack.__version__,
         "cpu": model, "logical_cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "usable_cores": usable_cores(),
         "torch_threads": torch.get_num_threads(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "cpu_features": [name for name in CPU_FEATURES if name in flags],
         "bf16_hardware": "amx_bf16" in flags or "avx512_bf16" in flags,
@@ -184,9 +185,9 @@ def stage_times(tracker, frame_path, box, repeats):
     return {name: np.array(values) for name, values in stages.items()}
 
 
-def batch_step(model, device, capacity, image, box, options):
+def batch_step(model, device, capacity, image, box, speed):
     """A callable advancing ``capacity`` targets on ``image`` by one batched step (returns the boxes)."""
-    batch = BatchTracker(model, capacity, device=device, **options)
+    batch = BatchTracker(model, capacity, device=device, **speed.as_dict())
     for slot in range(capacity):
         batch.init(slot, image, box)
     frames = dict.fromkeys(range(capacity), image)
@@ -200,11 +201,11 @@ def batch_step(model, device, capacity, image, box, options):
     return step
 
 
-def throughput(model, device, capacity, image, box, options, repeats):
+def throughput(model, device, capacity, image, box, speed, repeats):
     """Frames/s of BatchTracker steps at batch ``capacity`` and at batch 1, interleaved."""
-    steps = {1: batch_step(model, device, 1, image, box, options)}
+    steps = {1: batch_step(model, device, 1, image, box, speed)}
     if capacity > 1:
-        steps[capacity] = batch_step(model, device, capacity, image, box, options)
+        steps[capacity] = batch_step(model, device, capacity, image, box, speed)
     times = interleaved(steps, repeats)
     result = {f"batch{k}_frames_per_s": float(k / np.median(times[k])) for k in steps}
     if capacity > 1:

@@ -23,11 +23,11 @@ import numpy as np
 import torch
 
 import simtrack
+from simtrack.cores import usable_cores
 from simtrack.data import load_dataset
 from simtrack.formats.images import read_image
 from simtrack.weights import EMBEDDED_CHECKPOINT
 
-from ..runner.planning import available_cores
 from ..run import build_parser, execute_run
 
 
@@ -69,7 +69,7 @@ def main():
     sequences = load_dataset("demo", root=args.data_root)[:args.sequences]
     names = [sequence.name for sequence in sequences]
     frames = sum(len(sequence) for sequence in sequences)
-    cores = available_cores()
+    cores = usable_cores()
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = Path(args.checkpoint) if args.checkpoint else EMBEDDED_CHECKPOINT
         if not checkpoint.is_file():

@@ -12,11 +12,9 @@ import traceback
 from multiprocessing.connection import Pipe
 from pathlib import Path
 
+from simtrack.cores import longest_first, usable_cores
+
 from .plots import Drawer, cost, draw_figure
-
-
-def usable_cores():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class ForkedDrawer:
@@ -101,12 +99,7 @@ def _warm_up():
 
 def _draw_side_by_side(figures, folder, formats):
     """Draw ``figures`` in up to one process per core (forked: matplotlib is already imported)."""
-    workers = max(1, min(len(figures), usable_cores()))
-    shares, loads = [[] for _ in range(workers)], [0.0] * workers
-    for figure in sorted(figures, key=cost, reverse=True):    # longest first, to the least loaded process
-        lightest = loads.index(min(loads))
-        shares[lightest].append(figure)
-        loads[lightest] += cost(figure)
+    shares = longest_first(figures, max(1, min(len(figures), usable_cores())), cost)
     children = []
     for share in shares[1:]:
         receive, send = Pipe(duplex=False)

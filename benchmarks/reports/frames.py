@@ -139,8 +139,8 @@ class ThumbnailJob:
     frame: int
     why: str
     truth: np.ndarray
-    boxes: list          # one (4,) box per tracker
-    ious: list           # one IoU (or NaN) per tracker
+    boxes: list[np.ndarray]   # one (4,) box per tracker
+    ious: list[float]         # one IoU (or NaN) per tracker
 
 
 def crop_region(image_shape, boxes, size=THUMB_SIZE):
@@ -164,7 +164,7 @@ def crop_region(image_shape, boxes, size=THUMB_SIZE):
 def reduction(boxes, size=THUMB_SIZE):
     """The largest of 1, 2, 4, 8 by which the frame can be decoded smaller and still fill the thumbnail
     with the boxes' region (JPEG decoders scale by these factors for a fraction of a full decode)."""
-    from simtrack.formats.drawing import drawable          # with OpenCV: imported only when thumbnails are drawn
+    from simtrack.formats.drawing import drawable  # with OpenCV: imported only when thumbnails are drawn
     if not any(drawable(box) is not None for box in boxes):
         return 1
     x0, y0, x1, y1 = crop_region((np.inf, np.inf), boxes, size)
@@ -174,7 +174,7 @@ def reduction(boxes, size=THUMB_SIZE):
 
 def read_frame(path, factor):
     """The frame as RGB, decoded at 1/``factor`` of its size (``read_image`` for full size)."""
-    import cv2                                      # thumbnails only: reports of frameless data never load it
+    import cv2  # thumbnails only: reports of frameless data never load it
 
     from simtrack.formats.images import read_image
     if factor == 1:

@@ -21,19 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
+from simtrack.formats.atomic import atomic_write
 from simtrack.formats.palette import GROUND_TRUTH, tracker_color, tracker_line_style
 
 from ..scoring import metrics
 from . import frames as report_frames
-from ..runner.folders import atomic_write
 from .plots import CURVES
 from .tables import pivot
 
 ASSETS = Path(__file__).with_name("assets")
 FILE_NAME = "report.html"
 SVG_DASHES = {"-": "", "--": "7 4", "-.": "7 3 2 3", ":": "2 3"}   # matplotlib line styles as SVG dashes
-CURVE_KEYS = {"success": "success_thresholds", "precision": "precision_thresholds",
-              "normalized": "normalized_thresholds"}
 PERCENT_DIGITS = 2
 
 
@@ -93,18 +91,18 @@ def _summary(summary, names):
 def _curves(protocol, results):
     """Each curve the protocol defines: thresholds and, per tracker, the mean (and std) over runs."""
     curves = []
-    for key, (_, title, xlabel, ylabel, score, corner) in CURVES.items():
-        thresholds = getattr(protocol, CURVE_KEYS[key])
+    for spec in CURVES:
+        thresholds = spec.thresholds(protocol)
         if thresholds is None:
             continue
         series = []
         for index, result in enumerate(results):
-            runs = np.array([run[key] for run in result.curves], dtype=np.float64)
+            runs = np.array([run[spec.key] for run in result.curves], dtype=np.float64)
             spread = runs.std(0, ddof=1) if len(runs) > 1 else None
             series.append({"tracker": index, "mean": _rounded(runs.mean(0), 4),
                            "std": None if spread is None else _rounded(spread, 4)})
-        curves.append({"key": key, "title": title, "xlabel": xlabel, "ylabel": ylabel,
-                       "score": "AO" if protocol.pooled else score, "corner": corner,
+        curves.append({"key": spec.key, "title": spec.title, "xlabel": spec.xlabel, "ylabel": spec.ylabel,
+                       "score": spec.legend_score(protocol), "corner": spec.corner,
                        "x": _rounded(thresholds, 4), "series": series})
     return curves
 
@@ -155,7 +153,7 @@ def _frames(protocol, sequences, results, table):
     boxes = [result.boxes for result in results]
     if any(tracker_boxes is None for tracker_boxes in boxes):
         return None, None
-    values = [result.frames for result in results]
+    values = [result.frame_values for result in results]
     if any(tracker_values is None for tracker_values in values):
         truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
         values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]

@@ -16,17 +16,37 @@ from typing import Optional
 
 import numpy as np
 
-from ..runner.folders import atomic_write
+from simtrack.formats.atomic import atomic_write
 from simtrack.formats.palette import tracker_color, tracker_line_style
 
-# curve key -> (file stem, title, x label, y label, score shown, legend corner)
-CURVES = {
-    "success": ("success", "Success plot", "Overlap threshold", "Success rate", "AUC", "lower left"),
-    "precision": ("precision", "Precision plot", "Location error threshold (pixels)", "Precision", "P",
-                  "lower right"),
-    "normalized": ("norm_precision", "Normalized precision plot", "Normalized location error threshold",
-                   "Normalized precision", "NP", "lower right"),
-}
+
+@dataclass(frozen=True)
+class CurveSpec:
+    """One kind of curve the reports draw (as a PNG here, as SVG in report.html)."""
+
+    key: str          # the curve's name in ``metrics.summarize``'s curves
+    stem: str         # file name of the figure
+    title: str
+    xlabel: str
+    ylabel: str
+    score: str        # the score its legend shows (AO instead under pooled protocols)
+    corner: str       # where the legend goes
+
+    def thresholds(self, protocol):
+        """The protocol's thresholds of this curve (None: the protocol has no such curve)."""
+        return getattr(protocol, f"{self.key}_thresholds")
+
+    def legend_score(self, protocol):
+        return "AO" if protocol.pooled else self.score
+
+
+CURVES = (
+    CurveSpec("success", "success", "Success plot", "Overlap threshold", "Success rate", "AUC", "lower left"),
+    CurveSpec("precision", "precision", "Precision plot", "Location error threshold (pixels)", "Precision", "P",
+              "lower right"),
+    CurveSpec("normalized", "norm_precision", "Normalized precision plot", "Normalized location error threshold",
+              "Normalized precision", "NP", "lower right"),
+)
 DPI = 150
 BAR_WIDTH_IN = 6.5
 CHAR_WIDTH_IN = 0.085        # average width of a tick-label character at 11 pt
@@ -59,7 +79,7 @@ class CurveFigure:
     ylabel: str
     legend_title: str
     corner: str
-    curves: list
+    curves: list[Curve]
     note: str = ""
 
 
@@ -70,8 +90,8 @@ class BarFigure:
     stem: str
     title: str
     xlabel: str
-    labels: list
-    bars: list = field(default_factory=list)    # (tracker, values, colour)
+    labels: list[str]
+    bars: list[tuple[str, list[float], str]] = field(default_factory=list)    # (tracker, values, colour)
 
 
 def _mean_score(result, name):
@@ -92,28 +112,23 @@ def _rank_key(result, name):
     return (np.isnan(value), -value if not np.isnan(value) else 0.0)
 
 
-def _thresholds(protocol, key):
-    return {"success": protocol.success_thresholds, "precision": protocol.precision_thresholds,
-            "normalized": protocol.normalized_thresholds}[key]
-
-
 def curve_figures(protocol, results, dataset_name):
     """One ``CurveFigure`` per curve the protocol defines; tracker k keeps colour k in every figure."""
     figures = []
     rules = protocol.description.split(" (")[0]
-    for key, (stem, title, xlabel, ylabel, score, corner) in CURVES.items():
-        thresholds = _thresholds(protocol, key)
+    for spec in CURVES:
+        thresholds = spec.thresholds(protocol)
         if thresholds is None:
             continue
-        score = "AO" if protocol.pooled else score
+        score = spec.legend_score(protocol)
         curves = []
         for index, result in sorted(enumerate(results), key=lambda item: _rank_key(item[1], score)):
-            runs = np.array([run_curves[key] for run_curves in result.curves])
+            runs = np.array([run_curves[spec.key] for run_curves in result.curves])
             spread = runs.std(0, ddof=1) if len(runs) > 1 else None
             curves.append(Curve(_label(result, score), tracker_color(index), tracker_line_style(index),
                                 np.asarray(thresholds), runs.mean(0), spread))
-        figures.append(CurveFigure(stem, f"{title} on {dataset_name}", xlabel, ylabel, f"{score} [%]", corner,
-                                   curves, f"{protocol.key} protocol: {rules}"))
+        figures.append(CurveFigure(spec.stem, f"{spec.title} on {dataset_name}", spec.xlabel, spec.ylabel,
+                                   f"{score} [%]", spec.corner, curves, f"{protocol.key} protocol: {rules}"))
     return figures
 
 

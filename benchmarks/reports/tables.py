@@ -7,7 +7,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
@@ -17,10 +17,10 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
 class Table:
     """Rows of values under named columns; ``index`` names the column that labels the rows (or None)."""
 
-    columns: list
-    rows: list
+    columns: list[str]
+    rows: list[tuple]
     index: Optional[str] = None
-    attrs: dict = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
 
     def column(self, name):
         position = self.columns.index(name)

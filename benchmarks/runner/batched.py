@@ -10,7 +10,7 @@ import traceback
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -32,7 +32,7 @@ TIMING_DEFINITION = (
 class Finished:
     """One sequence's end: ``output`` on success, else ``error`` (and its formatted ``traceback``)."""
 
-    item: object
+    item: Any                       # what the caller passed in (a runner job, or a Sequence)
     output: Optional[TrackOutput] = None
     error: Optional[BaseException] = None
     traceback: str = ""

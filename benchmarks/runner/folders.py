@@ -8,19 +8,18 @@ sharing a folder coordinate through ``benchmarks.runner.locks``.
 """
 import glob
 import os
-import secrets
 import time
 from pathlib import Path
 
 import numpy as np
 
-from simtrack.formats.box_tables import format_boxes, format_seconds
 from simtrack.errors import ResultsError
+from simtrack.formats.atomic import TEMP_SUFFIX
+from simtrack.formats.box_tables import format_boxes, format_seconds
 
 from ..scoring.result_files import read_boxes, read_times
 
 ERROR_LOG = "errors.log"
-_TEMP_SUFFIX = ".partial"
 
 
 def dataset_folder(results_root, tracker_name, dataset):
@@ -39,57 +38,6 @@ def result_paths(folder, name):
     return folder / f"{name}.txt", folder / f"{name}_time.txt"
 
 
-def temporary_file(path):
-    """A new temporary file next to ``path``, to be renamed onto it: ``(handle, name)``.
-
-    Created with mode 0666 so that the umask decides the final mode, as for any file the user
-    writes (``tempfile.mkstemp`` would make every result 0600, unreadable to colleagues).
-    """
-    while True:
-        temp = path.parent / f".{path.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}"
-        try:
-            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), temp
-        except FileExistsError:
-            continue
-
-
-def atomic_write(path, data, durable=True):
-    """Write bytes to ``path`` so that it is either complete or absent, even after a crash.
-
-    ``durable=False`` skips the fsyncs: the file is still complete or absent if the process dies,
-    but may be lost with a power cut (fine for reports, which can be written again).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = temporary_file(path)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            if durable:
-                file.flush()
-                os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder):
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
 def result_files(folder, name, boxes, times):
     """``[(times_path, bytes), (boxes_path, bytes)]`` of sequence ``name``, in the order they are written."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -98,13 +46,6 @@ def result_files(folder, name, boxes, times):
         raise ValueError(f"{name}: {len(boxes)} boxes but {len(times)} times")
     boxes_path, times_path = result_paths(folder, name)
     return [(times_path, format_seconds(times)), (boxes_path, format_boxes(boxes))]
-
-
-def write_result(folder, name, boxes, times):
-    """Write the times file, then the boxes file. The runner writes through
-    ``benchmarks.runner.provenance.write_sequence``, which records the files' checksums first."""
-    for path, data in result_files(folder, name, boxes, times):
-        atomic_write(path, data)
 
 
 def result_is_complete(folder, name, frames):
@@ -131,9 +72,9 @@ def remove_partial_files(folder, names=None):
     if not folder.is_dir():
         return
     if names is None:
-        patterns = [f".*{_TEMP_SUFFIX}"]
+        patterns = [f".*{TEMP_SUFFIX}"]
     else:
-        patterns = [f"{glob.escape('.' + path.name)}.*{_TEMP_SUFFIX}" for name in names
+        patterns = [f"{glob.escape('.' + path.name)}.*{TEMP_SUFFIX}" for name in names
                     for path in result_paths(folder, name)]
     for pattern in patterns:
         for path in folder.glob(pattern):

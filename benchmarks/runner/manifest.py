@@ -18,8 +18,8 @@ import numpy as np
 
 import simtrack
 from simtrack.errors import ResultsError
+from simtrack.formats.atomic import atomic_write
 
-from .folders import atomic_write
 from .tracking import TIMING_DEFINITION
 
 MANIFEST_NAME = "manifest.json"

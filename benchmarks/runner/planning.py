@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from simtrack.cores import longest_first, usable_cores
+from simtrack.data.sequence import Sequence
 from simtrack.devices import is_uuid, parse_device, present_devices
 from simtrack.errors import ConfigError
 
@@ -18,14 +20,6 @@ from simtrack.errors import ConfigError
 # of model copies; beyond the cap each worker gets several threads.
 MAX_AUTO_CPU_WORKERS = 8
 _COUNT = re.compile(r"^(.*?)x(\d+)$")
-
-
-def available_cores():
-    """Cores this process may run on (respects affinity masks and container CPU sets)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,7 @@ def parse_devices(spec, cuda_count, gpus=None, environ=None):
         elif name == "cuda":
             names = [f"cuda:{i}" for i in range(cuda_count)]
             if not names:
-                raise ConfigError(f"--devices cuda: this machine has no GPU; devices present: cpu")
+                raise ConfigError("--devices cuda: this machine has no GPU; devices present: cpu")
         else:
             names = [name]
         for device_name in names:
@@ -149,7 +143,7 @@ class Job:
     """One run of one sequence; ``repeat`` counts from 1."""
 
     id: int
-    sequence: object  # simtrack.data.Sequence
+    sequence: Sequence
     repeat: int = 1
 
     @property
@@ -166,8 +160,8 @@ class Job:
 class Plan:
     """Worker slots and the job queue, longest job first."""
 
-    slots: list
-    jobs: list = field(default_factory=list)
+    slots: list[Slot]
+    jobs: list[Job] = field(default_factory=list)
 
     @property
     def frames(self):
@@ -187,7 +181,7 @@ def plan_slots(devices, workers_per_device=None, cores=None, max_slots=None, thr
     slots still spread over every device. The cores are split evenly among the slots for torch's
     intra-op threads, unless ``threads`` fixes the count per slot.
     """
-    cores = cores or available_cores()
+    cores = cores or usable_cores()
     if workers_per_device is not None and workers_per_device < 1:
         raise ConfigError(f"--workers-per-device must be at least 1, got {workers_per_device}")
     devices = [_as_device(device) for device in devices]
@@ -216,7 +210,7 @@ def _interleave(groups):
 # ---------------------------------------------------------------------------------------- Ray nodes
 
 @dataclass(frozen=True)
-class Node:
+class RayNode:
     """One Ray node as the planner sees it (from ``ray.nodes()``)."""
 
     id: str
@@ -321,12 +315,8 @@ def shard_jobs(jobs, shard):
     fewest frames so far (ties: the lowest K). Deterministic, so every task of an array computes
     the same split; pass all jobs of the run (not only the unfinished ones) for that."""
     index, count = shard
-    loads, parts = [0] * count, [[] for _ in range(count)]
-    for job in sorted(jobs, key=lambda job: (-job.frames, job.sequence.name, job.repeat)):
-        part = loads.index(min(loads))
-        parts[part].append(job)
-        loads[part] += job.frames
-    return parts[index - 1]
+    ordered = sorted(jobs, key=lambda job: (job.sequence.name, job.repeat))   # equal weights: by name
+    return longest_first(ordered, count, lambda job: job.frames)[index - 1]
 
 
 def plan_jobs(sequences, repeats=1, done=frozenset(), shard=None):
@@ -336,10 +326,3 @@ def plan_jobs(sequences, repeats=1, done=frozenset(), shard=None):
         chosen = {job.id for job in shard_jobs(jobs, shard)}
         jobs = [job for job in jobs if job.id in chosen]
     return [job for job in jobs if (job.sequence.name, job.repeat) not in done]
-
-
-def make_plan(sequences, devices, repeats=1, workers_per_device=None, cores=None, done=frozenset(), threads=None,
-              shard=None):
-    """Plan a local run: the jobs of ``plan_jobs`` and the slots to run them on."""
-    jobs = plan_jobs(sequences, repeats, done, shard)
-    return Plan(plan_slots(devices, workers_per_device, cores, max_slots=len(jobs), threads=threads), jobs)

@@ -22,12 +22,14 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import simtrack
 from simtrack.errors import ResultsError
+from simtrack.formats.atomic import atomic_write
 
-from .folders import atomic_write, result_files, result_is_complete, result_paths, run_folder
+from .folders import result_files, result_is_complete, result_paths, run_folder
 
 RECORDS_FOLDER = "records"
 DISCARD_FOLDER = "discarded"
@@ -60,13 +62,21 @@ def write_sequence(folder, name, boxes, times, identity):
         atomic_write(path, data)
 
 
+class State(Enum):
+    """What a run folder holds for one sequence."""
+
+    DONE = "done"              # ours and complete: a resume skips it
+    TODO = "todo"              # nothing to keep: track it
+    UNVERIFIED = "unverified"  # files to protect: refused unless --discard-unverified
+
+
 @dataclass
 class Verdict:
-    """What a run folder holds for one sequence: ``done`` (ours, complete), ``todo`` (nothing to
-    keep) or ``unverified`` (files to protect, with the reason)."""
+    """The ``State`` of one sequence in a run folder, the files that exist (for ``UNVERIFIED``: the
+    ones to protect) and why."""
 
-    state: str
-    files: list = field(default_factory=list)    # the paths that exist (unverified: the ones to protect)
+    state: State
+    files: list[Path] = field(default_factory=list)
     reason: str = ""
 
 
@@ -105,31 +115,31 @@ def verify(folder, name, frames, identity):
     paths = result_paths(folder, name)
     present = [path for path in paths if path.exists()]
     if not present:
-        return Verdict("todo")
+        return Verdict(State.TODO)
     if any(not path.is_file() for path in present):
-        return Verdict("unverified", present, "is not a regular file")
+        return Verdict(State.UNVERIFIED, present, "is not a regular file")
     try:
         record = _read_record(record_path(folder, name))
     except ResultsError as error:
-        return Verdict("unverified", present + [record_path(folder, name)], str(error))
+        return Verdict(State.UNVERIFIED, present + [record_path(folder, name)], str(error))
     if record is None:
-        return Verdict("unverified", present, f"no provenance record in {RECORDS_FOLDER}/ (not written by this "
+        return Verdict(State.UNVERIFIED, present, f"no provenance record in {RECORDS_FOLDER}/ (not written by this "
                                               f"runner, or by a version before records existed)")
     if record["identity"] != identity:
-        return Verdict("unverified", present + [record_path(folder, name)],
+        return Verdict(State.UNVERIFIED, present + [record_path(folder, name)],
                        f"written with {_differences(record['identity'], identity)} (rerun with those to resume)")
     for path in present:
         if path.name not in record["files"]:
-            return Verdict("unverified", present, f"{path.name} is not listed in its record")
+            return Verdict(State.UNVERIFIED, present, f"{path.name} is not listed in its record")
         if sha256(path.read_bytes()) != record["files"][path.name]:
-            return Verdict("unverified", present, f"{path.name} differs from the checksum in its record "
+            return Verdict(State.UNVERIFIED, present, f"{path.name} differs from the checksum in its record "
                                                   f"(changed after the runner wrote it)")
     if len(present) < len(paths):
-        return Verdict("todo", present)       # killed between its two files: ours, tracked again
+        return Verdict(State.TODO, present)       # killed between its two files: ours, tracked again
     if not result_is_complete(folder, name, frames):
-        return Verdict("unverified", present, f"holds another number of frames than the sequence's {frames} "
+        return Verdict(State.UNVERIFIED, present, f"holds another number of frames than the sequence's {frames} "
                                               f"(another version of the dataset?)")
-    return Verdict("done", present)
+    return Verdict(State.DONE, present)
 
 
 @dataclass
@@ -137,8 +147,8 @@ class Inspection:
     """What the folders of one run hold: the sequence runs already done and the unverified files."""
 
     folder: Path
-    done: set = field(default_factory=set)            # (sequence name, repeat)
-    unverified: list = field(default_factory=list)    # (files, reason)
+    done: set[tuple[str, int]] = field(default_factory=set)                 # (sequence name, repeat)
+    unverified: list[tuple[list[Path], str]] = field(default_factory=list)   # (files, reason)
 
     def refusal(self):
         """The one-line message of a refused run: the files found, grouped by what is wrong with them."""
@@ -200,8 +210,8 @@ def inspect(results_root, tracker_name, dataset, sequences, repeats, identity, m
             continue
         for sequence in sequences:
             verdict = verify(folder, sequence.name, len(sequence), identity)
-            if verdict.state == "done":
+            if verdict.state is State.DONE:
                 inspection.done.add((sequence.name, repeat))
-            elif verdict.state == "unverified":
+            elif verdict.state is State.UNVERIFIED:
                 inspection.unverified.append((verdict.files, verdict.reason))
     return inspection

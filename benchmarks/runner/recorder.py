@@ -20,7 +20,7 @@ from .provenance import write_sequence
 class Summary:
     done: int = 0
     skipped: int = 0
-    failed: list = field(default_factory=list)   # (label, message, log path)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)   # (label, message, error log path)
     frames: int = 0
     seconds: float = 0.0
     startup: float = 0.0        # seconds until the first frame was reported (worker start, model load)

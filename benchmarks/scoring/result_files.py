@@ -23,11 +23,14 @@ import zipfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
+import numpy as np
+
+from simtrack.errors import ResultsError, listed
 from simtrack.formats import box_tables
-from simtrack.errors import ResultsError
 
+RESULTS_ROOT = Path("results")          # where the runner writes and the commands look by default
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
 DATASET_PREFIXES = ("nfs_", "uav_")      # pytracking writes nfs_<Name>.txt and uav_<name>.txt
 SEARCH_DEPTH = 3                         # folder levels searched below a results folder with no result at its top
@@ -36,6 +39,16 @@ _NUMBERED = re.compile(r"^(.*)_(\d{3})\.txt$")
 _TRAILING_NUMBER = re.compile(r"[-_.](\d+)$")
 _TIME_SUFFIX = "_time.txt"
 _EXTRA_KEYS = {"human4": ("human4-2",)}   # OTB's Human4 is Human4-2 / Human4_2 for pysot and pytracking
+
+
+def results_folder(results_root, tracker_name, dataset):
+    """``<results>/<tracker>/<dataset>``: where the runner writes a tracker's results on a dataset."""
+    return Path(results_root) / tracker_name / dataset
+
+
+def report_folder(results_root, dataset):
+    """``<results>/reports/<dataset>``: where the runner and ``benchmarks.evaluate`` write reports."""
+    return Path(results_root) / "reports" / dataset
 
 
 def read_boxes(path):
@@ -93,12 +106,12 @@ def sequence_keys(name):
 # ---------------------------------------------------------------- folders and archives alike
 
 @dataclass(eq=False)
-class Node:
+class ResultsFolder:
     """One folder of a results tree, on disk or inside an archive: its files and subfolders."""
 
     label: str                        # how messages name it
-    files: set
-    dirs: dict                        # name -> Node, or a callable building it (folders are listed lazily)
+    files: set[str]
+    dirs: dict[str, Union["ResultsFolder", Callable[[], "ResultsFolder"]]]   # built on first use (listed lazily)
     read: Callable                    # file name -> bytes
     _index: Optional[dict] = field(default=None, repr=False)
 
@@ -129,8 +142,8 @@ class Node:
         return self._index
 
 
-def folder_node(path, label=None):
-    """A Node over a folder on disk (one listing, read once: result folders hold thousands of files)."""
+def disk_folder(path, label=None):
+    """A ResultsFolder over a folder on disk (one listing, read once: result folders hold thousands of files)."""
     path = Path(path)
     files, dirs = set(), {}
     try:
@@ -138,12 +151,12 @@ def folder_node(path, label=None):
             for entry in entries:
                 if entry.is_dir():
                     dirs[entry.name] = (lambda sub=Path(entry.path), text=f"{label or path}/{entry.name}":
-                                        folder_node(sub, text))
+                                        disk_folder(sub, text))
                 else:
                     files.add(entry.name)
     except OSError:
         pass
-    return Node(str(label or path), files, dirs,
+    return ResultsFolder(str(label or path), files, dirs,
                 lambda name: box_tables.read_bytes(path / name, "result file", ResultsError))
 
 
@@ -152,8 +165,8 @@ def is_archive(path):
     return name.endswith(ARCHIVE_SUFFIXES) or name.endswith(".7z")
 
 
-def archive_node(path):
-    """A Node over an archive's members, read into memory (zip members on demand, tar in one pass)."""
+def archive_folder(path):
+    """A ResultsFolder over an archive's members, read into memory (zip members on demand, tar in one pass)."""
     path = Path(path)
     if str(path).lower().endswith(".7z"):
         raise ResultsError(f"{path}: .7z archives are not read; extract it, or repack it as .zip or .tar.gz")
@@ -182,18 +195,18 @@ def _tree(archive, members, fetch):
         node["files"][parts[-1]] = handle
 
     def build(entry, label):
-        return Node(label, set(entry["files"]), {name: build(sub, f"{label}/{name}") for name, sub in entry["dirs"].items()},
+        return ResultsFolder(label, set(entry["files"]), {name: build(sub, f"{label}/{name}") for name, sub in entry["dirs"].items()},
                     lambda name: fetch(entry["files"][name]))
     return build(root, f"{archive}:")
 
 
 def open_results(path):
-    """The Node of a results folder or archive, or None when ``path`` does not exist."""
+    """The ResultsFolder of a results folder or archive, or None when ``path`` does not exist."""
     path = Path(path)
     if path.is_file() and is_archive(path):
-        return archive_node(path)
+        return archive_folder(path)
     if path.is_dir():
-        return folder_node(path)
+        return disk_folder(path)
     return None
 
 
@@ -203,7 +216,7 @@ def missing_folder_problem(path):
     for parent in [path.parent, *path.parent.parents]:
         if parent.is_dir():
             found = sorted(entry.name for entry in os.scandir(parent) if entry.is_dir() and not entry.name.startswith("."))
-            listing = f"; folders in {parent}: {_shorten(found)}" if found else f"; {parent} holds no folder"
+            listing = f"; folders in {parent}: {listed(found)}" if found else f"; {parent} holds no folder"
             return f"results folder {path} does not exist{listing}"
     return f"results folder {path} does not exist"
 
@@ -212,11 +225,11 @@ def missing_folder_problem(path):
 
 @dataclass
 class RunFile:
-    """Where one run of one sequence lives: a file of a Node, its time file and time column."""
+    """Where one run of one sequence lives: a file of a ResultsFolder, its time file and time column."""
 
-    node: Node
+    node: ResultsFolder
     boxes: str
-    times_node: Optional[Node] = None
+    times_node: Optional[ResultsFolder] = None
     times: Optional[str] = None
     time_column: int = 0
 
@@ -226,7 +239,7 @@ class RunFile:
 
 
 class _Matcher:
-    """Finds each sequence's entry in a Node: its exact name first, then its match keys."""
+    """Finds each sequence's entry in a ResultsFolder: its exact name first, then its match keys."""
 
     def __init__(self, names):
         self.names = set(names)
@@ -296,9 +309,9 @@ def _best_node(top, matcher, names):
 def locate_runs(results, names):
     """Run files of each sequence: (list per sequence of RunFile lists, list of problems).
 
-    ``results`` is a folder or archive path, or a Node.
+    ``results`` is a folder or archive path, or a ResultsFolder.
     """
-    top = results if isinstance(results, Node) else open_results(results)
+    top = results if isinstance(results, ResultsFolder) else open_results(results)
     if top is None:
         return [[] for _ in names], [missing_folder_problem(results)]
     matcher = _Matcher(names)
@@ -324,7 +337,7 @@ def locate_runs(results, names):
         found.append(runs)
     if missing:
         problems.append(f"{node.label}: no results for {len(missing)} of {len(names)} sequences: "
-                        f"{_shorten(missing)} (looked for <seq>.txt, <seq>/<seq>_001.txt and <seq>_001.txt, "
+                        f"{listed(missing)} (looked for <seq>.txt, <seq>/<seq>_001.txt and <seq>_001.txt, "
                         "any case, with or without a nfs_/uav_ prefix)")
     counts = {len(runs) for runs in found if runs}
     if len(counts) > 1:
@@ -332,7 +345,7 @@ def locate_runs(results, names):
         for name, runs in zip(names, found):
             if runs:
                 by_count.setdefault(len(runs), []).append(name)
-        detail = "; ".join(f"{count} run(s): {_shorten(seqs, 5)}" for count, seqs in sorted(by_count.items()))
+        detail = "; ".join(f"{count} run(s): {listed(seqs)}" for count, seqs in sorted(by_count.items()))
         problems.append(f"{node.label}: sequences have different numbers of runs ({detail}); every run must "
                         "cover every sequence")
     return found, problems
@@ -356,11 +369,6 @@ def _runs(node, entry, times_node, repeats):
             for column, (_, name) in enumerate(numbered)]
 
 
-def _shorten(names, limit=10):
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
 # ---------------------------------------------------------------- reading and checking every file
 
 @dataclass
@@ -369,8 +377,8 @@ class TrackerRuns:
 
     name: str
     folder: Path
-    boxes: list   # [run][sequence] -> (K, 4) array
-    times: list   # [run][sequence] -> (K,) array or None
+    boxes: list[list[np.ndarray]]             # [run][sequence] -> (K, 4)
+    times: list[list[Optional[np.ndarray]]]   # [run][sequence] -> (K,), None where unknown
 
 
 def load_results(name, results_dir, sequences, allow_longer=True):

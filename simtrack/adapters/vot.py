@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..cli import options
-from ..cli import run_cli
+from ..cli import options, run_cli
+from ..cores import set_threads
 from ..errors import ConfigError, SimTrackError, TrackerInputError
 from ..formats.images import FrameSize, read_image
+from ..speed import SpeedOptions
 
 try:
     import trax
@@ -113,7 +114,7 @@ class Settings:
     variant: str = ""
     device: str = "auto"
     threads: int = 0
-    speed: dict = field(default_factory=dict)   # Tracker speed options (simtrack.cli.options.speed_options)
+    speed: SpeedOptions = field(default_factory=SpeedOptions)
     regions: str = trax.Region.RECTANGLE
     events: str = ""
 
@@ -124,12 +125,10 @@ def build_tracker(settings):
     from ..weights import is_embedded, resolve_checkpoint
     path = resolve_checkpoint(settings.checkpoint, "SIMTRACK_CHECKPOINT (--checkpoint)")
     if settings.threads:
-        import cv2
-        import torch
-        torch.set_num_threads(settings.threads)
-        cv2.setNumThreads(settings.threads)
+        set_threads(settings.threads)
     start = time.perf_counter()
-    tracker = Tracker.from_checkpoint(path, variant=settings.variant or None, device=settings.device, **settings.speed)
+    tracker = Tracker.from_checkpoint(path, variant=settings.variant or None, device=settings.device,
+                                      **settings.speed.as_dict())
     log.info("loaded %s (variant %s) on %s in %.1f s", path, tracker.config.name, tracker.device,
              time.perf_counter() - start)
     if is_embedded(path):

@@ -13,9 +13,8 @@ import sys
 from ..devices import DEVICE_SYNTAX, parse_device
 from ..errors import ConfigError
 from ..model.config import VARIANTS
+from ..speed import CROPS, PRECISIONS, SpeedOptions
 
-PRECISIONS = ("fp32", "bf16", "fp16")
-CROPS = ("auto", "cv2", "torch")
 ENV_PREFIX = "SIMTRACK_"
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
@@ -43,7 +42,11 @@ HELP = {
     "split": "dataset split (default: the benchmark split, e.g. test); e.g. train_0 for a labelled "
              "TrackingNet chunk, val for GOT-10k",
     "sequences": "comma-separated sequence names to use (default: all of the split)",
-    "results": "results root folder; results live in <results>/<tracker>/<dataset>/ (default: results)",
+    "results": "results root folder; results live in <results>/<tracker>/<dataset>/",
+    "trackers": "trackers to compare, in legend order; NAME alone means <results>/NAME/<dataset>; NAME=RESULTS "
+                "takes a folder or an archive (.zip, .tar.gz, .tar.xz) of result files",
+    "protocol": "whose rules compute the numbers and the per-frame values: official (the benchmark's own "
+                "toolkit), or another toolkit's (default: official)",
     "tracker_name": "tracker name: the results subfolder <results>/<NAME>/<dataset>",
     "shard": "run only part K of N of the sequence runs (K from 1 to N; split longest first, balanced by frames), "
              "so that N tasks, e.g. a SLURM array, write into one results folder; the last part to finish "
@@ -188,10 +191,10 @@ def _threads_env(env):
         raise ConfigError(str(error)) from None
 
 
-def speed_options(args):
-    """The ``Tracker`` keyword arguments the speed options of ``args`` ask for."""
-    return {"fast": args.fast, "precision": args.precision, "compile": args.compile,
-            "cuda_graphs": args.cuda_graphs, "crop": args.crop}
+def speed_options(args) -> SpeedOptions:
+    """The ``SpeedOptions`` record of the speed options in ``args`` (a namespace of ``add_speed``)."""
+    return SpeedOptions(fast=args.fast, precision=args.precision, compile=args.compile,
+                        cuda_graphs=args.cuda_graphs, crop=args.crop)
 
 
 def add_dataset(parser, required=False, default=None, split=True, sequences=True):
@@ -207,8 +210,19 @@ def add_dataset(parser, required=False, default=None, split=True, sequences=True
     return group
 
 
-def add_results(parser):
-    parser.add_argument("--results", default="results", metavar="DIR", help=HELP["results"])
+def add_results(parser, default):
+    """``--results DIR``; ``default`` is the runner's results root (``benchmarks.scoring.result_files``)."""
+    parser.add_argument("--results", default=str(default), metavar="DIR", help=HELP["results"])
+
+
+def add_trackers(parser):
+    """``--trackers NAME[=RESULTS] ...``: the result sets a scoring command compares."""
+    parser.add_argument("--trackers", nargs="+", required=True, metavar="NAME[=RESULTS]", help=HELP["trackers"])
+
+
+def add_protocol(parser, choices):
+    """``--protocol``: whose rules score (``choices``: ``benchmarks.scoring.metrics.PROTOCOLS``)."""
+    parser.add_argument("--protocol", choices=choices, default="official", help=HELP["protocol"])
 
 
 def add_tracker_name(parser, default_help=None, required=False):

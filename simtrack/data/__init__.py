@@ -7,8 +7,9 @@
 
 See docs/datasets.md for the layouts, splits and naming conventions.
 """
+from .catalog import dataset_names
 from .files import FrameList, MissingFrames
-from .registry import dataset_key, dataset_names, load_dataset, resolve_root
+from .registry import dataset_key, load_dataset, resolve_root
 from .sequence import Sequence
 
 __all__ = ["FrameList", "MissingFrames", "Sequence", "SyntheticSequence", "dataset_key", "dataset_names",

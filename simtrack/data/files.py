@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..formats import box_tables
 from ..errors import DatasetError
+from ..formats import box_tables
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 _DIGITS = re.compile(r"(\d+)")

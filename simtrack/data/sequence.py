@@ -3,8 +3,9 @@
 Readers only parse annotation files into these records; they never run models. Runners and
 metrics never parse annotation files.
 """
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -32,12 +33,12 @@ class Sequence:
 
     name: str
     dataset: str
-    frames: list
+    frames: SequenceABC[str]
     boxes: np.ndarray
     absent: Optional[np.ndarray] = None
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, bool] = field(default_factory=dict)
     language: Optional[str] = None
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self):
         return len(self.frames)

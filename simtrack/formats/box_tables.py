@@ -13,7 +13,6 @@ finds the first bad line for the message.
 """
 import io
 import re
-from pathlib import Path
 
 import numpy as np
 

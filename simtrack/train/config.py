@@ -16,7 +16,7 @@ import yaml
 from ..devices import parse_device
 from ..errors import ConfigError
 from ..model import VARIANTS
-from ..cli.options import PRECISIONS
+from ..speed import PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ModelSection:
 
 @dataclass(frozen=True)
 class DataSection:
-    datasets: tuple = ()
+    datasets: tuple[DatasetEntry, ...] = ()
     root: typing.Optional[str] = None             # default: $SIMTRACK_DATA, else ./data
     samples_per_epoch: int = 60000                # global, over all processes
     max_gap: int = 200

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data.sequence import Sequence
 from ..errors import DatasetError
 
 MIN_VISIBLE = 4     # a video needs more visible frames than this (2 x (1 template + 1 search))
@@ -40,7 +41,7 @@ def visible_frames(sequence):
 class Pair:
     """Where one training sample comes from: a sequence and its template / search frame indices."""
 
-    sequence: object
+    sequence: Sequence
     template_frame: int
     search_frame: int
 

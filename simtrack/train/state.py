@@ -10,13 +10,13 @@
 Weights are written before the state that names them, both atomically, so ``last.state.pt``
 always points at a complete weights file.
 """
-import os
 from pathlib import Path
 
 import torch
 
 from ..checkpoints import load_weights, read_failure, save_checkpoint
 from ..errors import CheckpointError
+from ..formats.atomic import replacing
 
 STATE_FORMAT = "simtrack-train-state"
 STATE_NAME = "last.state.pt"
@@ -31,9 +31,8 @@ def save_state(model, output_dir, weights_name, state, metadata):
     folder = checkpoint_dir(output_dir)
     save_checkpoint(model, folder / weights_name, metadata)
     path = folder / STATE_NAME
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(dict(state, format=STATE_FORMAT, weights=weights_name), tmp)
-    os.replace(tmp, path)
+    with replacing(path) as temporary:
+        torch.save(dict(state, format=STATE_FORMAT, weights=weights_name), temporary)
     return path
 
 

@@ -12,11 +12,21 @@ import signal
 import threading
 import traceback
 
+from simtrack.cores import usable_cores
 from simtrack.errors import SimTrackError
 
-from ..planning import Plan, available_cores, parse_devices, plan_slots
-from .worker import (Outcome, ThrottledCounter, WorkerStartError, claim_device, describe, open_tracker, run_job,
-                     run_jobs_batched)
+from ..planning import Plan, parse_devices, plan_slots
+from .events import FramesTracked, JobDone, JobStarted, WorkerFailed
+from .worker import (
+    Outcome,
+    ThrottledCounter,
+    WorkerStartError,
+    claim_device,
+    describe,
+    open_tracker,
+    run_job,
+    run_jobs_batched,
+)
 
 MAX_RESTARTS_PER_SLOT = 2
 POLL_SECONDS = 0.5
@@ -35,18 +45,18 @@ def _worker_main(slot, spec, jobs, events):
     try:
         tracker = open_tracker(spec, claim_device(slot), slot.threads)
     except BaseException as error:
-        events.put(("fatal", slot.index, describe(error), isinstance(error, SimTrackError),
-                    traceback.format_exc()))
+        events.put(WorkerFailed(slot.index, describe(error), isinstance(error, SimTrackError),
+                                traceback.format_exc()))
         return
     if spec.batch_sequences > 1:
         _run_batched(slot, tracker, jobs, events)
         return
     while (job := jobs.get()) is not None:
-        events.put(("start", slot.index, job.id))
-        progress = ThrottledCounter(lambda count, job_id=job.id: events.put(("frames", job_id, count)))
+        events.put(JobStarted(slot.index, job.id))
+        progress = ThrottledCounter(lambda count, job_id=job.id: events.put(FramesTracked(job_id, count)))
         outcome = run_job(tracker, job, on_frames=progress)
         progress.flush()
-        events.put(("done", slot.index, outcome))
+        events.put(JobDone(slot.index, outcome))
 
 
 def _run_batched(slot, tracker, jobs, events):
@@ -54,13 +64,13 @@ def _run_batched(slot, tracker, jobs, events):
     progress = {}
 
     def start(job):
-        events.put(("start", slot.index, job.id))
-        progress[job.id] = ThrottledCounter(lambda count, job_id=job.id: events.put(("frames", job_id, count)))
+        events.put(JobStarted(slot.index, job.id))
+        progress[job.id] = ThrottledCounter(lambda count, job_id=job.id: events.put(FramesTracked(job_id, count)))
 
     for outcome in run_jobs_batched(tracker, iter(jobs.get, None), on_start=start,
                                     on_frames=lambda job, count: progress[job.id](count)):
         progress.pop(outcome.job_id).flush()
-        events.put(("done", slot.index, outcome))
+        events.put(JobDone(slot.index, outcome))
 
 
 class LocalBackend:
@@ -77,7 +87,7 @@ class LocalBackend:
     def plan(self, jobs, devices="auto", workers_per_device=None, threads=None, inputs=None):
         """Slots for ``jobs`` over ``--devices`` of this machine (``inputs``: local files, nothing to check)."""
         from simtrack.devices import cuda_count
-        slots = plan_slots(parse_devices(devices, cuda_count()), workers_per_device, available_cores(),
+        slots = plan_slots(parse_devices(devices, cuda_count()), workers_per_device, usable_cores(),
                            max_slots=len(jobs), threads=threads)
         return Plan(slots, jobs)
 
@@ -133,21 +143,18 @@ class _Run:
         self.processes[slot.index] = process
 
     def _handle(self, event):
-        kind = event[0]
-        if kind == "frames":
-            self.sink.frames(event[1], event[2])
-        elif kind == "start":
-            self.holding.setdefault(event[1], set()).add(event[2])
-        elif kind == "done":
-            slot_index, outcome = event[1], event[2]
-            self.holding.get(slot_index, set()).discard(outcome.job_id)
-            self._finish(outcome)
-        elif kind == "fatal":
-            _, slot_index, message, user_error, trace = event
-            device = self.plan.slots[slot_index].device
-            if user_error:
-                raise WorkerStartError(f"worker on {device} could not start: {message}")
-            raise RuntimeError(f"worker on {device} could not start: {message}\n{trace}")
+        if isinstance(event, FramesTracked):
+            self.sink.frames(event.job_id, event.count)
+        elif isinstance(event, JobStarted):
+            self.holding.setdefault(event.slot, set()).add(event.job_id)
+        elif isinstance(event, JobDone):
+            self.holding.get(event.slot, set()).discard(event.outcome.job_id)
+            self._finish(event.outcome)
+        elif isinstance(event, WorkerFailed):
+            device = self.plan.slots[event.slot].device
+            if event.user_error:
+                raise WorkerStartError(f"worker on {device} could not start: {event.message}")
+            raise RuntimeError(f"worker on {device} could not start: {event.message}\n{event.traceback}")
 
     def _finish(self, outcome):
         job = self.pending.pop(outcome.job_id, None)

@@ -20,11 +20,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from simtrack.errors import ConfigError
 
-from ..planning import Node, Plan, plan_node_slots
+from ..planning import Job, Plan, RayNode, Slot, plan_node_slots
 from .worker import Outcome, WorkerStartError, describe, open_tracker, run_job
 
 POLL_SECONDS = 0.25
@@ -132,7 +132,7 @@ class RayBackend:
         self.ray = _import_ray()
         self.address = address
         self._started = False
-        self.nodes = {}        # node id -> Node, of the nodes that passed the start-up check
+        self.nodes = {}        # node id -> RayNode, of the nodes that passed the start-up check
         self.left_out = []     # messages about nodes that failed it
 
     def __enter__(self):
@@ -162,7 +162,7 @@ class RayBackend:
         for info in self.ray.nodes():
             if info.get("Alive"):
                 resources = info.get("Resources", {})
-                nodes.append(Node(info["NodeID"], info.get("NodeManagerAddress", "?"),
+                nodes.append(RayNode(info["NodeID"], info.get("NodeManagerAddress", "?"),
                                   info.get("NodeManagerHostname", "?"), float(resources.get("CPU", 0)),
                                   float(resources.get("GPU", 0))))
         return nodes
@@ -228,13 +228,13 @@ class RayBackend:
 class _Worker:
     """The driver's record of one actor."""
 
-    slot: object
-    handle: object
+    slot: Slot
+    handle: Any                       # the ray actor handle
     label: str
-    ready_ref: Optional[object] = None
-    job: Optional[object] = None
-    track_ref: Optional[object] = None
-    poll_ref: Optional[object] = None
+    ready_ref: Optional[Any] = None   # ray ObjectRefs of the calls in flight
+    job: Optional[Job] = None
+    track_ref: Optional[Any] = None
+    poll_ref: Optional[Any] = None
     polled: float = 0.0
     alive: bool = True
     ready: bool = False

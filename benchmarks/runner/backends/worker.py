@@ -12,8 +12,10 @@ from typing import Optional
 
 import numpy as np
 
+from simtrack.cores import set_threads
 from simtrack.data.files import require_frames
 from simtrack.errors import SimTrackError
+from simtrack.speed import SpeedOptions
 
 from ..tracking import track_sequence
 
@@ -29,7 +31,7 @@ class WorkerSpec:
     checkpoint: str
     variant: Optional[str] = None
     batch_sequences: int = 1      # > 1: sequences tracked in lock-step, one forward pass per step
-    options: dict = field(default_factory=dict)   # Tracker speed options (simtrack.inference.SpeedOptions)
+    speed: SpeedOptions = field(default_factory=SpeedOptions)
 
 
 @dataclass(frozen=True)
@@ -62,18 +64,6 @@ def describe(error):
     return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
 
 
-def configure_threads(threads):
-    """Give this worker its share of the cores (torch intra-op and OpenCV's pool)."""
-    import cv2
-    import torch
-    torch.set_num_threads(threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:  # only allowed before the first parallel work; harmless if too late
-        pass
-    cv2.setNumThreads(threads)
-
-
 def claim_device(slot):
     """The torch device this worker uses. A slot with ``visible`` (a GPU index or a GPU / MIG UUID)
     gets exactly that device: CUDA_VISIBLE_DEVICES is set to it before CUDA starts in this process,
@@ -96,12 +86,12 @@ def open_tracker(spec, device, threads):
     """
     from simtrack import Tracker
     from simtrack.batch import BatchTracker
-    configure_threads(threads)
-    options = {"variant": spec.variant, "device": device, **spec.options}
+    set_threads(threads)
+    options = {"variant": spec.variant, "device": device, **spec.speed.as_dict()}
     if spec.batch_sequences > 1:
         return BatchTracker.from_checkpoint(spec.checkpoint, spec.batch_sequences, **options)
     tracker = Tracker.from_checkpoint(spec.checkpoint, **options)
-    if spec.options.get("compile"):
+    if spec.speed.compile:
         warm_up(tracker)
     return tracker
 

@@ -18,18 +18,38 @@ toolkit's order), ``rules`` (one per-frame rule per toolkit), ``thresholds`` (ea
 threshold arrays), ``protocols`` (which rule and scoring apply to which dataset), ``aggregate``
 (counts, curves and scores).
 """
-from .aggregate import (MATLAB_EPS, RunStats, count_curve, curve_scores, evaluate_run, fit_boxes, frame_values,
-                        mean_curves, per_sequence, speed, summarize, threshold_buckets)
+from .aggregate import (
+                        MATLAB_EPS,
+                        RunStats,
+                        count_curve,
+                        curve_scores,
+                        evaluate_run,
+                        fit_boxes,
+                        frame_values,
+                        mean_curves,
+                        per_sequence,
+                        speed,
+                        summarize,
+                        threshold_buckets,
+)
 from .geometry import clip_to_image, iou_continuous, iou_plus_one
 from .ground_truth import CHUNK_FRAMES, GroundTruth
-from .protocols import FAMILIES, NO_GROUND_TRUTH, PROTOCOLS, Protocol, base_dataset, get_protocol
-from .rules import (GOT10K_EPS, FrameErrors, got10k_otb_rule, got10k_val_rule, matlab_rule, pysot_rule,
-                    pytracking_rule, trackingnet_rule)
+from .protocols import PROTOCOLS, Protocol, get_protocol
+from .rules import (
+                        GOT10K_EPS,
+                        FrameErrors,
+                        got10k_otb_rule,
+                        got10k_val_rule,
+                        matlab_rule,
+                        pysot_rule,
+                        pytracking_rule,
+                        trackingnet_rule,
+)
 from .thresholds import NORMALIZED_0_050, PIXELS_0_50, PYTRACKING_OVERLAP, matlab_colon
 
 __all__ = [
-    "CHUNK_FRAMES", "FAMILIES", "GOT10K_EPS", "MATLAB_EPS", "NORMALIZED_0_050", "NO_GROUND_TRUTH", "PIXELS_0_50",
-    "PROTOCOLS", "PYTRACKING_OVERLAP", "FrameErrors", "GroundTruth", "Protocol", "RunStats", "base_dataset",
+    "CHUNK_FRAMES", "GOT10K_EPS", "MATLAB_EPS", "NORMALIZED_0_050", "PIXELS_0_50",
+    "PROTOCOLS", "PYTRACKING_OVERLAP", "FrameErrors", "GroundTruth", "Protocol", "RunStats",
     "clip_to_image", "count_curve", "curve_scores", "evaluate_run", "fit_boxes", "frame_values", "get_protocol",
     "got10k_otb_rule", "got10k_val_rule", "iou_continuous", "iou_plus_one", "matlab_colon", "matlab_rule",
     "mean_curves", "per_sequence", "pysot_rule", "pytracking_rule", "speed", "summarize", "threshold_buckets",

@@ -17,7 +17,7 @@ CHUNK_FRAMES = 1 << 15  # frames per group of sequences processed together (cach
 class GroundTruth:
     """Ground truth of all sequences concatenated frame after frame, built once per dataset."""
 
-    names: list
+    names: list[str]
     lengths: np.ndarray     # (S,) frames per sequence
     columns: np.ndarray     # (4, F) rows x, y, w, h
     seq_id: np.ndarray      # (F,) sequence index of each frame

@@ -5,6 +5,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from simtrack.data import catalog
 from simtrack.errors import ConfigError
 
 from .rules import got10k_otb_rule, got10k_val_rule, matlab_rule, pysot_rule, pytracking_rule, trackingnet_rule
@@ -12,15 +13,6 @@ from .thresholds import NORMALIZED_0_050, PIXELS_0_50, PYTRACKING_OVERLAP, matla
 
 PROTOCOLS = ("official", "pytracking", "stark", "got10k", "pysot")
 
-# Dataset key -> evaluation family (which official toolkit applies).
-FAMILIES = {
-    "lasot": "lasot", "lasot_ext": "lasot", "tnl2k": "lasot", "demo": "lasot",
-    "otb100": "otb", "nfs": "otb", "folder": "otb",
-    "uav123": "uav",
-    "got10k_val": "got10k",
-    "trackingnet": "trackingnet",
-}
-NO_GROUND_TRUTH = {"got10k_test": "got10k_test", "trackingnet_test": "trackingnet"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,27 +58,19 @@ def get_protocol(dataset, protocol=None):
     key = protocol or "official"
     if key not in PROTOCOLS:
         raise ConfigError(f"unknown protocol {key!r}; choose one of {', '.join(PROTOCOLS)}")
-    if dataset in NO_GROUND_TRUTH:
+    found = catalog.parse_key(dataset)
+    if found is not None and found[1] in found[0].servers:
         raise ConfigError(f"{dataset} has no public ground truth, so it cannot be evaluated locally; build the "
-                          f"server zip with python -m benchmarks.submit --dataset {NO_GROUND_TRUTH[dataset]}")
-    base = base_dataset(dataset)
-    if base is None:
-        raise ConfigError(f"no evaluation protocol for dataset {dataset!r}; known: {', '.join(sorted(FAMILIES))} "
-                          "(and their labelled splits, e.g. trackingnet_train_0, got10k_train, lasot_train)")
-    return _BUILDERS[key](dataset, base)
+                          f"server zip with python -m benchmarks.submit --dataset {dataset}")
+    if found is None or found[0].family is None:
+        raise ConfigError(f"no evaluation protocol for dataset {dataset!r}; known: "
+                          f"{', '.join(catalog.benchmark_keys())} (and their labelled splits, e.g. "
+                          "trackingnet_train_0, got10k_train, lasot_train)")
+    return _BUILDERS[key](dataset, found[0])
 
 
-def base_dataset(dataset):
-    """The benchmark a dataset key belongs to: itself, or the prefix of a split key (``trackingnet_train_0``)."""
-    if dataset in FAMILIES:
-        return dataset
-    if dataset.startswith("got10k_"):  # labelled GOT-10k splits (train, vottrain...) carry val's labels
-        return "got10k_val"
-    return next((base for base in sorted(FAMILIES, key=len, reverse=True) if dataset.startswith(base + "_")), None)
-
-
-def _official(dataset, base):
-    family = FAMILIES[base]
+def _official(dataset, entry):
+    family = entry.family
     if family == "got10k":
         return Protocol("official", dataset, "GOT-10k toolkit rules (frame 1 dropped, boxes clipped to the image, "
                         "cover > 0, frames of all sequences and runs pooled; NaN boxes count as IoU 0)",
@@ -105,18 +89,19 @@ def _official(dataset, base):
                     NORMALIZED_0_050, drop_empty_sequences=True)
 
 
-def _pytracking(dataset, base, stark=False):
-    name = "STARK/OSTrack/SimTrack analysis rules (GT valid when w, h > 0" if stark else \
+def _pytracking(dataset, entry, stark=False):
+    rules = "STARK/OSTrack/SimTrack analysis rules (GT valid when w, h > 0" if stark else \
         "pytracking analysis rules (GT valid when x, y, w, h > 0"
-    rule = partial(pytracking_rule, all_positive=not stark, visibility=base in ("lasot", "lasot_ext", "demo"),
-                   invisible_is_miss=base in ("lasot", "demo"), invalid_center_hit=base == "uav123")
+    name = entry.name   # pytracking's analysis treats these datasets specially
+    rule = partial(pytracking_rule, all_positive=not stark, visibility=name in ("lasot", "lasot_ext", "demo"),
+                   invisible_is_miss=name in ("lasot", "demo"), invalid_center_hit=name == "uav123")
     return Protocol("stark" if stark else "pytracking", dataset,
-                    name + "; frame 1 = GT; zero-size boxes carry the previous box; NaN boxes refused)",
+                    rules + "; frame 1 = GT; zero-size boxes carry the previous box; NaN boxes refused)",
                     rule, PYTRACKING_OVERLAP, PIXELS_0_50, NORMALIZED_0_050)
 
 
-def _got10k(dataset, base):
-    family = FAMILIES[base]
+def _got10k(dataset, entry):
+    family = entry.family
     if family == "got10k":
         return Protocol("got10k", dataset, "got10k 0.1.3 ExperimentGOT10k (val) literally: a NaN box makes AO NaN",
                         partial(got10k_val_rule, nan_is_miss=False), np.linspace(0, 1, 101), pooled=True,
@@ -131,8 +116,8 @@ def _got10k(dataset, base):
                     normalized_mean=lasot, allow_longer=lasot, speed="got10k_sequence_mean")
 
 
-def _pysot(dataset, base):
-    lasot = FAMILIES[base] == "lasot"
+def _pysot(dataset, entry):
+    lasot = entry.family == "lasot"
     return Protocol("pysot", dataset, "pysot-toolkit OPEBenchmark rules (frame 1 as written, no repair"
                     + (", absent frames are misses)" if lasot else ")"),
                     partial(pysot_rule, use_absence=lasot), np.arange(0, 1.05, 0.05), np.arange(0, 51, 1.0),

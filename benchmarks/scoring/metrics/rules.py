@@ -10,8 +10,17 @@ import numpy as np
 
 from simtrack.errors import ResultsError
 
-from .geometry import (any_nan, carry_forward, center_errors, centers, clip_to_image, iou_continuous,
-                       iou_plus_one, norm, xywh_positive)
+from .geometry import (
+    any_nan,
+    carry_forward,
+    center_errors,
+    centers,
+    clip_to_image,
+    iou_continuous,
+    iou_plus_one,
+    norm,
+    xywh_positive,
+)
 
 GOT10K_EPS = np.finfo(float).eps  # added to the union by got10k's rect_iou
 

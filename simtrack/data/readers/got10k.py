@@ -8,8 +8,17 @@ STARK-lineage training recipes) are shipped lists of folder names under ``train/
 import re
 
 from ...errors import DatasetError
-from ..files import FrameList, list_subfolders, listed_frames, read_boxes, read_flags, read_lines, read_numbers, \
-    require_file, shipped_split
+from ..files import (
+    FrameList,
+    list_subfolders,
+    listed_frames,
+    read_boxes,
+    read_flags,
+    read_lines,
+    read_numbers,
+    require_file,
+    shipped_split,
+)
 from ..sequence import Sequence
 
 LAYOUT = ("<root>/{train,val,test}/list.txt\n"

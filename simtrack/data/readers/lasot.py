@@ -8,8 +8,18 @@ of the LaSOT evaluation toolkit (copy its ``annos/att`` folder there).
 import numpy as np
 
 from ...errors import DatasetError
-from ..files import FrameList, list_subfolders, natural_key, read_boxes, read_flags, read_lines, \
-    read_numbers, read_sentence, require_file, shipped_split
+from ..files import (
+    FrameList,
+    list_subfolders,
+    natural_key,
+    read_boxes,
+    read_flags,
+    read_lines,
+    read_numbers,
+    read_sentence,
+    require_file,
+    shipped_split,
+)
 from ..sequence import Sequence
 
 LAYOUT = ("<root>/<class>/<class>-<k>/img/00000001.jpg ...\n"

@@ -22,9 +22,10 @@ import cv2
 import numpy as np
 
 from ...errors import DatasetError
+from ..catalog import get
 from ..readers.lasot import ATTRIBUTES, TEST_LIST
-from .demo_root import MARKER, demo_marker
 from ..roots import candidate_root
+from .demo_root import MARKER, demo_marker
 
 DEMO_SEED_BASE = 1_000_000
 TRAINING_SEEDS = range(0, DEMO_SEED_BASE)
@@ -59,7 +60,7 @@ class SyntheticSequence:
     visibility: np.ndarray      # (N,) float64 in [0, 1]
     pattern: str
     description: str
-    attributes: dict = field(default_factory=dict)   # LaSOT attribute name -> bool
+    attributes: dict[str, bool] = field(default_factory=dict)   # LaSOT attribute name -> flag
 
 
 @dataclass
@@ -71,15 +72,15 @@ class _Layer:
 
 @dataclass
 class _Scene:
-    size: tuple
+    size: tuple[int, int]
     background: np.ndarray      # (H + 2 * margin, W + 2 * margin, 3) uint8
     camera: np.ndarray          # (N, 2) int offsets into the background
     gain: np.ndarray            # (N,) brightness factor
     target_texture: np.ndarray
     target_mask: np.ndarray
     target_rects: np.ndarray    # (N, 4) int x, y, w, h before clipping to the frame
-    distractors: list
-    occluders: list
+    distractors: list[_Layer]
+    occluders: list[_Layer]
     pattern: str
     description: str
 
@@ -104,7 +105,7 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
     a marker that records the parameters; an existing set with the same parameters is kept, one
     with other parameters is replaced.
     """
-    root = Path(root) if root is not None else candidate_root("demo")[0]
+    root = Path(root) if root is not None else candidate_root(get("demo"))[0]
     if num_sequences < 1 or num_frames < 1:
         raise ValueError(f"the demo set needs at least one sequence of one frame, got {num_sequences} x {num_frames}")
     if seed < DEMO_SEED_BASE:

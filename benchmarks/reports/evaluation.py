@@ -1,0 +1,36 @@
+"""Scoring and its report in one call, for Python users: what ``python -m benchmarks.evaluate`` does.
+
+    from benchmarks.reports import evaluate
+    summary = evaluate("lasot", {"SimTrack": "results/sim-b16/lasot"}, load_dataset("lasot"))
+"""
+from pathlib import Path
+from typing import Mapping, Optional, Union
+from typing import Sequence as SequenceList
+
+from simtrack.data.sequence import Sequence
+
+from ..scoring.evaluation import score
+from ..scoring.result_files import RESULTS_ROOT, report_folder
+from .tables import Table
+from .writer import write_report
+
+
+def evaluate_table(dataset: str, trackers: Mapping[str, Union[str, Path]], sequences: SequenceList[Sequence],
+                   protocol: Optional[str] = None, report_dir: Union[str, Path, None] = None, pdf: bool = False,
+                   drawer=None) -> Table:
+    """Score ``trackers`` ({name: results folder or archive}) on ``sequences`` of dataset key ``dataset``
+    and write the report into ``report_dir`` (default ``results/reports/<dataset>``); returns the
+    summary as a ``tables.Table`` (no pandas). ``drawer`` draws the figures (see ``write_report``)."""
+    evaluation = score(dataset, trackers, sequences, protocol)
+    report_dir = Path(report_dir) if report_dir else report_folder(RESULTS_ROOT, dataset)
+    return write_report(evaluation, report_dir, pdf=pdf, drawer=drawer)
+
+
+def evaluate(dataset: str, trackers: Mapping[str, Union[str, Path]], sequences: SequenceList[Sequence],
+             protocol: Optional[str] = None, report_dir: Union[str, Path, None] = None, pdf: bool = False):
+    """``evaluate_table`` returning the summary as a pandas DataFrame.
+
+    One row per tracker (scores in percent, FPS in frames/s, ``<m> std`` columns for repeated runs);
+    ``summary.attrs`` names the protocol and its rules. ``pdf`` adds PDF figures.
+    """
+    return evaluate_table(dataset, trackers, sequences, protocol, report_dir, pdf).to_dataframe()

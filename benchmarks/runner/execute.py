@@ -1,0 +1,196 @@
+"""One run from start to end: every check before anything starts, then the tracking of what is not
+done yet, with the folder locked against other runners.
+
+``check_run`` refuses a bad run before any worker or folder exists; ``execute_run`` plans the jobs,
+starts the backend, records every finished sequence and returns a ``RunOutcome`` for the
+evaluation step (``finish``).
+"""
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from simtrack.cli.paths import check_writable
+from simtrack.data import dataset_key, load_dataset, resolve_root
+from simtrack.data.files import MissingFrames
+from simtrack.data.sequence import Sequence
+from simtrack.errors import ConfigError, DatasetError, ResultsError
+from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
+
+from . import provenance
+from .backends import open_backend
+from .backends.worker import RunInputs, WorkerSpec
+from .batched import TIMING_DEFINITION as BATCHED_TIMING
+from .folders import dataset_folder, remove_partial_files, run_folder
+from .locks import RunLock
+from .manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
+from .planning import Plan, parse_devices, plan_jobs
+from .recorder import Recorder, Summary
+from .settings import RunSettings
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+def tracker_name_for(name: Optional[str], checkpoint: Path) -> str:
+    """``--tracker-name`` or the checkpoint's file name; one folder name, no path tricks."""
+    name = name or Path(checkpoint).name.split(".")[0]
+    if not _SAFE_NAME.match(name):
+        raise ConfigError(f"tracker name {name!r} must be a plain folder name (letters, digits, . _ + -); "
+                          f"pass --tracker-name NAME")
+    return name
+
+
+def model_config(checkpoint: Path, variant: Optional[str]) -> dict:
+    """Load the model once here so a wrong file or variant fails before any worker starts."""
+    from simtrack.checkpoints import load_model
+    return load_model(checkpoint, variant).config.to_dict()
+
+
+def check_devices(settings: RunSettings) -> None:
+    """A local run's devices, present on this machine and able to run the speed options (a Ray
+    cluster's devices are counted when it is reached)."""
+    if settings.backend != "local":
+        return
+    import torch
+
+    from simtrack.devices import cuda_count
+    for device in parse_devices(settings.devices, cuda_count()):
+        settings.speed.checked(torch.device("cpu" if device.name == "cpu" else "cuda"))
+
+
+@dataclass
+class CheckedRun:
+    """What ``check_run`` established about a run before it starts."""
+
+    dataset: str
+    data_root: Path      # absolute: workers may run in another folder (Ray actors: their raylet's) or machine
+    checkpoint: Path     # absolute, for the same reason
+    sequences: list[Sequence]
+    config: dict[str, Any]   # the model's ModelConfig.to_dict()
+    tracker_name: str
+    folder: Path
+    identity: dict[str, Any]   # provenance.run_identity
+
+
+def check_run(settings: RunSettings) -> CheckedRun:
+    """Every check a run needs, before any worker or folder exists; each failure is one SimTrackError.
+
+    In order: arguments, devices and speed options, the results paths, the dataset, the checkpoint
+    (the model is loaded once here), and what the results folder already holds. Reads, never writes.
+    """
+    dataset = dataset_key(settings.dataset, settings.split)
+    if settings.batch_sequences > 1 and settings.backend != "local":
+        raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
+    if settings.ray_address and settings.backend != "ray":
+        raise ConfigError("--ray-address is for --backend ray; add --backend ray (or drop --ray-address)")
+    checkpoint = Path(resolve_checkpoint(settings.checkpoint)).absolute()
+    tracker_name = tracker_name_for(settings.tracker_name, checkpoint)
+    check_devices(settings)
+    folders = [run_folder(settings.results, tracker_name, dataset, repeat) / provenance.RECORDS_FOLDER
+               for repeat in range(1, settings.repeat + 1)] + [Path(settings.results) / tracker_name]  # + the zip's
+    check_writable(folders + [settings.report_dir(dataset)], "--results")
+    data_root = Path(resolve_root(settings.dataset, settings.data_root)).absolute()
+    # frames are checked per sequence when it is tracked: one without them fails alone (errors.log)
+    sequences = load_dataset(settings.dataset, root=data_root, split=settings.split, sequences=settings.sequences,
+                             frames_required=False)
+    if not sequences:
+        raise ConfigError(f"dataset {dataset} has no sequences to run")
+    if not any(has_frames(sequence) for sequence in sequences):
+        raise DatasetError(f"none of the {len(sequences)} sequences of {dataset} under {data_root} has its frames "
+                           f"(an annotation-only copy?); tracking needs the images, scoring does not: "
+                           f"python -m benchmarks.evaluate works on this folder")
+    config = model_config(checkpoint, settings.variant)
+    identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
+                                       {**settings.speed.as_dict(), "batch_sequences": settings.batch_sequences})
+    run = CheckedRun(dataset, data_root, checkpoint, sequences, config, tracker_name,
+                     dataset_folder(settings.results, tracker_name, dataset), identity)
+    inspect_results(settings, run)
+    return run
+
+
+def has_frames(sequence: Sequence) -> bool:
+    """Whether the first frame of ``sequence`` is on disk (one stat call)."""
+    frames = sequence.frames
+    return not isinstance(frames, MissingFrames) and len(frames) > 0 and Path(frames[0]).is_file()
+
+
+def inspect_results(settings: RunSettings, run: CheckedRun) -> provenance.Inspection:
+    """What the run's folders hold (``provenance.Inspection``); refuses files this runner cannot
+    vouch for unless ``--discard-unverified``, and a folder of other weights in any case."""
+    try:
+        previous, problem = read_manifest(run.folder), None
+    except ResultsError as error:
+        previous, problem = None, (manifest_path(run.folder), str(error))
+    check_same_weights(run.folder, previous, {"checkpoint": {"sha256": run.identity["checkpoint_sha256"],
+                                                             "path": str(Path(run.checkpoint).resolve())}})
+    inspection = provenance.inspect(settings.results, run.tracker_name, run.dataset, run.sequences, settings.repeat,
+                                    run.identity, problem)
+    if inspection.unverified and not settings.discard_unverified:
+        raise ResultsError(inspection.refusal())
+    return inspection
+
+
+@dataclass
+class RunOutcome:
+    """What a finished ``execute_run`` hands to the evaluation step (and to scripts)."""
+
+    summary: Summary
+    dataset: str
+    tracker_name: str
+    folder: Path
+    sequences: list[Sequence]
+    running: list[tuple[tuple[int, int], dict[str, Any]]] = field(default_factory=list)  # (shard, owner) still running
+    identity: Optional[dict[str, Any]] = None                                            # provenance.run_identity
+
+
+def execute_run(settings: RunSettings) -> RunOutcome:
+    """Track every sequence that is not complete yet; returns a ``RunOutcome``."""
+    run = check_run(settings)
+    if is_embedded(run.checkpoint) and run.dataset != "demo":
+        print(DEMO_NOTICE, file=sys.stderr)
+    sequences = run.sequences
+    with open_backend(settings.backend, settings.ray_address) as backend, RunLock(run.folder, settings.shard) as lock:
+        with lock.exclusive():  # one part at a time looks at the folder and moves files aside
+            inspection = inspect_results(settings, run)   # again: another process may have written meanwhile
+            if inspection.unverified:
+                count = sum(len(files) for files, _ in inspection.unverified)
+                print(f"moved {count} unverified file(s) to {inspection.discard()}", file=sys.stderr)
+        done = inspection.done
+        jobs = plan_jobs(sequences, settings.repeat, done, settings.shard)
+        for repeat in range(1, settings.repeat + 1):  # other parts' files in progress are theirs to keep
+            mine = None if settings.shard is None else [job.sequence.name for job in jobs if job.repeat == repeat]
+            remove_partial_files(run_folder(settings.results, run.tracker_name, run.dataset, repeat), mine)
+        plan = backend.plan(jobs, settings.devices, settings.workers_per_device, settings.threads,
+                            RunInputs(str(run.checkpoint), run.identity["checkpoint_sha256"], str(run.data_root)))
+        spec = WorkerSpec(str(run.checkpoint), settings.variant, settings.batch_sequences, settings.speed)
+        manifest = build_manifest(
+            checkpoint=run.checkpoint, checkpoint_sha256=run.identity["checkpoint_sha256"], config=run.config,
+            tracker_name=run.tracker_name, dataset=run.dataset, data_root=run.data_root.resolve(),
+            sequences=[s.name for s in sequences], repeats=settings.repeat, backend=backend.name, slots=plan.slots)
+        manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.speed.as_dict()}
+        if settings.shard:
+            manifest["runs"][0]["shard"] = "{}/{}".format(*settings.shard)
+        if spec.batch_sequences > 1:
+            manifest["timing"] = BATCHED_TIMING
+        with lock.exclusive():  # other parts append their invocation too
+            write_manifest(run.folder, manifest)
+        print(header(plan, len(done), run.folder), flush=True)
+        recorder = Recorder(settings.results, run.tracker_name, run.dataset, plan, skipped=len(done),
+                            identity=run.identity, guard=lock.exclusive)
+        try:
+            backend.execute(plan, spec, recorder)
+        finally:
+            summary = recorder.close()
+        running = lock.finish() if settings.shard else []
+    return RunOutcome(summary, run.dataset, run.tracker_name, run.folder, sequences, running, run.identity)
+
+
+def header(plan: Plan, skipped: int, folder: Path) -> str:
+    """The line printed before tracking starts: what runs where, what was already done."""
+    if not plan.jobs:
+        return f"all {skipped} runs already complete in {folder}"
+    devices = ", ".join(sorted({f"{slot.device} x{sum(s.device == slot.device for s in plan.slots)}"
+                                for slot in plan.slots}))
+    return (f"tracking {len(plan.jobs)} sequence runs ({plan.frames} frames) on {devices} "
+            f"({plan.slots[0].threads} thread(s) per worker); {skipped} already complete; results in {folder}")

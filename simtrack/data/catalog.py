@@ -1,0 +1,160 @@
+"""Every fact of a dataset under its one name: display name, usual folder, splits, which toolkit's
+rules score it, which splits only a server can score, shorthand names, and how it is read.
+
+Everything else asks this catalogue (readers, roots, the runner, scoring, reports, submissions,
+the ``--dataset`` help), so adding a dataset is one entry here plus its reader module.
+
+Dataset keys name what was run or scored (``Sequence.dataset``, result folders): the dataset name
+for its default split, ``<name>_<split>`` otherwise, and GOT-10k always with its split
+(``got10k_val``, ``got10k_test``) because both are benchmarks.
+"""
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Optional, Tuple
+
+from ..errors import DatasetError
+from .layouts import Layout, folders, lasot_toolkit, pysot
+from .readers import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
+from .synthetic.demo_root import demo_marker, locate_demo_root
+
+FAMILIES = ("lasot", "otb", "uav", "got10k", "trackingnet")   # whose official toolkit scores a dataset
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset: its facts and its reader.
+
+    ``family`` names the official toolkit whose rules score it (``benchmarks.scoring`` maps each
+    family to rules), None for training-only data. ``servers`` maps each split without public ground
+    truth to the evaluation server that scores it. ``aliases`` are shorthand names for a split
+    (``got10k_test`` for GOT-10k's test split).
+    """
+
+    name: str
+    display: str
+    folder: Optional[str]          # usual folder under $SIMTRACK_DATA or ./data; None: no default place
+    family: Optional[str]
+    layout: str                    # sketch of the dataset's own folders, shown when it is missing
+    splits: Tuple[str, ...]        # accepted splits; the first is the default
+    names: Callable                # (root, split) -> sequence names (listings and list files only)
+    load: Callable                 # (root, split, name, dataset key, frames_required) -> Sequence
+    signature: Tuple[str, ...] = ("*",)    # globs, one of which matches in a root of its own folders
+    bundles: Tuple[Layout, ...] = ()       # annotation-only layouts, recognised before its own folders
+    split_in_key: bool = False             # the split is always part of the key (GOT-10k)
+    aliases: Dict[str, str] = field(default_factory=dict)
+    servers: Dict[str, str] = field(default_factory=dict)
+    locate: Optional[Callable] = None      # root of a generated dataset, which may not exist yet (demo)
+    create: Optional[Callable] = None      # generates that root instead of failing when it is missing
+
+    @property
+    def layouts(self) -> Tuple[Layout, ...]:
+        """Every layout this dataset is read from, in the order they are recognised."""
+        return self.bundles + (folders(self.layout, self.names, self.load, self.signature),)
+
+    def key(self, split: str) -> str:
+        """The dataset key of ``split`` (see the module docstring)."""
+        if self.split_in_key or split != self.splits[0]:
+            return f"{self.name}_{split}"
+        return self.name
+
+    def display_name(self, split: str) -> str:
+        """'LaSOT', 'GOT-10k val', 'TrackingNet (train_0)'."""
+        if self.split_in_key:
+            return f"{self.display} {split}"
+        return self.display if split == self.splits[0] else f"{self.display} ({split})"
+
+
+def _prepare_demo(path):
+    if demo_marker(path) is None:              # only generating the set needs OpenCV, not reading it
+        from .synthetic.generator import prepare_demo_root
+        prepare_demo_root(path)
+
+
+_TEST = ("test",)
+_LASOT_SIGNATURE = ("*/*-*",)
+GOT10K_SERVER = "GOT-10k test server (http://got-10k.aitestunion.com/submit_instructions)"
+TRACKINGNET_SERVER = "TrackingNet evaluation server (eval.ai, linked from the TrackingNet website)"
+
+CATALOG: Dict[str, Dataset] = {dataset.name: dataset for dataset in (
+    Dataset("lasot", "LaSOT", "LaSOT", "lasot", lasot.LAYOUT, ("test", "train"), lasot.names, lasot.load,
+            _LASOT_SIGNATURE, (lasot_toolkit(), pysot({"test": ("LaSOT",)}))),
+    Dataset("lasot_ext", "LaSOT-ext", "LaSOT_ext", "lasot", lasot.LAYOUT, _TEST, lasot.all_names, lasot.load,
+            _LASOT_SIGNATURE, (lasot_toolkit(every_file=True),)),
+    Dataset("got10k", "GOT-10k", "GOT-10k", "got10k", got10k.LAYOUT, got10k.SPLITS, got10k.names, got10k.load,
+            ("train", "val", "test"),
+            (pysot({"val": ("GOT-10k",), "test": ("GOT-10k",)}, {"val": "GOT-10k_Val_", "test": "GOT-10k_Test_"}),),
+            split_in_key=True, aliases={"got10k_val": "val", "got10k_test": "test"},
+            servers={"test": GOT10K_SERVER}),
+    Dataset("trackingnet", "TrackingNet", "TrackingNet", "trackingnet", trackingnet.LAYOUT, trackingnet.SPLITS,
+            trackingnet.names, trackingnet.load, ("TEST", "TRAIN_*"), (pysot({"test": ("TrackingNet",)}),),
+            servers={"test": TRACKINGNET_SERVER}),
+    Dataset("uav123", "UAV123", "UAV123", "uav", uav123.LAYOUT, uav123.SPLITS, uav123.names, uav123.load, ("anno",),
+            (pysot({"test": ("UAV123",), "uav20l": ("UAV20L",)}),)),
+    Dataset("tnl2k", "TNL2K", "TNL2K", "lasot", tnl2k.LAYOUT, _TEST, tnl2k.names, tnl2k.load,
+            ("*/groundtruth.txt", "*/imgs")),
+    Dataset("otb100", "OTB100", "OTB100", "otb", otb.LAYOUT, otb.SPLITS, otb.names, otb.load,
+            ("*/groundtruth_rect*.txt", "*/img"),
+            (pysot({"test": ("OTB100", "OTB2015"), "otb50": ("OTB50",), "cvpr13": ("CVPR13",)}),)),
+    Dataset("nfs", "NfS", "NFS", "otb", nfs.LAYOUT, nfs.SPLITS, nfs.names, nfs.load, ("*/30", "*/240"),
+            (pysot({"test": ("NFS30",), "240": ("NFS240",)}),)),
+    Dataset("coco", "COCO", "COCO", None, coco.LAYOUT, coco.SPLITS, coco.names, coco.load, ("annotations",)),
+    Dataset("folder", "Folder", None, "otb", folder.LAYOUT, _TEST, folder.names, folder.load),
+    Dataset("demo", "Demo", "demo", "lasot", lasot.LAYOUT, _TEST, lasot.names, lasot.load,
+            locate=locate_demo_root, create=_prepare_demo),
+)}
+ALIASES: Dict[str, Tuple[str, str]] = {alias: (dataset.name, split) for dataset in CATALOG.values()
+                                       for alias, split in dataset.aliases.items()}
+
+
+def dataset_names():
+    """Every name ``load_dataset`` accepts, shorthands included."""
+    return list(CATALOG) + list(ALIASES)
+
+
+def benchmark_keys():
+    """The keys of the benchmarks people run (for help texts): shorthands where a dataset has them."""
+    keys = []
+    for dataset in CATALOG.values():
+        if dataset.family is not None:
+            keys += list(dataset.aliases) or [dataset.name]
+    return keys
+
+
+def get(name: str) -> Dataset:
+    """The catalogue entry of ``name``; a DatasetError suggesting the closest name otherwise."""
+    if name not in CATALOG:
+        close = difflib.get_close_matches(str(name), dataset_names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DatasetError(f"unknown dataset {name!r}{hint}; known datasets: {', '.join(dataset_names())}")
+    return CATALOG[name]
+
+
+def parse_key(key: str) -> Optional[Tuple[Dataset, str]]:
+    """``(dataset, split)`` of a dataset key (``got10k_test``, ``trackingnet_train_0``), or None."""
+    if key in ALIASES:
+        name, split = ALIASES[key]
+        return CATALOG[name], split
+    if key in CATALOG and not CATALOG[key].split_in_key:
+        return CATALOG[key], CATALOG[key].splits[0]
+    for name in sorted(CATALOG, key=len, reverse=True):
+        if key.startswith(name + "_") and key[len(name) + 1:] in CATALOG[name].splits:
+            return CATALOG[name], key[len(name) + 1:]
+    return None
+
+
+def display_name(key: str) -> str:
+    """How reports name a dataset key ('LaSOT', 'GOT-10k val', 'TrackingNet (train_0)'); an unknown
+    key as it is."""
+    found = parse_key(key)
+    return key if found is None else found[0].display_name(found[1])
+
+
+def server(key: str) -> Optional[str]:
+    """The evaluation server of a dataset key without public ground truth, else None."""
+    found = parse_key(key)
+    return None if found is None else found[0].servers.get(found[1])
+
+
+def server_keys():
+    """Every dataset key that only a server can score (the splits ``benchmarks.submit`` packs)."""
+    return [dataset.key(split) for dataset in CATALOG.values() for split in dataset.servers]
