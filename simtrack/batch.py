@@ -5,14 +5,19 @@ crops costs much less than K single-frame passes. Each target keeps the exact pe
 pre/post-processing of ``Tracker``; only the network pass is shared, so boxes equal those of
 batch size 1 up to the float round-off of batched matrix products.
 """
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Optional, Union
+
 import numpy as np
 import torch
+from torch import nn
 
 from .devices import resolve_device
 from .errors import ConfigError, TrackerInputError
 from .formats.images import as_rgb_uint8
 from .speed import SpeedOptions
-from .tracker import Tracker, check_box, locate
+from .tracker import BoxLike, DeviceLike, Tracker, check_box, locate
 
 
 class BatchTracker:
@@ -23,7 +28,7 @@ class BatchTracker:
     ``release(slot)`` frees a slot for the next target. ``options`` are ``Tracker``'s speed options.
     """
 
-    def __init__(self, model, capacity, device="auto", **options):
+    def __init__(self, model: nn.Module, capacity: int, device: DeviceLike = "auto", **options: Any) -> None:
         if not isinstance(capacity, int) or capacity < 1:
             raise ConfigError(f"batch capacity must be a positive integer, got {capacity!r}")
         self.capacity = capacity
@@ -34,20 +39,21 @@ class BatchTracker:
         self._tokens = None   # (capacity, template tokens, width), allocated by the first init
 
     @classmethod
-    def from_checkpoint(cls, path, capacity, variant=None, device="auto", **options):
+    def from_checkpoint(cls, path: Union[str, Path], capacity: int, variant: Optional[str] = None,
+                        device: DeviceLike = "auto", **options: Any) -> "BatchTracker":
         """As ``Tracker.from_checkpoint``, with ``capacity`` slots."""
         from .checkpoints import load_model
         device = resolve_device(device)
         SpeedOptions.from_keywords(options).checked(device)
         return cls(load_model(path, variant), capacity, device=device, **options)
 
-    def _check_slot(self, slot):
+    def _check_slot(self, slot: int) -> int:
         if not isinstance(slot, (int, np.integer)) or not 0 <= slot < self.capacity:
             raise TrackerInputError(f"slot must be an integer in 0..{self.capacity - 1}, got {slot!r}")
         return int(slot)
 
     @torch.inference_mode()
-    def init(self, slot, image, box):
+    def init(self, slot: int, image: np.ndarray, box: BoxLike) -> np.ndarray:
         """Start tracking ``box`` = (x, y, w, h) on ``image`` in ``slot``; returns the box."""
         slot = self._check_slot(slot)
         image, box = as_rgb_uint8(image), check_box(box)
@@ -60,7 +66,7 @@ class BatchTracker:
         return box.copy()
 
     @torch.inference_mode()
-    def update(self, images):
+    def update(self, images: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
         """Advance every slot in ``images`` ({slot: RGB uint8 frame}) by one frame; returns {slot: box}."""
         slots = sorted(self._check_slot(slot) for slot in images)
         idle = [slot for slot in slots if slot not in self.states]
@@ -82,7 +88,7 @@ class BatchTracker:
             result[slot] = np.array(self.states[slot], dtype=np.float64)
         return result
 
-    def release(self, slot):
+    def release(self, slot: int) -> None:
         """Forget the target in ``slot`` (its template row is overwritten by the next init)."""
         slot = self._check_slot(slot)
         self.states.pop(slot, None)

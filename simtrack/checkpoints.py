@@ -17,13 +17,18 @@ import re
 import types
 import warnings
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Optional, Union
 
 import torch
 
 from .errors import CheckpointError
 from .formats.atomic import replacing
 from .model import VARIANTS, ModelConfig, build_model, get_config
+from .model.simtrack import SimTrack
+
+PathLike = Union[str, Path]
 
 FORMAT_TAG = "simtrack"
 
@@ -261,7 +266,7 @@ def _strict_load(model, state, path, only_prefix=None):
             own[name].copy_(tensor.to(own[name].dtype))
 
 
-def load_weights(model, path, backbone_only=False):
+def load_weights(model: SimTrack, path: PathLike, backbone_only: bool = False) -> SimTrack:
     """Load any supported checkpoint into ``model`` strictly; returns the model.
 
     A file with only backbone weights (CLIP, timm, MAE) is refused unless ``backbone_only`` is
@@ -295,7 +300,7 @@ def guess_variant(state):
     return None
 
 
-def load_model(path, variant=None):
+def load_model(path: PathLike, variant: Optional[str] = None) -> SimTrack:
     """Build the right model for ``path`` and load it; ``variant`` is needed only when the file cannot tell."""
     tensors, file_config = read_checkpoint(path)
     if variant is None:
@@ -314,7 +319,7 @@ def load_model(path, variant=None):
 
 # --------------------------------------------------------------------------- writing
 
-def save_checkpoint(model, path, metadata=None):
+def save_checkpoint(model: SimTrack, path: PathLike, metadata: Optional[Mapping[str, Any]] = None) -> Path:
     """Write ``model`` in our format: safetensors weights + the variant config in the metadata."""
     from safetensors.torch import save_file
     path = Path(path)
@@ -326,7 +331,7 @@ def save_checkpoint(model, path, metadata=None):
     return path
 
 
-def save_official(model, path):
+def save_official(model: SimTrack, path: PathLike) -> Path:
     """Write a bare state_dict with the official names (loads with the official code, strict=True)."""
     path = Path(path)
     with replacing(path) as temporary:

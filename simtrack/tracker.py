@@ -6,10 +6,13 @@ map-back and the 10-pixel clip margin. Boxes are ``x, y, w, h`` float64 in frame
 Opt-in speed options (GPU crop, bf16/fp16, torch.compile, CUDA graphs) live in
 ``simtrack.inference``; several targets in one batch in ``simtrack.batch``.
 """
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Optional, Union
 
 import numpy as np
 import torch
+from torch import nn
 
 from .devices import resolve_device
 from .errors import ConfigError, TrackerInputError
@@ -18,9 +21,11 @@ from .inference import ModelRunner, Preprocessor
 from .speed import SpeedOptions
 
 CLIP_MARGIN = 10
+BoxLike = Union[Sequence[float], np.ndarray]        # x, y, w, h
+DeviceLike = Union[str, torch.device]
 
 
-def check_box(box):
+def check_box(box: BoxLike) -> np.ndarray:
     """A first-frame box as four finite floats with positive width and height."""
     try:
         values = np.asarray(box, dtype=np.float64).reshape(-1)
@@ -33,7 +38,7 @@ def check_box(box):
     return values
 
 
-def check_model(model):
+def check_model(model: object) -> None:
     """Refuse anything but a SimTrack model (a path or a state_dict passed by mistake)."""
     if not (isinstance(model, torch.nn.Module) and hasattr(model, "config") and hasattr(model, "forward_search")):
         hint = " (a checkpoint path: use Tracker.from_checkpoint)" if isinstance(model, (str, bytes, Path)) else ""
@@ -41,14 +46,14 @@ def check_model(model):
                           f"{type(model).__name__}{hint}")
 
 
-def template_annotation(box, resize_factor, template_size):
+def template_annotation(box: np.ndarray, resize_factor: float, template_size: int) -> np.ndarray:
     """The target box inside the template crop, normalised: truncated corner, exact size."""
     w, h = box[2] * resize_factor, box[3] * resize_factor
     half = template_size / 2
     return np.array([int(half - w / 2), int(half - h / 2), w, h], dtype=np.float64) / template_size
 
 
-def clip_box(box, height, width, margin=CLIP_MARGIN):
+def clip_box(box: Sequence[float], height: int, width: int, margin: int = CLIP_MARGIN) -> list[float]:
     """Keep at least ``margin`` pixels of the box inside the frame (official ``clip_box``)."""
     x1, y1, w, h = box
     x2, y2 = x1 + w, y1 + h
@@ -59,7 +64,8 @@ def clip_box(box, height, width, margin=CLIP_MARGIN):
     return [x1, y1, max(margin, x2 - x1), max(margin, y2 - y1)]
 
 
-def map_box_back(state, box_in_crop, resize_factor, search_size):
+def map_box_back(state: Sequence[float], box_in_crop: Sequence[float], resize_factor: float,
+                 search_size: int) -> list[float]:
     """Crop-relative (cx, cy, w, h) in frame pixels -> frame (x, y, w, h), around the previous state."""
     cx_prev, cy_prev = state[0] + 0.5 * state[2], state[1] + 0.5 * state[3]
     cx, cy, w, h = box_in_crop
@@ -69,7 +75,8 @@ def map_box_back(state, box_in_crop, resize_factor, search_size):
     return [cx_real - 0.5 * w, cy_real - 0.5 * h, w, h]
 
 
-def locate(state, box, resize_factor, search_size, image_shape):
+def locate(state: Sequence[float], box: torch.Tensor, resize_factor: float, search_size: int,
+           image_shape: tuple[int, ...]) -> list[float]:
     """The network's box (normalised cx, cy, w, h float32 tensor) -> the next clipped state.
 
     The scale-back to pixels happens in float32 before leaving torch, as the official tracker does.
@@ -90,8 +97,9 @@ class Tracker:
             ``simtrack.speed.SpeedOptions``. All off: the exact official computation.
     """
 
-    def __init__(self, model, device="auto", *, fast=False, precision="fp32", compile=False,
-                 cuda_graphs=False, crop="auto"):
+    def __init__(self, model: nn.Module, device: DeviceLike = "auto", *, fast: bool = False,
+                 precision: str = "fp32", compile: Union[bool, str] = False, cuda_graphs: bool = False,
+                 crop: str = "auto") -> None:
         check_model(model)
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
@@ -105,7 +113,8 @@ class Tracker:
         self.template_tokens = None
 
     @classmethod
-    def from_checkpoint(cls, path, variant=None, device="auto", **options):
+    def from_checkpoint(cls, path: Union[str, Path], variant: Optional[str] = None, device: DeviceLike = "auto",
+                        **options: Any) -> "Tracker":
         """Build the model, load any supported checkpoint format, wrap it in a tracker.
 
         ``variant`` may be omitted for files in our own format, which record it. ``options`` are
@@ -117,20 +126,20 @@ class Tracker:
         return cls(load_model(path, variant), device=device, **options)
 
     @torch.inference_mode()
-    def embed_target(self, image, box):
+    def embed_target(self, image: np.ndarray, box: np.ndarray) -> torch.Tensor:
         """Template tokens for the target ``box`` (float64 array) on an RGB uint8 ``image``."""
         cfg = self.config
         template, resize_factor = self.preprocess(image, box, cfg.template_factor, cfg.template_size)
         anno = template_annotation(box, resize_factor, cfg.template_size)
         return self.runner.embed_template(template, torch.from_numpy(anno).to(self.device))
 
-    def crop_search(self, image, state):
+    def crop_search(self, image: np.ndarray, state: Sequence[float]) -> tuple[torch.Tensor, float]:
         """Normalised search crop around ``state`` and its resize factor."""
         cfg = self.config
         return self.preprocess(image, state, cfg.search_factor, cfg.search_size)
 
     @torch.inference_mode()
-    def init(self, image, box):
+    def init(self, image: np.ndarray, box: BoxLike) -> np.ndarray:
         """Start tracking the object in ``box`` = (x, y, w, h) on the RGB uint8 ``image``."""
         image = as_rgb_uint8(image)
         box = check_box(box)
@@ -140,7 +149,7 @@ class Tracker:
         return box.copy()
 
     @torch.inference_mode()
-    def update(self, image):
+    def update(self, image: np.ndarray) -> np.ndarray:
         """Locate the object on the next frame; returns float64 (x, y, w, h)."""
         if self.template_tokens is None:
             raise TrackerInputError("update() called before init(): initialise the tracker on the first frame")

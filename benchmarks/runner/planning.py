@@ -1,8 +1,10 @@
 """Pure run planning: which devices, how many worker slots, which jobs, and in what order.
 
-Nothing here touches torch, processes or files, so the placement logic can be tested with pretend
-devices (``cuda_count=4``, an ``nvidia-smi -L`` listing, a list of Ray nodes) on a machine without
-GPUs or a cluster. Backends turn a ``Plan`` into processes or actors.
+Nothing here imports torch, starts a worker or touches a file, so the placement logic can be tested
+with pretend devices (``cuda_count=4``, an ``nvidia-smi -L`` listing, a list of Ray nodes) on a
+machine without GPUs or a cluster. One outside call remains: a GPU or MIG UUID in ``--devices`` is
+looked up in ``nvidia-smi -L`` (``simtrack.devices.list_gpus``) unless the caller passes the
+listing. Backends turn a ``Plan`` into processes or actors.
 """
 import math
 import os

@@ -1,8 +1,8 @@
 """The per-sequence work: decode frames ahead in a thread, run the tracker, time every frame.
 
-``track_sequence`` is the one seam between the runner and the model: backends call it for each
-job, so a batched variant (several sequences per forward pass) can replace it without touching
-scheduling, result files or progress reporting.
+``track_sequence`` tracks one sequence with one ``Tracker``; ``batched.track_batched`` is the other
+loop, several sequences per forward pass (``--batch-sequences``). Workers pick one of the two
+(``backends.worker``); scheduling, result files and progress do not depend on which.
 """
 import queue
 import threading

@@ -5,15 +5,17 @@ anchor, repetition or object), so the model is loaded once per sequence and expe
 ``vot`` metadata key is never advertised: the toolkit restarts the tracker for every
 initialisation when it sees it.
 
-Settings come from the environment (``env_*`` lines in trackers.ini) or the matching options:
+Settings come from the command line or, for each option, its environment variable (``env_*``
+lines in trackers.ini): ``--checkpoint`` is ``SIMTRACK_CHECKPOINT`` and so on for ``--variant``,
+``--device``, ``--threads`` and the speed options ``--precision``, ``--fast``, ``--compile``,
+``--cuda-graphs`` and ``--crop`` (docs/options.md says what each means). Two are the server's own:
 
-  SIMTRACK_WEIGHTS      checkpoint file; unset or empty: the embedded tiny demo model
-  SIMTRACK_VARIANT      model variant when the file cannot tell; unset or empty: from the file
-  SIMTRACK_DEVICE       ``auto`` (default), ``cpu``, ``cuda:0``, ...
   SIMTRACK_VOT_REGIONS  region formats to advertise, comma-separated subset of
                         rectangle,polygon,mask (default: rectangle)
   SIMTRACK_VOT_EVENTS   file to which a ``start`` line per process and an ``init`` line per
                         initialisation are appended (checks that the toolkit does not restart us)
+
+``SIMTRACK_WEIGHTS``, the old name of ``SIMTRACK_CHECKPOINT``, is read for one more release.
 
 Every reply carries a ``confidence`` property: ``Tracker.confidence``, the geometric mean of the
 two corner heat-map peaks (1 on the initialisation frame). stdout is the protocol pipe, so all

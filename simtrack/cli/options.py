@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 
+from ..data import catalog
 from ..devices import DEVICE_SYNTAX, parse_device
 from ..errors import ConfigError
 from ..model.config import VARIANTS
@@ -35,8 +36,7 @@ HELP = {
             "both give the same pixels (default: auto)",
     "batch_sequences": "sequences tracked in lock-step, their frames in one forward pass (default: 1)",
     "threads": "torch and OpenCV threads per process (default: the cores split between the processes)",
-    "dataset": "dataset name; e.g. lasot, lasot_ext, got10k_val, got10k_test, trackingnet, uav123, tnl2k, "
-               "otb100, nfs, demo, folder",
+    "dataset": f"dataset name: {', '.join(catalog.benchmark_keys())} (docs/datasets.md)",
     "data_root": "dataset folder, or the folder that holds it under its usual name "
                  "(default: $SIMTRACK_DATA/<Dataset>, else ./data/<Dataset>)",
     "split": "dataset split (default: the benchmark split, e.g. test); e.g. train_0 for a labelled "

@@ -5,14 +5,18 @@ offers ``names(root, split)`` (cheap: listings and list files only) and ``load(r
 dataset)`` (parses one sequence), so ``sequences=`` only parses what was asked for.
 """
 import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Optional, Union
 
 from ..errors import DatasetError
 from .catalog import ALIASES, get
 from .layouts import find_layout
 from .roots import candidate_root, missing_root_error
+from .sequence import Sequence
 
 
-def dataset_key(name, split=None):
+def dataset_key(name: str, split: Optional[str] = None) -> str:
     """The key stored in ``Sequence.dataset`` (and used for result folders), e.g. ``got10k_test``.
 
     It is the dataset name for the default split and ``<name>_<split>`` otherwise; GOT-10k always
@@ -22,7 +26,7 @@ def dataset_key(name, split=None):
     return get(name).key(split)
 
 
-def resolve_root(name, root=None):
+def resolve_root(name: str, root: Union[str, Path, None] = None) -> Path:
     """The folder dataset ``name`` is read from; raises a DatasetError saying where to put it if missing."""
     name, _ = _select(name, None)
     reader = get(name)
@@ -34,7 +38,8 @@ def resolve_root(name, root=None):
     return path
 
 
-def load_dataset(name, root=None, split=None, sequences=None, frames_required=True):
+def load_dataset(name: str, root: Union[str, Path, None] = None, split: Optional[str] = None,
+                 sequences: Union[str, Iterable[str], None] = None, frames_required: bool = True) -> list[Sequence]:
     """Read a dataset split as a list of ``Sequence`` records (optionally only the named sequences).
 
     ``root`` may hold the dataset's own folders or one of its annotation-only bundles (the LaSOT

@@ -40,21 +40,21 @@ class Sequence:
     language: Optional[str] = None
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.frames)
 
     @property
-    def init_box(self):
+    def init_box(self) -> np.ndarray:
         """The first-frame box the tracker is initialised with."""
         return self.boxes[0]
 
     @property
-    def fully_annotated(self):
+    def fully_annotated(self) -> bool:
         """True when every frame has a ground-truth row (False for test splits)."""
         return self.length_known and len(self.boxes) == len(self.frames)
 
     @property
-    def length_known(self):
+    def length_known(self) -> bool:
         """False for a test-split sequence read without its frames: only the first box says nothing
         of the frame count (``len()`` is then 0; result files tell the count)."""
         return getattr(self.frames, "known_length", True)

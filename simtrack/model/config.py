@@ -1,6 +1,7 @@
 """Named SimTrack variants: every size the model, tracker and training need lives here."""
 import dataclasses
 from dataclasses import dataclass
+from typing import Union
 
 from ..errors import ConfigError
 
@@ -116,7 +117,7 @@ VARIANTS = {
 }
 
 
-def get_config(variant):
+def get_config(variant: Union[str, "ModelConfig"]) -> "ModelConfig":
     """Look a variant up by name (or pass a ModelConfig through)."""
     if isinstance(variant, ModelConfig):
         return variant

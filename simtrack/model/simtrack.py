@@ -1,9 +1,11 @@
 """The SimTrack network: backbone, 768->256 bottleneck on the search tokens, corner head."""
+from typing import Union
+
 import torch
 from torch import nn
 
 from .backbone import SimTrackViT
-from .config import get_config
+from .config import ModelConfig, get_config
 from .head import CornerHead
 
 
@@ -44,6 +46,6 @@ class SimTrack(nn.Module):
         return self.forward_search(self.embed_template(template, template_anno), search)
 
 
-def build_model(variant="b16"):
+def build_model(variant: Union[str, ModelConfig] = "b16") -> SimTrack:
     """A randomly initialised SimTrack of the named variant (see ``simtrack.model.VARIANTS``)."""
     return SimTrack(get_config(variant))

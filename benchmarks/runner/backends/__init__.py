@@ -2,7 +2,8 @@
 
 A backend is a context manager with ``plan(jobs, devices, workers_per_device, threads, inputs) ->
 Plan`` (its worker slots for those jobs) and ``execute(plan, spec, sink)``; both run the same
-``worker.run_job`` per sequence.
+worker code (``worker.run_job`` per sequence, or ``worker.run_jobs_batched`` with
+``--batch-sequences``).
 """
 from .local import LocalBackend
 
