@@ -16,6 +16,7 @@ $(STAMP): requirements.txt setup.cfg
 install: $(STAMP)
 
 test: $(STAMP)
+	$(PY) -m mypy
 	MPLBACKEND=Agg $(PY) -m pytest -q
 
 demo: $(STAMP)

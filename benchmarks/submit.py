@@ -11,7 +11,7 @@ from simtrack.deprecation import forward
 from simtrack.errors import ConfigError
 
 from .scoring.result_files import RESULTS_ROOT, results_folder
-from .scoring.submission import make_submission, server, unchecked_lengths, validate_submission
+from .scoring import submission
 
 
 def build_parser():
@@ -33,16 +33,17 @@ def main(argv=None):
     if not args.check and not args.tracker_name:
         raise ConfigError("give --tracker-name NAME to build a zip, or --check ZIP to validate one")
     sequences = load_dataset(args.dataset, root=args.data_root, frames_required=False)
-    unknown = unchecked_lengths(sequences)
+    unknown = submission.unchecked_lengths(sequences)
     note = (f"; the frame counts of {unknown} sequence(s) come from the result files (their frames are not on "
             "disk to count)" if unknown else "")
     if args.check:
-        validate_submission(args.check, sequences)
-        print(f"{args.check}: valid {server(args.dataset)} submission ({len(sequences)} sequences{note})")
+        submission.validate_submission(args.check, sequences)
+        print(f"{args.check}: valid {submission.server(args.dataset)} submission ({len(sequences)} sequences{note})")
         return 0
     results_dir = results_folder(args.results, args.tracker_name, args.dataset)
-    path = make_submission(args.dataset, args.tracker_name, results_dir, sequences, args.out)
-    print(f"wrote {path}: {len(sequences)} sequences, validated{note}; upload it to the {server(args.dataset)}")
+    path = submission.make_submission(args.dataset, args.tracker_name, results_dir, sequences, args.out)
+    print(f"wrote {path}: {len(sequences)} sequences, validated{note}; upload it to the "
+          f"{submission.server(args.dataset)}")
     return 0
 
 

@@ -34,9 +34,9 @@ class BatchTracker:
         self.capacity = capacity
         self._single = Tracker(model, device=device, **options)  # crop, network runner, template step
         self.device, self.config, self.model = self._single.device, self._single.config, self._single.model
-        self.states = {}
-        self.confidence = {}
-        self._tokens = None   # (capacity, template tokens, width), allocated by the first init
+        self.states: dict[int, list[float]] = {}        # slot -> its target's box on the last frame
+        self.confidence: dict[int, float] = {}
+        self._tokens: Optional[torch.Tensor] = None     # (capacity, template tokens, width), by the first init
 
     @classmethod
     def from_checkpoint(cls, path: Union[str, Path], capacity: int, variant: Optional[str] = None,
@@ -77,7 +77,9 @@ class BatchTracker:
         frames = [as_rgb_uint8(images[slot]) for slot in slots]
         crops, factors = zip(*(self._single.crop_search(frame, self.states[slot])
                                for slot, frame in zip(slots, frames)))
-        tokens = self._tokens if slots == list(range(self.capacity)) else self._tokens[slots]
+        tokens = self._tokens
+        assert tokens is not None   # allocated by the first init, and every slot here was initialised
+        tokens = tokens if slots == list(range(self.capacity)) else tokens[slots]
         output = self._single.runner.forward_search(tokens, torch.cat(crops))
         boxes_in_crop, confidence = output["boxes"].cpu(), output["confidence"].tolist()
         result = {}

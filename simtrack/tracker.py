@@ -108,9 +108,9 @@ class Tracker:
                                     cuda_graphs=cuda_graphs, crop=crop).checked(self.device)
         self.preprocess = Preprocessor(self.device, self.options.crop_method(self.device))
         self.runner = ModelRunner(self.model, self.device, self.options)
-        self.state = None
-        self.confidence = None
-        self.template_tokens = None
+        self.state: Optional[list[float]] = None            # the target's box on the last frame
+        self.confidence: Optional[float] = None
+        self.template_tokens: Optional[torch.Tensor] = None
 
     @classmethod
     def from_checkpoint(cls, path: Union[str, Path], variant: Optional[str] = None, device: DeviceLike = "auto",
@@ -151,7 +151,7 @@ class Tracker:
     @torch.inference_mode()
     def update(self, image: np.ndarray) -> np.ndarray:
         """Locate the object on the next frame; returns float64 (x, y, w, h)."""
-        if self.template_tokens is None:
+        if self.template_tokens is None or self.state is None:
             raise TrackerInputError("update() called before init(): initialise the tracker on the first frame")
         image = as_rgb_uint8(image)
         search, resize_factor = self.crop_search(image, self.state)

@@ -123,8 +123,8 @@ def test_shards_at_once_on_one_folder_make_exactly_one_run(demo, capsys, monkeyp
                               stderr=subprocess.STDOUT, text=True) for k in (1, 2, 3)]
     outputs = [task.communicate(timeout=300)[0] for task in tasks]
     assert [task.returncode for task in tasks] == [0, 0, 0], "\n".join(outputs)
-    assert sum("report written to" in output for output in outputs) == 1, "\n".join(outputs)   # evaluated once
-    assert all("report written to" in output or "left to the last shard" in output or "are missing" in output
+    assert sum("tables and plots written to" in output for output in outputs) == 1, "\n".join(outputs)   # evaluated once
+    assert all("tables and plots written to" in output or "left to the last shard" in output or "are missing" in output
                for output in outputs)
     results = folder / "results" / "tiny" / "demo"
     for name, boxes in expected.items():

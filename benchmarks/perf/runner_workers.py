@@ -28,7 +28,8 @@ from simtrack.data import load_dataset
 from simtrack.formats.images import read_image
 from simtrack.weights import EMBEDDED_CHECKPOINT
 
-from ..run import build_parser, execute_run
+from ..runner.execute import execute_run
+from ..runner.settings import RunSettings
 
 
 def model_only_seconds(checkpoint, sequences, threads):
@@ -48,11 +49,10 @@ def model_only_seconds(checkpoint, sequences, threads):
 
 def runner_seconds(checkpoint, data_root, names, workers, results):
     """``(wall seconds, seconds until the first frame, sum of the recorded per-frame times)``."""
-    argv = ["--dataset", "demo", "--checkpoint", str(checkpoint), "--results", str(results), "--devices", "cpu",
-            "--workers-per-device", str(workers), "--sequences", ",".join(names)]
-    if data_root:
-        argv += ["--data-root", str(data_root)]
-    outcome = execute_run(build_parser().parse_args(argv))
+    settings = RunSettings(dataset="demo", data_root=str(data_root) if data_root else None, sequences=list(names),
+                           checkpoint=str(checkpoint), results=Path(results), devices="cpu",
+                           workers_per_device=workers)
+    outcome = execute_run(settings)
     if outcome.summary.failed or outcome.summary.skipped:
         raise SystemExit(f"unexpected run state: {outcome.summary.lines()}")
     tracked = sum(float(np.loadtxt(outcome.folder / f"{name}_time.txt").sum()) for name in names)

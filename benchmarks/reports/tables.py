@@ -64,7 +64,7 @@ class Table:
             import pandas as pd
         except ImportError:
             raise ImportError("a DataFrame needs pandas (pip install pandas); without it, use "
-                              "benchmarks.evaluate.evaluate_table, which returns a benchmarks.reports.tables.Table") from None
+                              "benchmarks.reports.evaluate_table, which returns a benchmarks.reports.tables.Table") from None
         frame = pd.DataFrame([list(row) for row in self.rows], columns=list(self.columns))
         if self.index is not None:
             frame = frame.set_index(self.index)

@@ -43,7 +43,10 @@ class Evaluation:
 
 def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs: TrackerRuns) -> TrackerResult:
     """The ``TrackerResult`` of one tracker's loaded runs."""
-    runs, scores, curves, frame_values = [], [], [], {}
+    runs: list[metrics.RunStats] = []
+    scores: list[dict[str, float]] = []
+    curves: list[dict[str, np.ndarray]] = []
+    frame_values: dict[str, metrics.FrameErrors] = {}
     for boxes, times in zip(tracker_runs.boxes, tracker_runs.times):
         try:
             stats = metrics.evaluate_run(protocol, truth, boxes, times, frame_values if not runs else None)

@@ -97,7 +97,7 @@ def _nested_hint(files, depth):
 
 
 def _check_got10k(archive, files, sequences, problems):
-    by_sequence = {}
+    by_sequence: dict[str, list[str]] = {}
     for name in files:
         parts = name.split("/")
         if len(parts) != 2:

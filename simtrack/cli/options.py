@@ -36,7 +36,7 @@ HELP = {
             "both give the same pixels (default: auto)",
     "batch_sequences": "sequences tracked in lock-step, their frames in one forward pass (default: 1)",
     "threads": "torch and OpenCV threads per process (default: the cores split between the processes)",
-    "dataset": f"dataset name: {', '.join(catalog.benchmark_keys())} (docs/datasets.md)",
+    "dataset": f"dataset name; the benchmarks: {', '.join(catalog.benchmark_keys())} (docs/datasets.md)",
     "data_root": "dataset folder, or the folder that holds it under its usual name "
                  "(default: $SIMTRACK_DATA/<Dataset>, else ./data/<Dataset>)",
     "split": "dataset split (default: the benchmark split, e.g. test); e.g. train_0 for a labelled "

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence as SequenceABC
 from importlib import resources
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -163,22 +164,22 @@ class MissingFrames(SequenceABC):
     their count where the annotations give it, else None (test splits that publish only the first
     box; then ``len()`` is 0). Asking for a frame raises a DatasetError naming what is missing."""
 
-    def __init__(self, count, reason):
-        self.count = count
+    def __init__(self, count: Optional[int], reason: str) -> None:
+        self.frame_count = count
         self.reason = reason
 
     @property
-    def known_length(self):
-        return self.count is not None
+    def known_length(self) -> bool:
+        return self.frame_count is not None
 
-    def __len__(self):
-        return self.count or 0
+    def __len__(self) -> int:
+        return self.frame_count or 0
 
     def __getitem__(self, index):
         raise DatasetError(f"no frames: {self.reason} (the sequence was read from its annotations only)")
 
     def __repr__(self):
-        return f"MissingFrames({self.count!r}, {self.reason!r})"
+        return f"MissingFrames({self.frame_count!r}, {self.reason!r})"
 
 
 def missing_frame(frames):

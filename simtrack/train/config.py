@@ -192,11 +192,12 @@ def _build(cls, raw, source, where):
 def _convert(hint, value, source, key):
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, source, key + ".")
-    if hint is tuple:  # the dataset list
+    if typing.get_origin(hint) is tuple:  # the dataset list: tuple[DatasetEntry, ...]
         if not isinstance(value, list) or not value:
             raise ConfigError(f"{source}: {key} must be a non-empty list of datasets, e.g. "
                               f"[{{name: got10k, split: train_full}}]")
-        return tuple(_build(DatasetEntry, item, source, f"{key}[{i}].") for i, item in enumerate(value))
+        entry = typing.get_args(hint)[0]
+        return tuple(_build(entry, item, source, f"{key}[{i}].") for i, item in enumerate(value))
     optional = typing.get_origin(hint) is typing.Union
     base = typing.get_args(hint)[0] if optional else hint
     if value is None and optional or base is typing.Any:

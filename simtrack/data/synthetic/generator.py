@@ -17,6 +17,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -66,7 +67,7 @@ class SyntheticSequence:
 @dataclass
 class _Layer:
     texture: np.ndarray         # (h, w, 3) uint8
-    mask: np.ndarray            # (h, w) bool, or None for an opaque rectangle
+    mask: Optional[np.ndarray]  # (h, w) bool, or None for an opaque rectangle
     positions: np.ndarray       # (N, 2) int top-left corners
 
 
