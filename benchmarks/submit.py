@@ -10,8 +10,8 @@ from simtrack.data import catalog, load_dataset
 from simtrack.deprecation import forward
 from simtrack.errors import ConfigError
 
-from .scoring.result_files import RESULTS_ROOT, results_folder
 from .scoring import submission
+from .scoring.result_files import RESULTS_ROOT, results_folder
 
 
 def build_parser():

@@ -19,9 +19,9 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.scoring.evaluation import compute  # noqa: E402
 from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
 from benchmarks.scoring import metrics  # noqa: E402
+from benchmarks.scoring.evaluation import compute  # noqa: E402
 from benchmarks.scoring.result_files import load_results  # noqa: E402
 from simtrack.data.sequence import Sequence  # noqa: E402
 
