@@ -10,14 +10,31 @@ for its default split, ``<name>_<split>`` otherwise, and GOT-10k always with its
 """
 import difflib
 from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
 from typing import Callable, Dict, Optional, Tuple
 
 from ..errors import DatasetError
 from .layouts import Layout, folders, lasot_toolkit, pysot
 from .readers import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
-from .synthetic.demo_root import demo_marker, locate_demo_root
+from .synthetic import demo_root
 
 FAMILIES = ("lasot", "otb", "uav", "got10k", "trackingnet")   # whose official toolkit scores a dataset
+
+
+@dataclass(frozen=True)
+class Generated:
+    """How a dataset that is written on first use is found and written."""
+
+    locate: Callable[[Path], Path]       # its folder for a given root (which may not exist yet)
+    complete: Callable[[Path], bool]     # whether that folder is whole (a check that needs no generator)
+    writer: str                          # "module:function" writing it, imported only when needed (OpenCV)
+
+    def prepare(self, path: Path) -> None:
+        """Write the dataset at ``path`` unless a whole one is there."""
+        if not self.complete(path):
+            module, _, function = self.writer.partition(":")
+            getattr(import_module(module), function)(path)
 
 
 @dataclass(frozen=True)
@@ -43,8 +60,7 @@ class Dataset:
     split_in_key: bool = False             # the split is always part of the key (GOT-10k)
     aliases: Dict[str, str] = field(default_factory=dict)
     servers: Dict[str, str] = field(default_factory=dict)
-    locate: Optional[Callable] = None      # root of a generated dataset, which may not exist yet (demo)
-    create: Optional[Callable] = None      # generates that root instead of failing when it is missing
+    generated: Optional[Generated] = None  # written on first use instead of downloaded (the demo set)
 
     @property
     def layouts(self) -> Tuple[Layout, ...]:
@@ -62,12 +78,6 @@ class Dataset:
         if self.split_in_key:
             return f"{self.display} {split}"
         return self.display if split == self.splits[0] else f"{self.display} ({split})"
-
-
-def _prepare_demo(path):
-    if demo_marker(path) is None:              # only generating the set needs OpenCV, not reading it
-        from .synthetic.generator import prepare_demo_root
-        prepare_demo_root(path)
 
 
 _TEST = ("test",)
@@ -99,8 +109,9 @@ CATALOG: Dict[str, Dataset] = {dataset.name: dataset for dataset in (
             (pysot({"test": ("NFS30",), "240": ("NFS240",)}),)),
     Dataset("coco", "COCO", "COCO", None, coco.LAYOUT, coco.SPLITS, coco.names, coco.load, ("annotations",)),
     Dataset("folder", "Folder", None, "otb", folder.LAYOUT, _TEST, folder.names, folder.load),
-    Dataset("demo", "Demo", "demo", "lasot", lasot.LAYOUT, _TEST, lasot.names, lasot.load,
-            locate=locate_demo_root, create=_prepare_demo),
+    Dataset("demo", "Demo", demo_root.FOLDER, "lasot", lasot.LAYOUT, _TEST, lasot.names, lasot.load,
+            generated=Generated(demo_root.locate_demo_root, demo_root.is_complete,
+                                "simtrack.data.synthetic.generator:ensure_demo_dataset")),
 )}
 ALIASES: Dict[str, Tuple[str, str]] = {alias: (dataset.name, split) for dataset in CATALOG.values()
                                        for alias, split in dataset.aliases.items()}

@@ -31,8 +31,8 @@ def resolve_root(name: str, root: Union[str, Path, None] = None) -> Path:
     name, _ = _select(name, None)
     reader = get(name)
     path, source = candidate_root(reader, root)
-    if reader.locate is not None:
-        return reader.locate(path)
+    if reader.generated is not None:
+        return reader.generated.locate(path)
     if not (path.is_dir() or (path.is_file() and path.suffix.lower() == ".json")):
         raise missing_root_error(reader, path, source)
     return path
@@ -51,8 +51,8 @@ def load_dataset(name: str, root: Union[str, Path, None] = None, split: Optional
     name, split = _select(name, split)
     reader = get(name)
     path = resolve_root(name, root)
-    if reader.create is not None:
-        reader.create(path)
+    if reader.generated is not None:
+        reader.generated.prepare(path)
     source = find_layout(name, reader.layouts, path, split, frames_required)
     available = source.names(split)
     chosen = available if sequences is None else _check_requested(sequences, available, key, source.path)

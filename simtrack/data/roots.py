@@ -25,6 +25,11 @@ def candidate_root(dataset, root=None):
     if folder is None:
         raise DatasetError(f"dataset {dataset.name!r} has no default location: pass its folder explicitly "
                            f"(--data-root DIR, or root= in load_dataset)")
+    return default_root(folder)
+
+
+def default_root(folder):
+    """``($SIMTRACK_DATA/<folder>, "$SIMTRACK_DATA")``, else ``(./data/<folder>, ...)``."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser() / folder, f"${ENV_VAR}"
     return Path("data") / folder, "the default ./data folder"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 MARKER = ".demo_complete.json"
+FOLDER = "demo"        # its usual folder under $SIMTRACK_DATA or ./data
 
 
 def demo_marker(root):
@@ -24,3 +25,9 @@ def locate_demo_root(path):
     if demo_marker(path) is None and path.is_dir() and any(path.iterdir()):
         return path / "demo"
     return path
+
+
+
+def is_complete(root):
+    """Whether ``root`` holds a whole demo set (its marker is written last)."""
+    return demo_marker(root) is not None

@@ -23,10 +23,9 @@ import cv2
 import numpy as np
 
 from ...errors import DatasetError
-from ..catalog import get
 from ..readers.lasot import ATTRIBUTES, TEST_LIST
-from ..roots import candidate_root
-from .demo_root import MARKER, demo_marker
+from ..roots import default_root
+from .demo_root import FOLDER, MARKER, demo_marker
 
 DEMO_SEED_BASE = 1_000_000
 TRAINING_SEEDS = range(0, DEMO_SEED_BASE)
@@ -106,7 +105,7 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
     a marker that records the parameters; an existing set with the same parameters is kept, one
     with other parameters is replaced.
     """
-    root = Path(root) if root is not None else candidate_root(get("demo"))[0]
+    root = Path(root) if root is not None else default_root(FOLDER)[0]
     if num_sequences < 1 or num_frames < 1:
         raise ValueError(f"the demo set needs at least one sequence of one frame, got {num_sequences} x {num_frames}")
     if seed < DEMO_SEED_BASE:
@@ -129,12 +128,6 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return root
-
-
-def prepare_demo_root(root):
-    """``load_dataset("demo")`` hook: generate the default demo set unless a complete one is there."""
-    if demo_marker(root) is None:
-        ensure_demo_dataset(root)
 
 
 def _swap_into_place(staging, root, params):
