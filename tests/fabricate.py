@@ -18,6 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from simtrack.formats.frame_files import IMAGE_EXTENSIONS
+
 FRAME_SIZE = (8, 6)   # width, height
 _ENCODED = {}
 
@@ -257,14 +259,12 @@ def make_folder(root):
 
 # ---------------------------------------------------------------- annotation-only bundles
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
-
 
 def remove_frames(root):
     """Delete every image under ``root`` (and the folders left empty): the annotation-only version."""
     root = Path(root)
     for path in sorted(root.rglob("*"), reverse=True):
-        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+        if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()

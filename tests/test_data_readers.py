@@ -14,6 +14,7 @@ from fabricate import (
     make_tnl2k,
     make_trackingnet,
     make_uav123,
+    write_rows,
 )
 
 from simtrack.data import FrameList, dataset_key, dataset_names, load_dataset, resolve_root
@@ -212,3 +213,17 @@ def test_names_and_keys():
             "otb100", "nfs", "coco", "folder", "demo"} == set(dataset_names())
     assert dataset_key("lasot") == "lasot" and dataset_key("got10k") == "got10k_val"
     assert dataset_key("got10k_test") == "got10k_test" and dataset_key("trackingnet", "train") == "trackingnet_train"
+
+
+def test_a_folder_of_webp_or_tiff_frames_is_read_as_simtrack_track_reads_it(tmp_path):
+    """One list of image extensions: what ``simtrack.track`` takes as frames, ``--dataset folder`` does too."""
+    from simtrack.formats.video import FrameSource
+    frames = tmp_path / "clip"
+    frames.mkdir()
+    for index in (1, 2, 10):
+        assert cv2.imwrite(str(frames / f"{index}.webp"), np.full((6, 8, 3), index, np.uint8))
+    (frames / "._1.webp").write_bytes(b"resource fork")                  # hidden: never a frame
+    write_rows(frames / "groundtruth.txt", [[1, 1, 3, 3]])
+    (sequence,) = load_dataset("folder", root=tmp_path)
+    assert [Path(frame).name for frame in sequence.frames] == ["1.webp", "2.webp", "10.webp"]
+    assert [path.name for path in FrameSource(frames).frames] == ["1.webp", "2.webp", "10.webp"]

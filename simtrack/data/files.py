@@ -5,7 +5,6 @@ CRLF); the box tables are read by ``simtrack.formats.box_tables``, which accepts
 file, what was expected and what was found.
 """
 import os
-import re
 from collections.abc import Sequence as SequenceABC
 from importlib import resources
 from pathlib import Path
@@ -15,9 +14,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from ..formats import box_tables
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
-_DIGITS = re.compile(r"(\d+)")
+from ..formats.frame_files import image_names, natural_key
 
 
 def read_boxes(path, what="annotation file"):
@@ -62,19 +59,13 @@ def require_file(path, what):
     return path if isinstance(path, str) else Path(path)
 
 
-def natural_key(name):
-    """Sort key that orders embedded numbers by value (``2.jpg`` before ``10.jpg``)."""
-    return [int(part) if part.isdigit() else part for part in _DIGITS.split(name)]
-
-
 def list_images(folder):
     """Image paths in ``folder`` in natural order, from one directory listing (no image is opened)."""
     try:
-        names = [entry.name for entry in os.scandir(folder)
-                 if entry.name.lower().endswith(IMAGE_EXTENSIONS) and not entry.name.startswith(".")]
+        names = image_names(folder)
     except FileNotFoundError:
         raise DatasetError(f"missing frame folder: {folder} does not exist") from None
-    return [os.path.join(str(folder), name) for name in sorted(names, key=natural_key)]
+    return [os.path.join(str(folder), name) for name in names]
 
 
 def list_subfolders(folder):

@@ -10,19 +10,18 @@ that a long sequence still gives a small file); it opens on the first frame (who
 and is closed, so playable, even when the caller fails half way.
 """
 import os
-import re
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..errors import ConfigError, TrackerInputError
+from .frame_files import IMAGE_EXTENSIONS, image_names
 from .images import FrameSize, read_image
 
 # FFmpeg's own log lines ("marker does not match f_code" per damaged block) would bury our one-line
 # errors; the failures they describe are reported by FrameSource instead. Read when a capture opens.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 VIDEO_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
 GIF_MAX_FRAMES = 300            # longer inputs keep every k-th frame
 GIF_MAX_WIDTH = 480
@@ -32,10 +31,6 @@ ANNOUNCED_SLACK = 1
 # After a frame fails to decode, how many further frames are tried to tell a corrupt frame in the
 # middle (later frames decode) from the end of a truncated file (nothing decodes any more).
 PROBE_AFTER_FAILURE = 30
-
-
-def _natural_key(path):
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
 class FrameSource:
@@ -51,10 +46,10 @@ class FrameSource:
         self.frames, self.capture, self.fps = None, None, None
         path = Path(self.spec).expanduser()
         if path.is_dir():
-            self.frames = sorted((p for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES), key=_natural_key)
+            self.frames = [path / name for name in image_names(path)]
             if not self.frames:
                 raise TrackerInputError(f"{self.spec}: the folder holds no frames; expected image files "
-                                        f"({', '.join(FRAME_SUFFIXES)}) named in frame order")
+                                        f"({', '.join(IMAGE_EXTENSIONS)}) named in frame order")
             self.kind = "folder"
         elif path.exists():
             if not path.is_file() or not os.access(path, os.R_OK):

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 
 from ...errors import DatasetError
-from ..files import MissingFrames, natural_key, read_boxes, read_flags, read_lines, require_file
+from ...formats.frame_files import natural_key
+from ..files import MissingFrames, read_boxes, read_flags, read_lines, require_file
 from ..readers.lasot import read_attributes, test_names
 from ..sequence import Sequence
 

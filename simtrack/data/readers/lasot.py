@@ -8,10 +8,10 @@ of the LaSOT evaluation toolkit (copy its ``annos/att`` folder there).
 import numpy as np
 
 from ...errors import DatasetError
+from ...formats.frame_files import natural_key
 from ..files import (
     FrameList,
     list_subfolders,
-    natural_key,
     read_boxes,
     read_flags,
     read_lines,

@@ -9,7 +9,8 @@ one-frame trim needs the frames, so the frame count may then be one more than wi
 import numpy as np
 
 from ...errors import DatasetError
-from ..files import MissingFrames, list_images, natural_key, require_file
+from ...formats.frame_files import natural_key
+from ..files import MissingFrames, list_images, require_file
 from ..sequence import Sequence
 
 LAYOUT = ("<root>/<name>/30/<name>/00001.jpg ...\n"

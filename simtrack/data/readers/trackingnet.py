@@ -5,7 +5,8 @@ hold only the first box, so TEST frames come from a directory listing; training 
 from the number of annotation rows.
 """
 from ...errors import DatasetError
-from ..files import FrameList, listed_frames, natural_key, read_boxes, require_file
+from ...formats.frame_files import natural_key
+from ..files import FrameList, listed_frames, read_boxes, require_file
 from ..sequence import Sequence
 
 LAYOUT = ("<root>/TEST/anno/<seq>.txt                      (x,y,w,h; TEST: first row only)\n"

@@ -13,7 +13,8 @@ a ``uav_`` prefix.
 import numpy as np
 
 from ...errors import DatasetError
-from ..files import FrameList, natural_key, read_boxes, require_file
+from ...formats.frame_files import natural_key
+from ..files import FrameList, read_boxes, require_file
 from ..sequence import Sequence
 
 SPLITS = ("test", "uav20l")
