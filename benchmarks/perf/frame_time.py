@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 import simtrack
+from simtrack.cores import set_threads
 
 
 def frame_times(variant, num_frames):
@@ -34,7 +35,7 @@ def main():
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads, fp32, exact path")
     for variant in args.variants.split(","):
         ms = frame_times(variant, args.frames)

@@ -20,10 +20,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 import simtrack
-from simtrack.cores import usable_cores
+from simtrack.cores import set_threads, usable_cores
 from simtrack.data import load_dataset
 from simtrack.formats.images import read_image
 from simtrack.weights import EMBEDDED_CHECKPOINT
@@ -34,7 +33,7 @@ from ..runner.settings import RunSettings
 
 def model_only_seconds(checkpoint, sequences, threads):
     """Tracker time alone: every frame already decoded in memory, one process, ``threads`` threads."""
-    torch.set_num_threads(threads)
+    set_threads(threads)
     tracker = simtrack.Tracker.from_checkpoint(checkpoint, device="cpu")
     total = 0.0
     for sequence in sequences:

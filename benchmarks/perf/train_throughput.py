@@ -13,6 +13,7 @@ import time
 import torch
 
 from simtrack.cli import run_cli
+from simtrack.cores import set_threads
 from simtrack.model import build_model
 from simtrack.train.config import load_config
 from simtrack.train.data import PairDataset, build_processor, load_pools
@@ -64,7 +65,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = parser.parse_args(argv)
     if args.threads:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
     config = load_config(args.config)
     model = build_model(config.model.variant)
     samples = args.samples or config.optim.batch_size

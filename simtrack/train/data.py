@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from ..cores import set_threads
 from ..data import load_dataset
 from ..errors import ConfigError, DatasetError
 from ..formats.images import read_image
@@ -117,11 +118,8 @@ class EpochBatches:
 def _worker_init(_):
     """Single-threaded workers that leave Ctrl-C to the main process (it saves, then stops them)."""
     import signal
-
-    import cv2
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    cv2.setNumThreads(1)
-    torch.set_num_threads(1)
+    set_threads(1)
 
 
 def build_loader(dataset, batches, workers, pin_memory=False):
