@@ -17,7 +17,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m mypy
-	MPLBACKEND=Agg $(PY) -m pytest -q
+	MPLBACKEND=Agg $(PY) -m pytest -q -n auto --dist loadfile
 
 demo: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m benchmarks.run --dataset demo

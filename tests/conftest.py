@@ -1,4 +1,6 @@
-"""Suite-wide settings: one torch thread (CI has 2 cores and several tests start processes)."""
+"""Suite-wide settings: one torch thread (CI has 2 cores and several tests start processes), and the
+longest test files first, so that the parallel workers of ``make test`` (pytest-xdist, one file at a
+time each) finish together instead of one waiting on a long file picked up last."""
 import os
 
 import pytest
@@ -18,3 +20,15 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(1)
+
+
+# Test files that take 10 s or more on an idle 2-core machine, longest first (see the durations
+# `make test` prints at the end; update when a file grows).
+LONGEST_FIRST = ("test_backends_ray.py", "test_vot_toolkit.py", "test_bad_inputs.py", "test_train_loop.py",
+                 "test_run_kill.py", "test_run_cli.py", "test_vot_server.py", "test_run_shards.py",
+                 "test_perf_scripts.py", "test_docs.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: the rest keep their order

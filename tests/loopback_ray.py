@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -43,7 +44,8 @@ def unshare_prefix():
 class LoopbackCluster:
     def __init__(self, folder, environment=None):
         self.folder = Path(folder)
-        self.temp_dir = self.folder / "ray"
+        # Ray's socket paths must stay under 108 bytes (AF_UNIX): a short folder of its own, not pytest's.
+        self.temp_dir = Path(tempfile.mkdtemp(prefix="ray-"))
         self.environment = dict(os.environ if environment is None else environment, RAY_AUTH_MODE="disabled",
                                 RAY_USAGE_STATS_ENABLED="0")
         self.environment.pop("RAY_ADDRESS", None)
@@ -97,6 +99,7 @@ class LoopbackCluster:
     def stop(self):
         for ip in list(self.nodes)[::-1]:
             self.kill_node(ip)
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
 def _kill_tree(pid):
