@@ -32,21 +32,9 @@ def atomic_write(path, data, durable=True):
     ``durable=False`` skips the fsyncs: the file is still complete or absent if the process dies,
     but may be lost with a power cut (fine for reports, which can be written again).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = temporary_file(path)
-    try:
-        with os.fdopen(handle, "wb") as file:
+    with replacing(path, durable) as temporary:
+        with open(temporary, "wb") as file:
             file.write(data)
-            if durable:
-                file.flush()
-                os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_folder(path.parent)
 
 
 def _fsync_folder(folder):
@@ -65,8 +53,8 @@ def _fsync_folder(folder):
 
 @contextmanager
 def replacing(path, durable=True):
-    """A temporary path next to ``path`` for writers that want a file name (zip, torch.save,
-    safetensors); it becomes ``path`` when the block ends, and is removed if the block raises."""
+    """A new temporary file next to ``path`` to write by name (bytes, a zip, torch.save, safetensors):
+    it becomes ``path`` when the block ends, and is removed if the block raises."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = temporary_file(path)
