@@ -256,8 +256,11 @@ def sync_batchnorm_rank(rank, port, answers):
     half = batch[rank * 3:(rank + 1) * 3].clone().requires_grad_()
     output = layer(half)
     (output * torch.arange(output.numel()).reshape(output.shape)).sum().backward()
-    answers.put((rank, output.detach(), half.grad, layer.weight.grad, layer.running_mean, layer.running_var,
-                 context.mean({"loss": float(rank), "iou": 0.5})))
+    # numpy arrays travel by value; a tensor would be fetched through a socket of this process, which
+    # may have exited by the time the test reads the queue
+    values = [tensor.detach().numpy().copy() for tensor in
+              (output, half.grad, layer.weight.grad, layer.running_mean, layer.running_var)]
+    answers.put((rank, *values, context.mean({"loss": float(rank), "iou": 0.5})))
     try:
         context.check_same(f"recipe {rank}", "recipe")
     except ConfigError as error:
@@ -288,6 +291,7 @@ def test_synchronised_batchnorm_makes_two_processes_one_batch(tmp_path):
     (torch.cat([output[:3], output[3:]]) * torch.cat([torch.arange(144).reshape(3, 3, 4, 4)] * 2)).sum().backward()
     for rank in (0, 1):
         _, out, grad, weight_grad, mean, var, averaged = results[rank]
+        out, grad, mean, var = (torch.from_numpy(array) for array in (out, grad, mean, var))
         torch.testing.assert_close(out, output[rank * 3:(rank + 1) * 3].detach(), rtol=1e-5, atol=1e-5)
         torch.testing.assert_close(grad, batch.grad[rank * 3:(rank + 1) * 3], rtol=1e-4, atol=1e-5)
         torch.testing.assert_close(mean, reference.running_mean)
@@ -295,7 +299,8 @@ def test_synchronised_batchnorm_makes_two_processes_one_batch(tmp_path):
         assert averaged == {"iou": 0.5, "loss": 0.5}       # the same mean on both ranks
         assert "process(es) 1 of 2 hold another recipe than process 0" in errors[rank]
     # DDP averages parameter gradients over the processes; the reference summed over one batch.
-    torch.testing.assert_close((results[0][3] + results[1][3]), reference.weight.grad, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(torch.from_numpy(results[0][3] + results[1][3]), reference.weight.grad, rtol=1e-4,
+                               atol=1e-4)
 
 
 def test_launch_environments():
