@@ -22,7 +22,7 @@ from simtrack.formats.images import read_image
 REPO = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO / "vot_workspace"
 VOT = Path(sys.executable).with_name("vot")
-SEQUENCES, FRAMES, ANCHOR_STEP = 2, 40, 20
+SEQUENCES, FRAMES, ANCHOR_STEP = 1, 40, 20
 TRACKER, BROKEN = "SimTrackTiny", "SimTrackBroken"
 CHECKED = WORKSPACE / "evaluate_checked.py"
 
