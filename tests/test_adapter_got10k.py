@@ -18,8 +18,9 @@ from simtrack.errors import DatasetError, TrackerInputError
 from simtrack.formats.images import read_image
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-got10k_adapter = pytest.importorskip("simtrack.adapters.got10k")
-SimTrackGOT10k = got10k_adapter.SimTrackGOT10k
+pytest.importorskip("got10k")          # optional third-party package; our adapter must then import
+from simtrack.adapters import got10k as got10k_adapter  # noqa: E402
+from simtrack.adapters.got10k import SimTrackGOT10k  # noqa: E402
 
 SIZE = (96, 72)
 FRAMES = 16

@@ -182,7 +182,8 @@ def read_in_order(*paths):
 def vot_start(case_id, env, *needles, error=ConfigError):
     """The VOT server's start-up with ``env`` (what it would report over TraX as the quit reason)."""
     def call(ws):
-        vot = pytest.importorskip("simtrack.adapters.vot")
+        pytest.importorskip("trax")
+        from simtrack.adapters import vot
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("SIMTRACK_DEVICE", "cpu")
             for name, value in env.items():
@@ -208,8 +209,9 @@ def vot_requests(case_id, steps, *needles):
     """``steps``: (kind, frame file in frames/, box) requests, as the toolkit sends them."""
     def call(ws):
         trax = pytest.importorskip("trax")
-        vot = pytest.importorskip("simtrack.adapters.vot")
         from trax.image import FileImage
+
+        from simtrack.adapters import vot
         requests = []
         for kind, name, box in steps:
             status = trax.TraxStatus.INITIALIZE if kind == "init" else trax.TraxStatus.FRAME

@@ -2,6 +2,7 @@
 import io
 import zipfile
 
+import fabricate
 import numpy as np
 import pytest
 
@@ -183,7 +184,6 @@ def test_not_a_zip(tmp_path):
 
 
 def test_cli_builds_and_checks(tmp_path, capsys):
-    fabricate = pytest.importorskip("fabricate")
     expected = fabricate.make_got10k(tmp_path / "GOT-10k", split="test")
     results = tmp_path / "results" / "simtrack" / "got10k_test"
     for name, truth in expected.items():

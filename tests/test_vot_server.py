@@ -18,8 +18,8 @@ from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence
 from simtrack.errors import ConfigError, TrackerInputError
 from simtrack.formats.images import read_image
 
-trax = pytest.importorskip("trax")
-vot_adapter = pytest.importorskip("simtrack.adapters.vot")
+trax = pytest.importorskip("trax")     # optional third-party package; our server must then import
+from simtrack.adapters import vot as vot_adapter  # noqa: E402
 from trax.client import Client  # noqa: E402
 from trax.image import FileImage  # noqa: E402
 
