@@ -1,7 +1,8 @@
 """The CPU side of where work runs: the cores this process may use, how many threads torch and
 OpenCV take, and how work is shared out among several processes (longest first)."""
 import os
-from typing import Callable, List, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 Item = TypeVar("Item")
 
@@ -29,10 +30,11 @@ def set_threads(threads: int) -> None:
     cv2.setNumThreads(threads)
 
 
-def longest_first(items: Sequence[Item], parts: int, weight: Callable[[Item], float]) -> List[List[Item]]:
+def longest_first(items: Sequence[Item], parts: int, weight: Callable[[Item], float]) -> list[list[Item]]:
     """``items`` shared out into ``parts`` lists: each item, heaviest first, goes to the lightest list
     so far (ties: the first). Deterministic for the same items in the same order."""
-    loads, shares = [0.0] * parts, [[] for _ in range(parts)]   # type: List[float], List[List[Item]]
+    loads = [0.0] * parts
+    shares: list[list[Item]] = [[] for _ in range(parts)]
     for item in sorted(items, key=weight, reverse=True):
         lightest = loads.index(min(loads))
         shares[lightest].append(item)

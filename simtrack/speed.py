@@ -4,8 +4,9 @@ the manifest and the provenance records.
 Importing this module needs no torch: commands and the runner hold and compare the options without
 loading it. Only ``checked`` (against a device) asks torch which compile backends exist.
 """
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping, Union
+from typing import Any, Union
 
 from .errors import ConfigError
 

@@ -3,9 +3,10 @@
     from benchmarks.reports import evaluate
     summary = evaluate("lasot", {"SimTrack": "results/sim-b16/lasot"}, load_dataset("lasot"))
 """
+from collections.abc import Mapping
+from collections.abc import Sequence as SequenceList
 from pathlib import Path
-from typing import Mapping, Optional, Union
-from typing import Sequence as SequenceList
+from typing import Optional, Union
 
 from simtrack.data.sequence import Sequence
 

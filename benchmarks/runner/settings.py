@@ -2,7 +2,7 @@
 and everything below the command reads this record instead of the argparse namespace."""
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Optional
 
 from simtrack.speed import SpeedOptions
 
@@ -16,7 +16,7 @@ class RunSettings:
     dataset: str = "demo"
     data_root: Optional[str] = None
     split: Optional[str] = None
-    sequences: Optional[List[str]] = None
+    sequences: Optional[list[str]] = None
     checkpoint: Optional[str] = None              # None: the embedded demo model
     variant: Optional[str] = None
     tracker_name: Optional[str] = None            # None: the checkpoint's file name
@@ -26,7 +26,7 @@ class RunSettings:
     threads: Optional[int] = None
     backend: str = "local"                        # "local" or "ray"
     ray_address: Optional[str] = None
-    shard: Optional[Tuple[int, int]] = None       # (K, N): part K of N
+    shard: Optional[tuple[int, int]] = None       # (K, N): part K of N
     repeat: int = 1
     speed: SpeedOptions = field(default_factory=SpeedOptions)
     batch_sequences: int = 1

@@ -4,10 +4,11 @@
 per frame, the same number of runs everywhere) before computing anything, and returns an
 ``Evaluation`` that ``benchmarks.reports`` turns into tables, figures and report.html.
 """
+from collections.abc import Mapping
+from collections.abc import Sequence as SequenceList
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Union
-from typing import Sequence as SequenceList
+from typing import Optional, Union
 
 import numpy as np
 
@@ -25,11 +26,11 @@ class TrackerResult:
     under the protocol's rules (computed in the same pass as the scores)."""
 
     name: str
-    runs: List[metrics.RunStats]
-    scores: List[Dict[str, float]]
-    curves: List[Dict[str, np.ndarray]]
-    boxes: Optional[List[np.ndarray]] = None
-    frame_values: Optional[Dict[str, metrics.FrameErrors]] = None
+    runs: list[metrics.RunStats]
+    scores: list[dict[str, float]]
+    curves: list[dict[str, np.ndarray]]
+    boxes: Optional[list[np.ndarray]] = None
+    frame_values: Optional[dict[str, metrics.FrameErrors]] = None
 
 
 @dataclass
@@ -37,8 +38,8 @@ class Evaluation:
     """The numbers of one evaluation: the protocol, the sequences scored and each tracker's result."""
 
     protocol: metrics.Protocol
-    sequences: List[Sequence]
-    results: List[TrackerResult]
+    sequences: list[Sequence]
+    results: list[TrackerResult]
 
 
 def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs: TrackerRuns) -> TrackerResult:
@@ -60,7 +61,7 @@ def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs
 
 
 def load_all(protocol: metrics.Protocol, trackers: Mapping[str, Path],
-             sequences: SequenceList[Sequence]) -> List[TrackerRuns]:
+             sequences: SequenceList[Sequence]) -> list[TrackerRuns]:
     """Load every tracker's runs; one ResultsError listing every problem of every tracker."""
     loaded, problems = [], []
     for name, folder in trackers.items():
@@ -85,10 +86,10 @@ def score(dataset: str, trackers: Mapping[str, Union[str, Path]], sequences: Seq
     return Evaluation(rules, list(sequences), results)
 
 
-def tracker_folders(specs: SequenceList[str], results_root: Union[str, Path], dataset: str) -> Dict[str, Path]:
+def tracker_folders(specs: SequenceList[str], results_root: Union[str, Path], dataset: str) -> dict[str, Path]:
     """``--trackers`` entries as ``{name: results}``: ``NAME`` is ``<results_root>/<NAME>/<dataset>``,
     ``NAME=PATH`` a folder or archive anywhere."""
-    trackers: Dict[str, Path] = {}
+    trackers: dict[str, Path] = {}
     for spec in specs:
         name, sep, folder = spec.partition("=")
         if not name or (sep and not folder):

@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Optional
 
 from ..errors import DatasetError
 from .layouts import Layout, folders, lasot_toolkit, pysot
@@ -52,18 +52,18 @@ class Dataset:
     folder: Optional[str]          # usual folder under $SIMTRACK_DATA or ./data; None: no default place
     family: Optional[str]
     layout: str                    # sketch of the dataset's own folders, shown when it is missing
-    splits: Tuple[str, ...]        # accepted splits; the first is the default
+    splits: tuple[str, ...]        # accepted splits; the first is the default
     names: Callable                # (root, split) -> sequence names (listings and list files only)
     load: Callable                 # (root, split, name, dataset key, frames_required) -> Sequence
-    signature: Tuple[str, ...] = ("*",)    # globs, one of which matches in a root of its own folders
-    bundles: Tuple[Layout, ...] = ()       # annotation-only layouts, recognised before its own folders
+    signature: tuple[str, ...] = ("*",)    # globs, one of which matches in a root of its own folders
+    bundles: tuple[Layout, ...] = ()       # annotation-only layouts, recognised before its own folders
     split_in_key: bool = False             # the split is always part of the key (GOT-10k)
-    aliases: Dict[str, str] = field(default_factory=dict)
-    servers: Dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    servers: dict[str, str] = field(default_factory=dict)
     generated: Optional[Generated] = None  # written on first use instead of downloaded (the demo set)
 
     @property
-    def layouts(self) -> Tuple[Layout, ...]:
+    def layouts(self) -> tuple[Layout, ...]:
         """Every layout this dataset is read from, in the order they are recognised."""
         return self.bundles + (folders(self.layout, self.names, self.load, self.signature),)
 
@@ -85,7 +85,7 @@ _LASOT_SIGNATURE = ("*/*-*",)
 GOT10K_SERVER = "GOT-10k test server (http://got-10k.aitestunion.com/submit_instructions)"
 TRACKINGNET_SERVER = "TrackingNet evaluation server (eval.ai, linked from the TrackingNet website)"
 
-CATALOG: Dict[str, Dataset] = {dataset.name: dataset for dataset in (
+CATALOG: dict[str, Dataset] = {dataset.name: dataset for dataset in (
     Dataset("lasot", "LaSOT", "LaSOT", "lasot", lasot.LAYOUT, ("test", "train"), lasot.names, lasot.load,
             _LASOT_SIGNATURE, (lasot_toolkit(), pysot({"test": ("LaSOT",)}))),
     Dataset("lasot_ext", "LaSOT-ext", "LaSOT_ext", "lasot", lasot.LAYOUT, _TEST, lasot.all_names, lasot.load,
@@ -113,7 +113,7 @@ CATALOG: Dict[str, Dataset] = {dataset.name: dataset for dataset in (
             generated=Generated(demo_root.locate_demo_root, demo_root.is_complete,
                                 "simtrack.data.synthetic.generator:ensure_demo_dataset")),
 )}
-ALIASES: Dict[str, Tuple[str, str]] = {alias: (dataset.name, split) for dataset in CATALOG.values()
+ALIASES: dict[str, tuple[str, str]] = {alias: (dataset.name, split) for dataset in CATALOG.values()
                                        for alias, split in dataset.aliases.items()}
 
 
@@ -140,7 +140,7 @@ def get(name: str) -> Dataset:
     return CATALOG[name]
 
 
-def parse_key(key: str) -> Optional[Tuple[Dataset, str]]:
+def parse_key(key: str) -> Optional[tuple[Dataset, str]]:
     """``(dataset, split)`` of a dataset key (``got10k_test``, ``trackingnet_train_0``), or None."""
     if key in ALIASES:
         name, split = ALIASES[key]
