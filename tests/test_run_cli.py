@@ -46,8 +46,9 @@ def quiet_plots(monkeypatch, tmp_path):
 
 
 def argv(lasot, checkpoint, *extra):
+    """One worker unless ``extra`` asks for more (the last --workers-per-device wins)."""
     return ["--dataset", "lasot", "--data-root", str(lasot), "--checkpoint", str(checkpoint),
-            "--results", "out", "--devices", "cpu", *extra]
+            "--results", "out", "--devices", "cpu", "--workers-per-device", "1", *extra]
 
 
 def test_a_corrupt_frame_fails_only_its_sequence_and_a_rerun_finishes_the_rest(lasot, checkpoint, tmp_path, capsys):

@@ -131,7 +131,7 @@ def lasot(tmp_path, monkeypatch):
 
 def command(lasot, checkpoint, *extra):
     return ["--dataset", "lasot", "--data-root", str(lasot), "--checkpoint", str(checkpoint), "--results", "out",
-            "--devices", "cpu", *extra]
+            "--devices", "cpu", "--workers-per-device", "1", *extra]
 
 
 def snapshot(folder):

@@ -135,5 +135,5 @@ def test_shards_at_once_on_one_folder_make_exactly_one_run(demo, capsys, monkeyp
     assert not list(results.glob(".*.partial")) and not (results / "errors.log").exists()
     # A plain run afterwards sees one complete run and just evaluates it.
     monkeypatch.chdir(folder)
-    assert run.main(["--checkpoint", "tiny.safetensors", "--devices", "cpu"]) == 0
+    assert run.main(["--checkpoint", "tiny.safetensors", "--devices", "cpu", "--workers-per-device", "1"]) == 0
     assert "all 5 runs already complete" in capsys.readouterr().out
