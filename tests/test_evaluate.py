@@ -196,7 +196,8 @@ def test_evaluate_got10k_val_reports_ao_and_a_success_plot_only(tmp_path):
         write(tmp_path / "t" / seq.name / f"{seq.name}_001.txt", seq.boxes + rng.normal(0, 2, seq.boxes.shape))
         write(tmp_path / "t" / seq.name / f"{seq.name}_time.txt", np.full((8, 1), 0.01), fmt="%.5f")
     summary = evaluate("got10k_val", {"t": tmp_path / "t"}, seqs, report_dir=tmp_path / "r")
-    assert list(summary.columns) == ["AO", "SR0.5", "SR0.75", "FPS", "Runs"]
+    assert list(summary.columns) == ["AO", "AO low", "AO high", "SR0.5", "SR0.5 low", "SR0.5 high", "SR0.75",
+                                     "SR0.75 low", "SR0.75 high", "FPS", "Runs"]
     assert summary.loc["t", "FPS"] == pytest.approx(100)
     assert (tmp_path / "r" / "success.png").exists() and not (tmp_path / "r" / "precision.png").exists()
 
