@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional, Tuple
 
 from ..errors import DatasetError
-from .layouts import Layout, folders, lasot_toolkit, pysot
-from .readers import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
+from .layouts import Layout, dtb70_toolkit_layout, folders, lasot_toolkit, pysot
+from .readers import avist, coco, dtb70, folder, got10k, lasot, nfs, otb, tc128, tnl2k, trackingnet, uav123, vasttrack
 from .synthetic.demo_root import demo_marker, locate_demo_root
 
-FAMILIES = ("lasot", "otb", "uav", "got10k", "trackingnet")   # whose official toolkit scores a dataset
+# whose official toolkit scores a dataset: the LaSOT/TNL2K MATLAB code, the OTB MATLAB code (UAV123:
+# the same with NaN rows), the GOT-10k toolkit, the TrackingNet devkit, the TC128 scripts, and
+# pytracking's analysis for AVisT (which has no toolkit of its own)
+FAMILIES = ("lasot", "otb", "uav", "got10k", "trackingnet", "tc128", "avist")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,17 @@ CATALOG: Dict[str, Dataset] = {dataset.name: dataset for dataset in (
             (pysot({"test": ("OTB100", "OTB2015"), "otb50": ("OTB50",), "cvpr13": ("CVPR13",)}),)),
     Dataset("nfs", "NfS", "NFS", "otb", nfs.LAYOUT, nfs.SPLITS, nfs.names, nfs.load, ("*/30", "*/240"),
             (pysot({"test": ("NFS30",), "240": ("NFS240",)}),)),
+    Dataset("tc128", "TC128", "TC128", "tc128", tc128.LAYOUT, tc128.SPLITS, tc128.names, tc128.load,
+            ("*/*_gt.txt",)),
+    Dataset("tc128ce", "TC128-CE", "TC128", "tc128", tc128.LAYOUT, tc128.SPLITS, tc128.ce_names, tc128.load,
+            ("*/*_gt.txt",)),
+    Dataset("dtb70", "DTB70", "DTB70", "otb", dtb70.LAYOUT, dtb70.SPLITS, dtb70.names, dtb70.load,
+            ("*/groundtruth_rect.txt", "*/img"), (dtb70_toolkit_layout(),)),
+    Dataset("vasttrack", "VastTrack", "VastTrack", "lasot", vasttrack.LAYOUT, vasttrack.SPLITS, vasttrack.names,
+            vasttrack.load, ("*/*/Groundtruth.txt",),
+            (lasot_toolkit(toolkit="the VastTrack MATLAB toolkit", attributes=vasttrack.ATTRIBUTES, fps=None,
+                           fallback=False),)),
+    Dataset("avist", "AVisT", "AVisT", "avist", avist.LAYOUT, avist.SPLITS, avist.names, avist.load, ("anno",)),
     Dataset("coco", "COCO", "COCO", None, coco.LAYOUT, coco.SPLITS, coco.names, coco.load, ("annotations",)),
     Dataset("folder", "Folder", None, "otb", folder.LAYOUT, _TEST, folder.names, folder.load),
     Dataset("demo", "Demo", "demo", "lasot", lasot.LAYOUT, _TEST, lasot.names, lasot.load,
