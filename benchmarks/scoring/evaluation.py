@@ -25,8 +25,9 @@ from .statistics import Statistics, StatisticsSettings, analyse
 @dataclass
 class TrackerResult:
     """One tracker's per-run statistics, scores (fractions) and mean curves, and for the report's
-    per-frame views the boxes of its first run (one array per sequence) with their per-frame values
-    under the protocol's rules (computed in the same pass as the scores)."""
+    per-frame views the boxes of its first run (one array per sequence, cut or padded as the length
+    rule scores them) with their per-frame values under the protocol's rules (computed in the same
+    pass as the scores); ``length_changes`` lists, per run, the sequences the length rule touched."""
 
     name: str
     runs: List[metrics.RunStats]
@@ -73,20 +74,28 @@ def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs
         runs.append(stats)
         scores.append(run_scores)
         curves.append(run_curves)
-    return TrackerResult(tracker_runs.name, runs, scores, curves, tracker_runs.boxes[0], frame_values, changes)
+    boxes = metrics.fitted_boxes(protocol, truth, tracker_runs.boxes[0]) if changes[0] else tracker_runs.boxes[0]
+    return TrackerResult(tracker_runs.name, runs, scores, curves, boxes, frame_values, changes)
 
 
 def load_all(protocol: metrics.Protocol, trackers: Mapping[str, Path],
              sequences: SequenceList[Sequence]) -> List[TrackerRuns]:
     """Load every tracker's runs; one ResultsError listing every problem of every tracker."""
+    loaded, problems = load_each(protocol, trackers, sequences)
+    if problems:
+        raise ResultsError("results are incomplete, nothing was evaluated:" + problem_list(problems))
+    return loaded
+
+
+def load_each(protocol: metrics.Protocol, trackers: Mapping[str, Path],
+              sequences: SequenceList[Sequence]) -> "tuple[list, list[str]]":
+    """Every tracker's runs (None where a problem was found) and every problem, '<tracker>: <problem>'."""
     loaded, problems = [], []
     for name, folder in trackers.items():
         runs, found = load_results(name, folder, sequences, protocol.lengths)
         problems += [f"{name}: {problem}" for problem in found]
         loaded.append(runs)
-    if problems:
-        raise ResultsError("results are incomplete, nothing was evaluated:" + problem_list(problems))
-    return loaded
+    return loaded, problems
 
 
 def score(dataset: str, trackers: Mapping[str, Union[str, Path, Mapping[str, Union[str, Path]]]],

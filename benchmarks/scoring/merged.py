@@ -87,28 +87,26 @@ def _no_frame_rule(pred, truth, **_):
 
 def score_merged(dataset, trackers, sequences, protocol=None):
     """The ``evaluation.Evaluation`` of a merged dataset key (see the module docstring)."""
-    from .evaluation import Evaluation, compute, load_all
+    from .evaluation import Evaluation, compute, load_each
 
     keys = member_keys(dataset)
     strays = sorted({seq.dataset for seq in sequences} - set(keys))
     if strays:
         raise ConfigError(f"sequences of {', '.join(strays)} given to the merged evaluation {dataset}")
+    members = {key: metrics.get_protocol(key, protocol) for key in keys}
+    rules = merge_protocols(SEPARATOR.join(keys), list(members.values()))
     groups = {key: [seq for seq in sequences if seq.dataset == key] for key in keys}
     used = [key for key in keys if groups[key]]
     if not used:
         raise DatasetError(f"no sequences to evaluate in {dataset}: the datasets or the --sequences selection are empty")
-    members = {key: metrics.get_protocol(key, protocol) for key in used}
-    rules = merge_protocols(SEPARATOR.join(keys), [members[key] for key in used])
     truths, notes, loaded, problems = {}, [], {}, []
     for key in used:
         groups[key], found = metrics.protocol_sequences(members[key], groups[key])
         notes += [f"{catalog.display_name(key)}: {note}" for note in found]
         truths[key] = metrics.GroundTruth.from_sequences(groups[key], members[key].needs_cover)
         folders = {name: _folder(entry, key) for name, entry in trackers.items()}
-        try:
-            loaded[key] = load_all(members[key], folders, groups[key])
-        except ResultsError as error:
-            problems.append(f"{catalog.display_name(key)}: {error}")
+        loaded[key], found = load_each(members[key], folders, groups[key])
+        problems += [f"{catalog.display_name(key)}, {problem}" for problem in found]
     if problems:
         raise ResultsError("results are incomplete, nothing was evaluated:" + problem_list(problems))
     names = [seq.name for key in used for seq in groups[key]]

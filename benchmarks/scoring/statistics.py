@@ -168,17 +168,22 @@ def analyse(protocol, results, settings, n_seq=None):
 
 
 def _resampled_scores(terms, names, weights):
-    """Every tracker's every score on every resample: one matrix product for all of them."""
-    nums, dens, groups = [], [], []
+    """Every tracker's every score on every resample: one matrix product for all of them. Identical
+    terms share one column, so that identical trackers get bit-identical resamples (a matrix product
+    may round two equal columns differently)."""
+    nums, dens, groups, seen = [], [], [], {}
     for tracker, runs in terms.items():
         for name in names:
             columns = []
             for run_terms in runs:
                 if name in run_terms:
-                    num, den = run_terms[name]
-                    columns.append(len(nums))
-                    nums.append(num)
-                    dens.append(den)
+                    num, den = (np.asarray(array, float) for array in run_terms[name])
+                    key = (num.tobytes(), den.tobytes())
+                    if key not in seen:
+                        seen[key] = len(nums)
+                        nums.append(num)
+                        dens.append(den)
+                    columns.append(seen[key])
             if columns:
                 groups.append(((tracker, name), columns))
     if not nums:
@@ -189,29 +194,32 @@ def _resampled_scores(terms, names, weights):
 
 
 def _curve_bands(protocol, runs_of, weights, confidence):
-    """Pointwise intervals of each tracker's mean curves (sequence means; pooled: frame-weighted)."""
-    bands = {}
+    """Pointwise intervals of each tracker's mean curves (sequence means; pooled: frame-weighted), all
+    of them from one percentile call."""
+    columns, where = [], []
     for tracker, runs in runs_of.items():
-        bands[tracker] = {}
         for curve in ("success", "precision", "normalized"):
             if getattr(runs[0], curve) is None:
                 continue
             per_run = []
             for stats in runs:
                 counts = getattr(stats, curve).astype(float)
-                if protocol.pooled:
-                    num, den = counts, np.repeat(stats.frames[:, None], counts.shape[1], 1)
-                else:
-                    with np.errstate(all="ignore"):
+                with np.errstate(all="ignore"):
+                    if protocol.pooled:
+                        num, den = counts, stats.frames
+                    else:
                         ratio = counts / stats.frames[:, None]
                         keep = (ratio.sum(1) > metrics.MATLAB_EPS) if protocol.drop_empty_sequences else \
                             np.ones(len(ratio), bool)
-                    num = np.where(keep[:, None], ratio, 0.0)
-                    den = np.repeat(keep[:, None].astype(float), counts.shape[1], 1)
-                with np.errstate(all="ignore"):
-                    per_run.append((weights @ num) / (weights @ den))
-            low, high = percentile_interval(np.mean(per_run, 0), confidence)
-            bands[tracker][curve] = (low, high)
+                        num, den = np.where(keep[:, None], ratio, 0.0), keep.astype(float)
+                    per_run.append((weights @ num) / (weights @ den)[:, None])
+            where.append((tracker, curve, counts.shape[1]))
+            columns.append(np.mean(per_run, 0))
+    low, high = percentile_interval(np.concatenate(columns, 1), confidence)
+    bands, start = {}, 0
+    for tracker, curve, count in where:
+        bands.setdefault(tracker, {})[curve] = (low[start:start + count], high[start:start + count])
+        start += count
     return bands
 
 

@@ -157,8 +157,10 @@ def parse_key(key: str) -> Optional[Tuple[Dataset, str]]:
 
 
 def display_name(key: str) -> str:
-    """How reports name a dataset key ('LaSOT', 'GOT-10k val', 'TrackingNet (train_0)'); an unknown
-    key as it is."""
+    """How reports name a dataset key ('LaSOT', 'GOT-10k val', 'TrackingNet (train_0)', a merged
+    'OTB100 + NfS'); an unknown key as it is."""
+    if "+" in key:
+        return " + ".join(display_name(part) for part in key.split("+"))
     found = parse_key(key)
     return key if found is None else found[0].display_name(found[1])
 

@@ -102,6 +102,19 @@ def fit_boxes(protocol, truth, boxes, changes=None):
     return box_columns(parts), added
 
 
+def fitted_boxes(protocol, truth, boxes):
+    """Each sequence's (length, 4) boxes as the length rule scores them (cut, or padded with zero boxes
+    or NaN rows), for per-frame views; call after ``evaluate_run`` accepted them."""
+    fill = 0.0 if protocol.lengths.short == PAD_ZERO else np.nan
+    fitted = []
+    for box, length in zip(boxes, truth.lengths):
+        box = np.asarray(box, float).reshape(-1, 4)[:int(length)]
+        if len(box) < length:
+            box = np.vstack([box, np.full((int(length) - len(box), 4), fill)])
+        fitted.append(box)
+    return fitted
+
+
 def evaluate_run(protocol, truth, boxes, times=None, frames=None, changes=None):
     """RunStats of one run: ``boxes`` holds one (K, 4) array per sequence of ``truth``.
 
