@@ -104,6 +104,7 @@ def test_layouts_ours_with_repeats_got10k_numbered_and_aliases(tmp_path):
 def test_match_keys_ignore_case_prefixes_and_the_separator_before_a_number():
     assert {match_key(name) for name in ("Jogging-1", "Jogging_1", "Jogging.1", "jogging_1")} == {"jogging-1"}
     assert match_key("uav_bike1") == match_key("bike1") == "bike1" and match_key("nfs_Bee") == "bee"
+    assert match_key("tpl_Skating2") == "skating2" and "yo_yos_ce1" in sequence_keys("Yo-yos_ce1")
     assert match_key("uav_bird1_1") == "bird1-1" and match_key("GOT-10k_Val_000001") == "got-10k_val-000001"
     assert match_key("Human4_2") in sequence_keys("Human4") and match_key("uav_") == "uav_"
 

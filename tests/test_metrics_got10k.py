@@ -374,7 +374,6 @@ def test_tc128_and_dtb70_got10k_protocol_equals_their_experiments(tmp_path):
 
 
 def test_got10k_val_refuses_short_and_long_runs_as_the_toolkit_does(got10k_val, tmp_path):
-    from simtrack.errors import ResultsError
     results, sequences, _ = got10k_val
     for rows in (-1, 1):
         folder = tmp_path / f"rows{rows}"

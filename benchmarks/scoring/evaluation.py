@@ -111,7 +111,7 @@ def score(dataset: str, trackers: Mapping[str, Union[str, Path, Mapping[str, Uni
     if not trackers:
         raise ConfigError("no trackers to evaluate; give at least one NAME or NAME=RESULTS_DIR")
     settings = statistics if statistics is not None else StatisticsSettings()
-    from . import merged   # imports this module
+    from . import merged  # imports this module
     if merged.member_keys(dataset):
         evaluation = merged.score_merged(dataset, trackers, sequences, protocol)
     else:

@@ -69,7 +69,7 @@ def merge_protocols(dataset, members):
     normalized = common("normalized_thresholds")
     if len({rules.normalized_mean for rules in members}) > 1:
         normalized = None
-    groups = {}
+    groups: dict = {}
     for rules in members:
         groups.setdefault(rules.description, []).append(catalog.display_name(rules.dataset))
     description = "; ".join(f"{', '.join(names)}: {text}" for text, names in groups.items())

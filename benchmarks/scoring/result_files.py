@@ -9,7 +9,7 @@ Layouts found per sequence, inside a tracker's results folder (or archive):
 * ``<seq>_001.txt`` ... next to each other (SimTrack's own runner).
 
 A file named exactly like the sequence wins. Otherwise names match ignoring case, pytracking's
-dataset prefixes (``nfs_``, ``uav_``) and the separator before a trailing number (OTB's
+dataset prefixes (``nfs_``, ``uav_``, ``tpl_``) and the separator before a trailing number (OTB's
 ``Jogging-1`` / ``Jogging_1`` / ``Jogging.1``, pysot's ``jogging_1``, ``bird1_1``), and OTB's
 ``Human4`` is also found as ``Human4_2``; two files that could both be a sequence are an error that
 names them. ``NAME=ARCHIVE`` (``.zip``, ``.tar.gz``, ``.tgz``, ``.tar.xz``, ``.tar``) is read in
@@ -32,13 +32,14 @@ from simtrack.formats import box_tables
 
 RESULTS_ROOT = Path("results")          # where the runner writes and the commands look by default
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
-DATASET_PREFIXES = ("nfs_", "uav_")      # pytracking writes nfs_<Name>.txt and uav_<name>.txt
+DATASET_PREFIXES = ("nfs_", "uav_", "tpl_")  # pytracking writes nfs_<Name>.txt, uav_<name>.txt, tpl_<Seq>.txt
 SEARCH_DEPTH = 3                         # folder levels searched below a results folder with no result at its top
 _REPEAT_DIR = re.compile(r"^repeat(\d+)$")
 _NUMBERED = re.compile(r"^(.*)_(\d{3})\.txt$")
 _TRAILING_NUMBER = re.compile(r"[-_.](\d+)$")
 _TIME_SUFFIX = "_time.txt"
-_EXTRA_KEYS = {"human4": ("human4-2",)}   # OTB's Human4 is Human4-2 / Human4_2 for pysot and pytracking
+# OTB's Human4 is Human4-2 / Human4_2 for pysot and pytracking; TC128's Yo-yos_ce<k> is Yo_yos_ce<k> for pytracking
+_EXTRA_KEYS = {"human4": ("human4-2",), **{f"yo-yos_ce{k}": (f"yo_yos_ce{k}",) for k in (1, 2, 3)}}
 
 
 def results_folder(results_root, tracker_name, dataset):

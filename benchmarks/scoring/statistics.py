@@ -171,7 +171,10 @@ def _resampled_scores(terms, names, weights):
     """Every tracker's every score on every resample: one matrix product for all of them. Identical
     terms share one column, so that identical trackers get bit-identical resamples (a matrix product
     may round two equal columns differently)."""
-    nums, dens, groups, seen = [], [], [], {}
+    nums: List[np.ndarray] = []
+    dens: List[np.ndarray] = []
+    groups: list = []
+    seen: dict = {}
     for tracker, runs in terms.items():
         for name in names:
             columns = []
@@ -216,7 +219,8 @@ def _curve_bands(protocol, runs_of, weights, confidence):
             where.append((tracker, curve, counts.shape[1]))
             columns.append(np.mean(per_run, 0))
     low, high = percentile_interval(np.concatenate(columns, 1), confidence)
-    bands, start = {}, 0
+    bands: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]] = {}
+    start = 0
     for tracker, curve, count in where:
         bands.setdefault(tracker, {})[curve] = (low[start:start + count], high[start:start + count])
         start += count

@@ -4,8 +4,6 @@ from typing import Optional
 
 import numpy as np
 
-from simtrack.errors import ResultsError
-
 from .ground_truth import box_columns
 from .lengths import CUT_TRUTH, PAD_MISS, PAD_ZERO, LengthChange
 from .rules import FrameErrors

@@ -11,7 +11,6 @@ name without its ``-<k>``. ``test`` is the toolkit's 3,500-name list (shipped as
 where its ground-truth row is all zero: the toolkit's ``annos/absent`` flags are exactly those rows
 (checked on all 3,500 sequences).
 """
-import numpy as np
 
 from ...errors import DatasetError
 from ..files import FrameList, read_boxes, read_lines, read_sentence, require_file, shipped_split
