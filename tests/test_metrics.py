@@ -331,6 +331,31 @@ def test_trackingnet_devkit_scores_missing_rows_as_misses():
     assert scores["Coverage"] == pytest.approx(0.75) and changes[0].action == "1 missing row scored as misses"
 
 
+def test_tc128_scripts_cut_the_ground_truth_to_a_short_file_refuse_long_ones_and_have_no_invalid_gt_rule():
+    scores, stats, changes = run_changes("tc128", "official", [seq("s", [GT] * 4, "tc128")], [[GT] * 3])
+    assert stats.frames.tolist() == [3.0] and scores["AUC"] == pytest.approx(20 / 21) and scores["P"] == 1.0
+    assert "ground truth cut to the file's 3 rows (1 frame left out of the scores)" == changes[0].action
+    assert "NP" not in scores
+    with pytest.raises(ResultsError, match="TC128 scripts .* fail on a file longer"):
+        run("tc128", "official", [seq("s", [GT] * 4, "tc128")], [[GT] * 5])
+    # a zero ground-truth box: centre (-0.5, -0.5) is 21.2 px from the box's: a precision miss here, a hit
+    # under the OTB rules (invalid ground truth)
+    gt = [GT, [0, 0, 0, 0], GT]
+    tc128, _, _ = run("tc128", "official", [seq("z", gt, "tc128")], [[GT] * 3])
+    otb, _, _ = run("otb100", "official", [seq("z", gt, "otb100")], [[GT] * 3])
+    assert tc128["P"] == pytest.approx(2 / 3) and otb["P"] == 1.0 and tc128["AUC"] == otb["AUC"]
+
+
+def test_a_row_with_one_nan_is_carried_over_by_the_lasot_code_only():
+    # frame 2 = (NaN, 10, 10, 10): the LaSOT code (sum(isnan(r))) takes frame 1's box (a hit everywhere);
+    # the OTB and TC128 code (vector if) keep the row: MATLAB's min/max skip the NaN, so the IoU is 1,
+    # and the centre error is NaN, a precision miss
+    pred = [GT, [np.nan, 10, 10, 10], GT]
+    for dataset, expected_p in (("lasot", 1.0), ("otb100", 2 / 3), ("tc128", 2 / 3)):
+        scores, _, _ = run(dataset, "official", [seq("n", [GT] * 3, dataset, absent=[0, 0, 0])], [pred])
+        assert scores["AUC"] == pytest.approx(20 / 21) and scores["P"] == pytest.approx(expected_p), dataset
+
+
 def test_subset_summaries_for_attributes():
     sequences = [seq("a", [GT] * 2), seq("b", [GT] * 2)]
     _, stats, rules = run("lasot", "official", sequences, [[GT, GT], [GT, [50, 50, 10, 10]]])
