@@ -4,6 +4,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from fabricate import (
     make_avist,
     make_coco,
@@ -229,6 +230,13 @@ def test_otb_tiger1_keeps_the_rows_initomit_skips_for_got10k(tmp_path):
     assert whole.frames[0].endswith("0001.jpg") and whole.frames[5] == tiger.frames[0]
     np.testing.assert_array_equal(whole.boxes[5:], tiger.boxes)
     assert from_frame_one(whole) is whole
+    # pysot's OTB100.json starts Tiger1 at frame 6: got10k's reading cannot be rebuilt from it
+    from fabricate import write_pysot_json
+
+    from simtrack.errors import DatasetError
+    json_path = write_pysot_json(tmp_path / "OTB100.json", [tiger])
+    with pytest.raises(DatasetError, match="starts at frame 6 .*point --data-root at the OTB folders"):
+        from_frame_one(load_dataset("otb100", root=json_path)[0])
 
 
 def test_tc128_frame_ranges_and_the_ce_subset(tmp_path):
