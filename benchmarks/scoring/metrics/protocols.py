@@ -167,8 +167,8 @@ def _official(dataset, entry):
                         np.linspace(0, 50, 21), np.linspace(0, 0.5, 21), success_inclusive=True, trapezoid=True,
                         lengths=TRACKINGNET_LENGTHS)
     if family == "tc128":
-        return Protocol("official", dataset, "TC128 evaluation scripts (plotSuccPre.m: frame 1 = GT; a box with NaN "
-                        "or w, h <= 0 carries the previous one; every frame scored, no invalid-GT rule; AUC = mean "
+        return Protocol("official", dataset, "TC128 evaluation scripts (plotSuccPre.m: frame 1 = GT; a box that is "
+                        "all NaN or has w, h <= 0 carries the previous one; every frame scored, no invalid-GT rule; AUC = mean "
                         "of 21 thresholds, P at 20 px)", tc128_rule, matlab_colon(0, 0.05, 1), PIXELS_0_50,
                         lengths=TC128_LENGTHS)
     if family == "avist":    # no toolkit of its own: the AVisT paper's numbers come from pytracking's analysis
@@ -180,8 +180,15 @@ def _official(dataset, entry):
     return Protocol("official", dataset, toolkit + "; frame 1 = GT; invalid boxes carry the previous box; "
                     "AUC = mean of 21 thresholds, P at 20 px, NP at 0.20)",
                     partial(matlab_rule, use_absence=lasot, any_nan_carried=lasot), matlab_colon(0, 0.05, 1),
-                    PIXELS_0_50, NORMALIZED_0_050, drop_empty_sequences=True,
-                    lengths=LASOT_MATLAB_LENGTHS if lasot else OTB_MATLAB_LENGTHS)
+                    PIXELS_0_50, NORMALIZED_0_050, drop_empty_sequences=True, lengths=_matlab_lengths(entry))
+
+
+def _matlab_lengths(entry):
+    if entry.family != "lasot":
+        return OTB_MATLAB_LENGTHS
+    if entry.name in ("lasot", "demo"):     # pytracking refuses a short LaSOT file too: no hint
+        return LASOT_MATLAB_LENGTHS
+    return replace(LASOT_MATLAB_LENGTHS, short_why=LASOT_MATLAB_LENGTHS.short_why + _MATLAB_HINT)
 
 
 # pytracking's analysis treats these datasets specially (by the label its loaders give them)
