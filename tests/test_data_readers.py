@@ -286,3 +286,6 @@ def test_avist_flags_and_frames(tmp_path):
     for name, sequence in sequences.items():
         check_against(sequence, expected[name])
     assert sequences["caemoflaging_octopus"].absent.tolist() == [False, True, False, True, True, False]
+    remove_frames(tmp_path)
+    bare = by_name(load_dataset("avist", root=tmp_path, frames_required=False))
+    assert len(bare["air_show_1"]) == 6 and bare["air_show_1"].frames[0].endswith("img_00001.jpg")
