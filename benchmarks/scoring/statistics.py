@@ -99,6 +99,12 @@ class Statistics:
     bands: Optional[Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]] = None
 
 
+def weighted_sums(weights, columns):
+    """(B, K) = weights (B, S) times columns (S, K), in numpy's own loops: BLAS would start its threads
+    for these small products, which costs more than the product on a busy machine."""
+    return np.einsum("bs,sk->bk", weights, columns)
+
+
 def resample_counts(n_seq, resamples, seed, rng=None):
     """(B, S) float matrix: how often each sequence is drawn in each resample (one bincount)."""
     rng = np.random.default_rng(seed) if rng is None else rng
@@ -192,7 +198,7 @@ def _resampled_scores(terms, names, weights):
     if not nums:
         return {}
     with np.errstate(all="ignore"):
-        ratios = (weights @ np.stack(nums, 1)) / (weights @ np.stack(dens, 1))
+        ratios = weighted_sums(weights, np.stack(nums, 1)) / weighted_sums(weights, np.stack(dens, 1))
     return {key: ratios[:, columns].mean(1) for key, columns in groups}
 
 
@@ -215,7 +221,7 @@ def _curve_bands(protocol, runs_of, weights, confidence):
                         keep = (ratio.sum(1) > metrics.MATLAB_EPS) if protocol.drop_empty_sequences else \
                             np.ones(len(ratio), bool)
                         num, den = np.where(keep[:, None], ratio, 0.0), keep.astype(float)
-                    per_run.append((weights @ num) / (weights @ den)[:, None])
+                    per_run.append(weighted_sums(weights, num) / weighted_sums(weights, den[:, None]))
             where.append((tracker, curve, counts.shape[1]))
             columns.append(np.mean(per_run, 0))
     low, high = percentile_interval(np.concatenate(columns, 1), confidence)
@@ -248,7 +254,7 @@ def _compare(pairs, names, terms, resampled, headline, weights, rng, settings):
     num_b, den_b = (np.stack([cell[1][k] for cell in cells], 1) for k in (0, 1))
     with np.errstate(all="ignore"):
         observed = num_a.sum(0) / den_a.sum(0) - num_b.sum(0) / den_b.sum(0)
-        swap_num, swap_den = flips @ (num_b - num_a), flips @ (den_b - den_a)
+        swap_num, swap_den = weighted_sums(flips, num_b - num_a), weighted_sums(flips, den_b - den_a)
         flipped = ((num_a.sum(0) + swap_num) / (den_a.sum(0) + swap_den)
                    - (num_b.sum(0) - swap_num) / (den_b.sum(0) - swap_den))
         hits = (np.abs(flipped) >= np.abs(observed) - TIE_TOLERANCE).sum(0)
