@@ -22,7 +22,6 @@ from .reports.drawer import ForkedDrawer
 from .reports.summary import console_lines
 from .reports.writer import write_report
 from .scoring.evaluation import score, tracker_folders
-from .scoring.merged import member_keys
 from .scoring.metrics import PROTOCOLS
 from .scoring.result_files import RESULTS_ROOT, report_folder
 from .scoring.statistics import StatisticsSettings
@@ -44,10 +43,12 @@ def build_parser():
 def read_sequences(dataset, root, split, names):
     """(dataset key, sequences): one dataset, or every dataset of a merged key (``otb100+nfs``), each
     looked for under ``root`` as its usual folder; ``names`` picks sequences across them."""
-    members = member_keys(dataset)
-    if not members:
+    if "+" not in dataset:
         return dataset_key(dataset, split), load_dataset(dataset, root=root, split=split, sequences=names,
                                                          frames_required=False)
+    from .scoring.merged import member_keys  # only merged evaluations need it
+
+    members = member_keys(dataset)
     if split is not None:
         raise ConfigError("--split does not apply to a merged --dataset; name each dataset's split in its key "
                           "(e.g. lasot+got10k_val)")

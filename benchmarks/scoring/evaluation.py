@@ -111,9 +111,9 @@ def score(dataset: str, trackers: Mapping[str, Union[str, Path, Mapping[str, Uni
     if not trackers:
         raise ConfigError("no trackers to evaluate; give at least one NAME or NAME=RESULTS_DIR")
     settings = statistics if statistics is not None else StatisticsSettings()
-    from . import merged  # imports this module
-    if merged.member_keys(dataset):
-        evaluation = merged.score_merged(dataset, trackers, sequences, protocol)
+    if "+" in dataset:
+        from .merged import score_merged  # imports this module
+        evaluation = score_merged(dataset, trackers, sequences, protocol)
     else:
         rules = metrics.get_protocol(dataset, protocol)
         sequences, notes = metrics.protocol_sequences(rules, sequences)
@@ -129,9 +129,10 @@ def tracker_folders(specs: SequenceList[str], results_root: Union[str, Path], da
     """``--trackers`` entries as ``{name: results}``: ``NAME`` is ``<results_root>/<NAME>/<dataset>``
     (for a merged key, ``{dataset: <results_root>/<NAME>/<dataset>}`` per member), ``NAME=PATH`` a
     folder or archive anywhere."""
-    from .merged import member_keys
-
-    members = member_keys(dataset)
+    members = []
+    if "+" in dataset:
+        from .merged import member_keys
+        members = member_keys(dataset)
     trackers: Dict[str, object] = {}
     for spec in specs:
         name, sep, folder = spec.partition("=")
