@@ -1,4 +1,4 @@
-"""VastTrack (Peng et al., 2024; 3,500 test videos of 702 classes), in its published layout.
+"""VastTrack (Peng et al., 2024; 3,500 test videos of 701 classes), in its published layout.
 
     <root>/<class>/<class>-<k>/Groundtruth.txt             x,y,w,h per line (comma)
     <root>/<class>/<class>-<k>/img/00000001.jpg ...         (the README says imgs/; both are read)
