@@ -97,6 +97,7 @@ def main(argv=None):
     key = dataset_key(args.dataset, args.split)
     trackers = tracker_folders(args.trackers, args.results, key)
     protocol = metrics.get_protocol(key, args.protocol)
+    sequences, _ = metrics.protocol_sequences(protocol, sequences)
     loaded = load_all(protocol, trackers, sequences)
     chosen = range(len(sequences))
     if args.worst:
@@ -109,14 +110,15 @@ def main(argv=None):
         raise ConfigError(f"--out {out_dir} is a file; give a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     part = metrics.GroundTruth.from_sequences(picked, protocol.needs_cover)
-    values = [metrics.frame_values(protocol, part, [runs.boxes[0][index] for index in chosen]) for runs in loaded]
+    shown = [metrics.fitted_boxes(protocol, part, [runs.boxes[0][index] for index in chosen]) for runs in loaded]
+    values = [metrics.frame_values(protocol, part, boxes) for boxes in shown]
     written = []
     with tqdm(total=sum(len(seq) for seq in picked), unit="frame", file=sys.stderr, dynamic_ncols=True,
               desc="rendering") as bar:
-        for index, seq in zip(chosen, picked):
+        for at, seq in enumerate(picked):
             bar.set_postfix_str(seq.name)
             fps = args.fps or seq.meta.get("fps") or DEFAULT_FPS
-            written += render(seq, list(trackers), [runs.boxes[0][index] for runs in loaded],
+            written += render(seq, list(trackers), [boxes[at] for boxes in shown],
                               [tracker_values[seq.name] for tracker_values in values], out_dir, fps, args.gif, bar)
     print(f"{len(written)} videos of {len(picked)} sequences written to {out_dir}/")
     return 0

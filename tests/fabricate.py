@@ -257,6 +257,81 @@ def make_folder(root):
     return {"clip": Fabricated(boxes, 12, None, "1.jpg"), "stills": Fabricated(first, 3, None, "frame_000.png")}
 
 
+def make_tc128(root):
+    """TC128 layout: ``Basketball`` (frames 1-6, shares its name with OTB), ``David`` (frames 300-305 of
+    its folder), ``Busstation_ce2`` (frames 6-9, range file named in lower case) and ``Yo-yos_ce1``
+    (hyphen, frames 1-5); the ``_ce`` two are TC128-CE."""
+    root = Path(root)
+    expected = {}
+    for index, (name, first, last, range_name) in enumerate((
+            ("Basketball", 1, 6, "Basketball_frames.txt"), ("David", 300, 305, "David_frames.txt"),
+            ("Busstation_ce2", 6, 9, "busstation_ce2_frames.txt"), ("Yo-yos_ce1", 1, 5, "Yo-yos_ce1_frames.txt"))):
+        write_frames(root / name / "img", [f"{i:04d}.jpg" for i in range(1, last + 3)])
+        boxes = random_boxes(last - first + 1, seed=50 + index)
+        write_rows(root / name / f"{name}_gt.txt", boxes)
+        (root / name / range_name).write_text(f"{first},{last}\n")
+        expected[name] = Fabricated(boxes, last - first + 1, None, f"{first:04d}.jpg")
+    return expected
+
+
+def make_dtb70(root, names=("Animal1", "Car6"), num_frames=7):
+    """DTB70 layout: ``<Seq>/img/00001.jpg`` and a comma ``groundtruth_rect.txt`` with fractional values;
+    ``Car6`` has zero rows (target gone) on frames 3-4, as the real one has."""
+    root = Path(root)
+    expected = {}
+    for index, name in enumerate(names):
+        write_frames(root / name / "img", [f"{i:05d}.jpg" for i in range(1, num_frames + 1)])
+        boxes = random_boxes(num_frames, seed=60 + index) + 0.25
+        if name == "Car6":
+            boxes[2:4] = 0
+        write_rows(root / name / "groundtruth_rect.txt", boxes)
+        expected[name] = Fabricated(boxes, num_frames, None, "00001.jpg",
+                                    {"attribute_flags": [(k + index) % 2 for k in range(11)]})
+    return expected
+
+
+def make_vasttrack(root, names=("Adhesive Tape-38", "Aardwolf-1"), num_frames=6, frame_folder="img"):
+    """VastTrack layout: ``<class>/<class>-<k>/Groundtruth.txt``, ``img/00000001.jpg`` (``frame_folder``:
+    the README's ``imgs``), ``nlp.txt``; names with a space; the target absent (all-zero rows) on
+    frames 2-3 of the first sequence; ``testing_set.txt`` lists ``names``."""
+    root = Path(root)
+    expected = {}
+    for index, name in enumerate(names):
+        folder = root / name.rsplit("-", 1)[0] / name
+        write_frames(folder / frame_folder, [f"{i:08d}.jpg" for i in range(1, num_frames + 1)])
+        boxes = random_boxes(num_frames, seed=70 + index)
+        if index == 0:
+            boxes[1:3] = 0
+        write_rows(folder / "Groundtruth.txt", boxes, fmt="{:.0f}")
+        (folder / "nlp.txt").write_text(f"the {name} target\n")
+        flags = [(k + index) % 2 for k in range(10)]
+        write_rows(root / "att" / f"{name}.txt", [flags], fmt="{:d}")
+        expected[name] = Fabricated(boxes, num_frames, (boxes == 0).all(1), "00000001.jpg",
+                                    {"language": f"the {name} target", "attribute_flags": flags})
+    (root / "testing_set.txt").write_text("\n".join(names) + "\n")
+    return expected
+
+
+def make_avist(root, names=("caemoflaging_octopus", "air_show_1"), num_frames=6):
+    """AVisT layout: whitespace ``anno/<seq>.txt``, ``full_occlusion`` / ``out_of_view`` flag files (one
+    comma line), frames ``sequences/<seq>/img_00001.jpg``; the first sequence is fully occluded on
+    frame 2 and out of view on frames 4-5."""
+    root = Path(root)
+    expected = {}
+    for index, name in enumerate(names):
+        write_frames(root / "sequences" / name, [f"img_{i:05d}.jpg" for i in range(1, num_frames + 1)])
+        boxes = random_boxes(num_frames, seed=80 + index)
+        occlusion, out_of_view = np.zeros(num_frames, int), np.zeros(num_frames, int)
+        if index == 0:
+            occlusion[1], out_of_view[3:5] = 1, 1
+        write_rows(root / "anno" / f"{name}.txt", boxes, sep=" ")
+        for folder, flags in (("full_occlusion", occlusion), ("out_of_view", out_of_view)):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            (root / folder / f"{name}_{folder}.txt").write_text(",".join(map(str, flags)) + "\n")
+        expected[name] = Fabricated(boxes, num_frames, (occlusion | out_of_view).astype(bool), "img_00001.jpg")
+    return expected
+
+
 # ---------------------------------------------------------------- annotation-only bundles
 
 
@@ -281,6 +356,29 @@ def make_lasot_toolkit(root, expected):
         write_rows(root / "annos" / "att" / f"{name}.txt", [truth.extra["attribute_flags"]], fmt="{:d}")
     (root / "sequence_evaluation_config").mkdir(parents=True, exist_ok=True)
     (root / "sequence_evaluation_config" / "testing_set.txt").write_text("\n".join(expected) + "\n")
+    return root
+
+
+def make_dtb70_toolkit(root, expected):
+    """The DTB70 toolkit's ``experiments/anno/<Seq>.txt`` and ``anno/att/<Seq>.txt`` for ``make_dtb70``'s sequences."""
+    anno = Path(root) / "experiments" / "anno"
+    for name, truth in expected.items():
+        write_rows(anno / f"{name}.txt", truth.boxes)
+        write_rows(anno / "att" / f"{name}.txt", [truth.extra["attribute_flags"]], fmt="{:d}")
+    return Path(root)
+
+
+def make_vasttrack_toolkit(root, expected):
+    """VastTrack's MATLAB toolkit layout (``annos/``, ``annos/absent``, ``annos/att``, a CRLF
+    ``sequence_evaluation_config/testing_set.txt``) for ``make_vasttrack``'s sequences."""
+    root = Path(root)
+    for name, truth in expected.items():
+        write_rows(root / "annos" / f"{name}.txt", truth.boxes, fmt="{:.0f}")
+        (root / "annos" / "absent").mkdir(parents=True, exist_ok=True)
+        (root / "annos" / "absent" / f"{name}.txt").write_text("\n".join(map(str, truth.absent.astype(int))) + "\n")
+        write_rows(root / "annos" / "att" / f"{name}.txt", [truth.extra["attribute_flags"]], fmt="{:d}")
+    (root / "sequence_evaluation_config").mkdir(parents=True, exist_ok=True)
+    (root / "sequence_evaluation_config" / "testing_set.txt").write_bytes("\r\n".join(expected).encode() + b"\r\n")
     return root
 
 

@@ -4,16 +4,22 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from fabricate import (
+    make_avist,
     make_coco,
+    make_dtb70,
     make_folder,
     make_got10k,
     make_lasot,
     make_nfs,
     make_otb,
+    make_tc128,
     make_tnl2k,
     make_trackingnet,
     make_uav123,
+    make_vasttrack,
+    remove_frames,
     write_rows,
 )
 
@@ -210,7 +216,8 @@ def test_resolve_root_order(tmp_path, monkeypatch):
 
 def test_names_and_keys():
     assert {"lasot", "lasot_ext", "got10k", "got10k_val", "got10k_test", "trackingnet", "uav123", "tnl2k",
-            "otb100", "nfs", "coco", "folder", "demo"} == set(dataset_names())
+            "otb100", "nfs", "tc128", "tc128ce", "dtb70", "vasttrack", "avist", "coco", "folder",
+            "demo"} == set(dataset_names())
     assert dataset_key("lasot") == "lasot" and dataset_key("got10k") == "got10k_val"
     assert dataset_key("got10k_test") == "got10k_test" and dataset_key("trackingnet", "train") == "trackingnet_train"
 
@@ -227,3 +234,73 @@ def test_a_folder_of_webp_or_tiff_frames_is_read_as_simtrack_track_reads_it(tmp_
     (sequence,) = load_dataset("folder", root=tmp_path)
     assert [Path(frame).name for frame in sequence.frames] == ["1.webp", "2.webp", "10.webp"]
     assert [path.name for path in FrameSource(frames).frames] == ["1.webp", "2.webp", "10.webp"]
+
+
+def test_otb_tiger1_keeps_the_rows_initomit_skips_for_got10k(tmp_path):
+    from simtrack.data.readers.otb import from_frame_one
+    make_otb(tmp_path)
+    tiger = by_name(load_dataset("otb100", root=tmp_path, sequences=["Tiger1"]))["Tiger1"]
+    whole = from_frame_one(tiger)
+    assert len(tiger.boxes) == 349 and len(whole.boxes) == len(whole) == 354
+    assert whole.frames[0].endswith("0001.jpg") and whole.frames[5] == tiger.frames[0]
+    np.testing.assert_array_equal(whole.boxes[5:], tiger.boxes)
+    assert from_frame_one(whole) is whole
+    # pysot's OTB100.json starts Tiger1 at frame 6: got10k's reading cannot be rebuilt from it
+    from fabricate import write_pysot_json
+
+    from simtrack.errors import DatasetError
+    json_path = write_pysot_json(tmp_path / "OTB100.json", [tiger])
+    with pytest.raises(DatasetError, match="starts at frame 6 .*point --data-root at the OTB folders"):
+        from_frame_one(load_dataset("otb100", root=json_path)[0])
+
+
+def test_tc128_frame_ranges_and_the_ce_subset(tmp_path):
+    expected = make_tc128(tmp_path / "TC128")
+    sequences = by_name(load_dataset("tc128", root=tmp_path))       # found as <root>/TC128
+    assert list(sequences) == sorted(expected)
+    for name, sequence in sequences.items():
+        check_against(sequence, expected[name])
+    assert sequences["David"].frames[-1].endswith("0305.jpg") and pixel(sequences["David"].frames[0]) == 299 % 256
+    assert sequences["Busstation_ce2"].frames[0].endswith("0006.jpg")      # range file in lower case
+    ce = load_dataset("tc128ce", root=tmp_path / "TC128")
+    assert [seq.name for seq in ce] == ["Busstation_ce2", "Yo-yos_ce1"] and ce[0].dataset == "tc128ce"
+    remove_frames(tmp_path)
+    bare = by_name(load_dataset("tc128", root=tmp_path / "TC128", frames_required=False))
+    assert len(bare["David"]) == 6 and bare["David"].frames[0].endswith("0300.jpg")
+
+
+def test_dtb70_five_digit_frames_and_zero_rows(tmp_path):
+    expected = make_dtb70(tmp_path / "DTB70")
+    sequences = by_name(load_dataset("dtb70", root=tmp_path))
+    for name, sequence in sequences.items():
+        check_against(sequence, expected[name])
+    assert (sequences["Car6"].boxes[2:4] == 0).all() and sequences["Animal1"].boxes[0, 0] % 1 == 0.25
+
+
+def test_vasttrack_classes_with_spaces_absent_rows_and_both_frame_folders(tmp_path):
+    expected = make_vasttrack(tmp_path / "VastTrack")
+    sequences = by_name(load_dataset("vasttrack", root=tmp_path))
+    assert list(sequences) == list(expected)                          # the root's own testing_set.txt
+    for name, sequence in sequences.items():
+        check_against(sequence, expected[name])
+    tape = sequences["Adhesive Tape-38"]
+    assert tape.meta["object_class"] == "Adhesive Tape" and tape.language == "the Adhesive Tape-38 target"
+    assert tape.absent.tolist() == [False, True, True, False, False, False]
+    assert len(tape.attributes) == 10 and tape.attributes["Low Resolution"] is False
+    imgs = make_vasttrack(tmp_path / "other", names=("Zither-16",), frame_folder="imgs")
+    check_against(load_dataset("vasttrack", root=tmp_path / "other")[0], imgs["Zither-16"])
+    from simtrack.data.readers.vasttrack import names, object_class
+    shipped = names(tmp_path, "test")
+    assert len(shipped) == 3500 == len(set(shipped)) and sum(" " in name for name in shipped) == 2120
+    assert object_class("Adhesive Tape-38") == "Adhesive Tape" and len(set(map(object_class, shipped))) == 701
+
+
+def test_avist_flags_and_frames(tmp_path):
+    expected = make_avist(tmp_path / "AVisT")
+    sequences = by_name(load_dataset("avist", root=tmp_path))
+    for name, sequence in sequences.items():
+        check_against(sequence, expected[name])
+    assert sequences["caemoflaging_octopus"].absent.tolist() == [False, True, False, True, True, False]
+    remove_frames(tmp_path)
+    bare = by_name(load_dataset("avist", root=tmp_path, frames_required=False))
+    assert len(bare["air_show_1"]) == 6 and bare["air_show_1"].frames[0].endswith("img_00001.jpg")

@@ -104,6 +104,7 @@ def test_layouts_ours_with_repeats_got10k_numbered_and_aliases(tmp_path):
 def test_match_keys_ignore_case_prefixes_and_the_separator_before_a_number():
     assert {match_key(name) for name in ("Jogging-1", "Jogging_1", "Jogging.1", "jogging_1")} == {"jogging-1"}
     assert match_key("uav_bike1") == match_key("bike1") == "bike1" and match_key("nfs_Bee") == "bee"
+    assert match_key("tpl_Skating2") == "skating2" and "yo_yos_ce1" in sequence_keys("Yo-yos_ce1")
     assert match_key("uav_bird1_1") == "bird1-1" and match_key("GOT-10k_Val_000001") == "got-10k_val-000001"
     assert match_key("Human4_2") in sequence_keys("Human4") and match_key("uav_") == "uav_"
 
@@ -196,7 +197,8 @@ def test_evaluate_got10k_val_reports_ao_and_a_success_plot_only(tmp_path):
         write(tmp_path / "t" / seq.name / f"{seq.name}_001.txt", seq.boxes + rng.normal(0, 2, seq.boxes.shape))
         write(tmp_path / "t" / seq.name / f"{seq.name}_time.txt", np.full((8, 1), 0.01), fmt="%.5f")
     summary = evaluate("got10k_val", {"t": tmp_path / "t"}, seqs, report_dir=tmp_path / "r")
-    assert list(summary.columns) == ["AO", "SR0.5", "SR0.75", "FPS", "Runs"]
+    assert list(summary.columns) == ["AO", "AO low", "AO high", "SR0.5", "SR0.5 low", "SR0.5 high", "SR0.75",
+                                     "SR0.75 low", "SR0.75 high", "FPS", "Runs"]
     assert summary.loc["t", "FPS"] == pytest.approx(100)
     assert (tmp_path / "r" / "success.png").exists() and not (tmp_path / "r" / "precision.png").exists()
 
@@ -263,3 +265,113 @@ def test_cli_labelled_trackingnet_chunk_uses_the_devkit_rules(tmp_path, capsys):
     assert summary.loc["simtrack", "AUC"] == pytest.approx(100.0) and summary.loc["simtrack", "Coverage"] == 100.0
     assert metrics.get_protocol("got10k_vottrain").pooled and metrics.get_protocol("lasot_train").description == \
         metrics.get_protocol("lasot").description
+
+
+# ----------------------------------------------------------------------------------------------
+# Intervals, comparisons, length notes, merged datasets
+
+def html_data(path):
+    import json
+    import re
+    text = path.read_text(encoding="utf-8")
+    return json.loads(re.search(r'id="report-data">(.*?)</script>', text, re.S).group(1).replace("<\\/", "</"))
+
+
+def test_cli_intervals_comparisons_and_the_sequences_a_length_rule_touched(tmp_path, capsys):
+    expected = fabricate.make_otb(tmp_path / "OTB100")
+    rng = np.random.default_rng(8)
+    for name, truth in expected.items():
+        boxes = truth.boxes + rng.normal(0, 0.3, truth.boxes.shape)
+        boxes[:, 2:] = np.abs(boxes[:, 2:]) + 0.5
+        write(tmp_path / "results" / "A" / "otb100" / f"{name}.txt", boxes)
+        write(tmp_path / "results" / "B" / "otb100" / f"{name}.txt", boxes[:-1] if name == "Board" else boxes)
+    argv = ["--dataset", "otb100", "--data-root", str(tmp_path), "--results", str(tmp_path / "results"),
+            "--trackers", "A", "B", "--protocol", "stark", "--bootstrap", "200", "--seed", "3", "--confidence", "90",
+            "--compare", "--bands", "interval"]
+    assert evaluate_module.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "90 % percentile bootstrap interval over sequences (200 resamples, seed 3)" in out
+    assert "note: B: 1 result file of another length than the ground truth, handled as STARK's extract_results " \
+           "does, silently: Board (697 rows for 698 frames: padded with 1 zero box)" in out
+    assert "| A | B | AUC |" in out
+    report = tmp_path / "results" / "reports" / "otb100"
+    summary = pd.read_csv(report / "summary.csv", index_col=0)
+    assert {"AUC low", "AUC high", "NP low"} <= set(summary.columns)
+    assert summary.loc["A", "AUC low"] <= summary.loc["A", "AUC high"]
+    markdown = (report / "summary.md").read_text()
+    assert f"{summary.loc['A', 'AUC']:.1f} [{summary.loc['A', 'AUC low']:.1f}, " in markdown
+    assert "Note: B: 1 result file" in markdown
+    assert r"\caption{" in (report / "summary.tex").read_text()
+    lengths = pd.read_csv(report / "length_rules.csv")
+    assert lengths.to_dict("records") == [{"Tracker": "B", "Dataset": "otb100", "Run": 1, "Sequence": "Board",
+                                           "Rows": 697, "Frames": 698, "Action": "padded with 1 zero box"}]
+    comparison = pd.read_csv(report / "comparison.csv")
+    assert set(comparison["Score"]) == {"AUC", "P", "NP", "OP50", "OP75"} and (comparison["Sequences"] == 8).all()
+    assert (report / "comparison.md").read_text().count("\n| A | B |") == 5
+    data = html_data(report / "report.html")
+    assert data["notes"] == [line[6:] for line in out.splitlines() if line.startswith("note: ")]
+    assert len(data["comparisons"]["rows"]) == 5 and data["summary"]["intervals"].startswith("[low, high]: 90 %")
+    cell = data["summary"]["rows"][0]["cells"][0]
+    assert cell[2] <= cell[3] and data["curves"][0]["series"][0]["low"] is not None
+    # official rules: the OTB toolkit fails on the short file, and the message says what stark would do
+    with pytest.raises(SystemExit) as caught:
+        run_cli(evaluate_module.main, argv[:7] + ["A", "B", "--protocol", "official"])
+    assert caught.value.code == 2
+    assert "Board.txt: 697 boxes for a sequence of 698 frames; the OTB MATLAB toolkit fails" in capsys.readouterr().err
+
+
+def test_merged_benchmark_scores_each_dataset_under_its_own_rules(tmp_path, capsys):
+    data = tmp_path / "data"
+    made = {"otb100": fabricate.make_otb(data / "OTB100"), "uav123": fabricate.make_uav123(data / "UAV123"),
+            "tc128ce": {name: truth for name, truth in fabricate.make_tc128(data / "TC128").items() if "_ce" in name}}
+    rng = np.random.default_rng(9)
+    for dataset, expected in made.items():     # STARK's layout: one folder, pytracking's file names
+        for name, truth in expected.items():
+            boxes = np.nan_to_num(truth.boxes) + rng.normal(0, 0.4, truth.boxes.shape)
+            boxes[:, 2:] = np.abs(boxes[:, 2:]) + 0.5
+            stem = f"uav_{name}" if dataset == "uav123" else name
+            write(tmp_path / "stark" / f"{stem}.txt", boxes)
+            write(tmp_path / "separate" / dataset / f"{stem}.txt", boxes)
+    argv = ["--dataset", "otb+uav+tc128ce", "--data-root", str(data), "--results", str(tmp_path / "results"),
+            "--trackers", f"S={tmp_path / 'stark'}", f"T={tmp_path / 'separate'}", "--protocol", "stark",
+            "--bootstrap", "50"]
+    assert evaluate_module.main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OTB100 + UAV123 + TC128-CE: 13 sequences, protocol 'stark'")
+    summary = pd.read_csv(tmp_path / "results" / "reports" / "otb100+uav123+tc128ce" / "summary.csv", index_col=0)
+    # the pooled AUC is the mean over all 13 sequences of each one scored under its own dataset's rules
+    from benchmarks.scoring.evaluation import score
+    from benchmarks.scoring.statistics import StatisticsSettings
+    from simtrack.data import load_dataset
+    per_sequence = []
+    for dataset in made:
+        alone = score(dataset, {"S": tmp_path / "stark"}, load_dataset(dataset, root=data, frames_required=False),
+                      "stark", StatisticsSettings(0))
+        per_sequence += list(metrics.per_sequence(alone.protocol, alone.results[0].runs[0])["AUC"])
+    assert len(per_sequence) == 13
+    assert summary.loc["S", "AUC"] == pytest.approx(100 * np.mean(per_sequence), abs=1e-5)   # CSV: 6 decimals
+    assert summary.loc["T", "AUC"] == summary.loc["S", "AUC"]
+    # official rules: TC128's scripts have no normalised precision, so the merged table has none
+    official = evaluate_module.main(argv[:9] + ["--protocol", "official", "--bootstrap", "0"])
+    assert official == 0 and "| NP" not in capsys.readouterr().out
+
+
+def test_merged_names_shared_by_two_datasets_are_qualified(tmp_path):
+    from benchmarks.scoring.evaluation import score
+    from benchmarks.scoring.statistics import StatisticsSettings
+    from simtrack.data import load_dataset
+    data = tmp_path / "data"
+    fabricate.make_tc128(data / "TC128")
+    fabricate.make_dtb70(data / "DTB70", names=("David", "Car6"))
+    sequences = load_dataset("tc128", root=data, frames_required=False) + \
+        load_dataset("dtb70", root=data, frames_required=False)
+    for seq in sequences:
+        write(tmp_path / "r" / seq.dataset / f"{seq.name}.txt", seq.boxes)
+    evaluation = score("tc128+dtb70", {"t": tmp_path / "r"}, sequences, "stark", StatisticsSettings(20))
+    names = [seq.name for seq in evaluation.sequences]
+    assert "tc128/David" in names and "dtb70/David" in names and "Car6" in names
+    assert set(evaluation.results[0].frame_values) == set(names)
+    # exact boxes pass every threshold but 1 on valid frames; DTB70's Car6 has 2 zero (invalid) rows of 7
+    assert evaluation.results[0].scores[0]["AUC"] == pytest.approx((5 + 5 / 7) / 6 * 20 / 21)
+    with pytest.raises(ConfigError, match="scored differently"):
+        score("lasot+got10k_val", {"t": tmp_path}, [], None)

@@ -259,13 +259,101 @@ def test_test_split_sequences_are_refused():
         metrics.GroundTruth.from_sequences([test_sequence])
 
 
-def test_short_results_are_refused_and_long_ones_cut_only_where_the_toolkit_does():
+def run_changes(dataset, protocol, sequences, predictions):
+    rules = metrics.get_protocol(dataset, protocol)
+    truth = metrics.GroundTruth.from_sequences(sequences, rules.needs_cover)
+    changes = []
+    stats = metrics.evaluate_run(rules, truth, [np.array(p, float) for p in predictions], changes=changes)
+    return metrics.summarize(rules, stats)[0], stats, changes
+
+
+def test_matlab_toolkits_refuse_short_files_and_cut_long_ones():
     sequences = [seq("s", [GT] * 3, "otb100")]
-    with pytest.raises(ResultsError, match="2 boxes for 3"):
+    with pytest.raises(ResultsError, match="2 boxes for a sequence of 3 frames; the OTB MATLAB toolkit fails.*"
+                                           "pytracking or stark pad"):
         run("otb100", "official", sequences, [[GT, GT]])
-    with pytest.raises(ResultsError, match="exactly"):
-        run("otb100", "got10k", sequences, [[GT] * 4])
-    assert run("otb100", "official", sequences, [[GT] * 4])[0]["AUC"] == pytest.approx(20 / 21)
+    with pytest.raises(ResultsError, match="LaSOT/TNL2K MATLAB toolkit fails"):
+        run("lasot", "official", [seq("s", [GT] * 3)], [[GT, GT]])
+    scores, _, changes = run_changes("otb100", "official", sequences, [[GT] * 4])
+    assert scores["AUC"] == pytest.approx(20 / 21)
+    assert changes == [metrics.LengthChange("s", 4, 3, "1 extra row cut")]
+
+
+def test_got10k_asserts_equal_length_except_on_lasot_where_its_head_cuts_the_ground_truth():
+    sequences = [seq("s", [GT] * 4, "otb100")]
+    for rows in (3, 5):
+        with pytest.raises(ResultsError, match="got10k 0.1.3 asserts one box per frame.*GitHub head would"):
+            run("otb100", "got10k", sequences, [[GT] * rows])
+    with pytest.raises(ResultsError, match="asserts one box per frame"):
+        run("got10k_val", "got10k", [seq("g", [GT] * 4, "got10k_val", cover=[8] * 4, image_size=(99, 99))],
+            [[GT] * 3])
+    # ExperimentLaSOT (GitHub head): a short file cuts the ground truth; the frame left out leaves the denominator
+    scores, stats, changes = run_changes("lasot", "got10k", [seq("s", [GT] * 4)], [[GT] * 3])
+    assert stats.frames.tolist() == [3.0] and scores["AUC"] == pytest.approx(20 / 21)  # IoU 1 - eps fails t = 1
+    assert "ground truth cut to the file's 3 rows" in changes[0].action
+
+
+def test_pysot_cuts_long_files_refuses_short_ones_and_both_on_lasot():
+    scores, _, changes = run_changes("otb100", "pysot", [seq("s", [GT] * 3, "otb100")], [[GT] * 5])
+    assert scores["AUC"] == pytest.approx(20 / 21) and changes[0].action == "2 extra rows cut"
+    with pytest.raises(ResultsError, match="reads past the end"):
+        run("otb100", "pysot", [seq("s", [GT] * 3, "otb100")], [[GT] * 2])
+    for rows in (2, 4):
+        with pytest.raises(ResultsError, match="absent mask"):
+            run("lasot", "pysot", [seq("s", [GT] * 3, absent=[0, 0, 0])], [[GT] * rows])
+
+
+@pytest.mark.parametrize("protocol", ["pytracking", "stark"])
+def test_pytracking_pads_short_files_with_zero_boxes_after_its_carry_forward(protocol):
+    # Frame 3 of a 3-frame OTB sequence is missing: pytracking appends [0, 0, 0, 0] after its zero-size
+    # carry-forward, so the row stays a zero box: IoU 0 (a success miss), centre (-0.5, -0.5), i.e.
+    # sqrt(10^2 + 8^2) = 12.81 px from the GT centre (9.5, 7.5): a precision hit at 20 px; normalised
+    # |(-0.05, -0.05) - (0.95, 0.75)| = 1.28: a miss. (Carried forward, the frame-2 box would score
+    # IoU 15 / 185 = 0.08 instead.)
+    gt = [GT, GT, [5, 3, 10, 10]]
+    scores, _, changes = run_changes("otb100", protocol, [seq("s", gt, "otb100")], [[GT, GT]])
+    assert scores["AUC"] == pytest.approx(40 / 63, abs=1e-12)
+    assert scores["P"] == pytest.approx(1.0) and scores["NP"] == pytest.approx(2 / 3)
+    assert changes == [metrics.LengthChange("s", 2, 3, "padded with 1 zero box")]
+    with pytest.raises(ResultsError, match="Mis-match in tracker prediction and GT lengths"):   # LaSOT raises
+        run("lasot", protocol, [seq("s", [GT] * 3, absent=[0, 0, 0])], [[GT, GT]])
+    long, _, _ = run_changes("lasot", protocol, [seq("s", [GT] * 3, absent=[0, 0, 0])], [[GT] * 4])
+    assert long["AUC"] == pytest.approx(20 / 21)
+    rules = metrics.get_protocol("otb100", protocol)    # a one-line file is read as a vector and fails
+    assert not rules.lengths.accepts(1, 3) and "one-line file" in rules.lengths.refusal("f", 1, 3)
+
+
+def test_trackingnet_devkit_scores_missing_rows_as_misses():
+    # frames 1-3 exact (IoU 1 >= every threshold, error 0), frame 4 missing: NaN, a miss and not covered
+    scores, _, changes = run_changes("trackingnet_train_0", "official", [seq("t", [GT] * 4, "trackingnet_train_0")],
+                                     [[GT] * 3])
+    assert scores["AUC"] == pytest.approx(0.75) and scores["P"] == pytest.approx(0.75)
+    assert scores["Coverage"] == pytest.approx(0.75) and changes[0].action == "1 missing row scored as misses"
+
+
+def test_tc128_scripts_cut_the_ground_truth_to_a_short_file_refuse_long_ones_and_have_no_invalid_gt_rule():
+    scores, stats, changes = run_changes("tc128", "official", [seq("s", [GT] * 4, "tc128")], [[GT] * 3])
+    assert stats.frames.tolist() == [3.0] and scores["AUC"] == pytest.approx(20 / 21) and scores["P"] == 1.0
+    assert "ground truth cut to the file's 3 rows (1 frame left out of the scores)" == changes[0].action
+    assert "NP" not in scores
+    with pytest.raises(ResultsError, match="TC128 scripts .* fail on a file longer"):
+        run("tc128", "official", [seq("s", [GT] * 4, "tc128")], [[GT] * 5])
+    # a zero ground-truth box: centre (-0.5, -0.5) is 21.2 px from the box's: a precision miss here, a hit
+    # under the OTB rules (invalid ground truth)
+    gt = [GT, [0, 0, 0, 0], GT]
+    tc128, _, _ = run("tc128", "official", [seq("z", gt, "tc128")], [[GT] * 3])
+    otb, _, _ = run("otb100", "official", [seq("z", gt, "otb100")], [[GT] * 3])
+    assert tc128["P"] == pytest.approx(2 / 3) and otb["P"] == 1.0 and tc128["AUC"] == otb["AUC"]
+
+
+def test_a_row_with_one_nan_is_carried_over_by_the_lasot_code_only():
+    # frame 2 = (NaN, 10, 10, 10): the LaSOT code (sum(isnan(r))) takes frame 1's box (a hit everywhere);
+    # the OTB and TC128 code (vector if) keep the row: MATLAB's min/max skip the NaN, so the IoU is 1,
+    # and the centre error is NaN, a precision miss
+    pred = [GT, [np.nan, 10, 10, 10], GT]
+    for dataset, expected_p in (("lasot", 1.0), ("otb100", 2 / 3), ("tc128", 2 / 3)):
+        scores, _, _ = run(dataset, "official", [seq("n", [GT] * 3, dataset, absent=[0, 0, 0])], [pred])
+        assert scores["AUC"] == pytest.approx(20 / 21) and scores["P"] == pytest.approx(expected_p), dataset
 
 
 def test_subset_summaries_for_attributes():

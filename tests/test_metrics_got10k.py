@@ -288,3 +288,105 @@ def test_got10k_val_nan_boxes(got10k_val):
     # official rules score a NaN box as IoU 0: the toolkit's AO on the same boxes with zero boxes instead
     _, official = ours("got10k_val", "official", sequences, results / "nan")
     assert abs(np.mean([run["AO"] for run in official.scores]) - performance["zeroed"]["overall"]["ao"]) < TOLERANCE
+
+
+# ----------------------------------------------------------------------------------------------
+# Lengths: got10k 0.1.3 asserts equal length; Tiger1 is read from frame 1 (354 rows, no initOmit)
+
+def run_experiment(experiment_class, dataset, tmp_path, trackers):
+    experiment = experiment_class.__new__(experiment_class)
+    experiment.dataset = dataset
+    experiment.result_dir = str(tmp_path / "results")
+    experiment.report_dir = str(tmp_path / "reports")
+    experiment.nbins_iou, experiment.nbins_ce = 21, 51
+    return experiment.report(trackers)
+
+
+@pytest.fixture(scope="module")
+def tiger1(tmp_path_factory):
+    """OTB folders Tiger1 (354 frames; OTB's initOmit skips 1-5) and Basketball, and four trackers: 354 rows
+    on Tiger1 ("full"), 349 rows as every published tracker has ("omitted"), Basketball a row short or long."""
+    tmp_path = tmp_path_factory.mktemp("tiger1")
+    rng = np.random.default_rng(5)
+    root = tmp_path / "OTB"
+    truth = {}
+    for folder, count in (("Tiger1", 354), ("Basketball", 40)):
+        touch_frames(root / folder / "img", count, "{:04d}.jpg")
+        truth[folder] = random_boxes(rng, count)
+        write_rows(root / folder / "groundtruth_rect.txt", truth[folder], "\t", "%.1f")
+    for tracker, rows in {"full": {}, "omitted": {"Tiger1": slice(5, None)}, "short": {"Basketball": slice(0, -1)},
+                          "long": {"Basketball": "long"}}.items():
+        for name, gt in truth.items():
+            pred = add_box_traps(rng, noisy(rng, gt, 6.0))
+            cut = rows.get(name)
+            pred = np.vstack([pred, pred[-1:]]) if cut == "long" else pred if cut is None else pred[cut]
+            write_rows(tmp_path / "results" / tracker / f"{name}.txt", pred)
+    return tmp_path, root
+
+
+def test_got10k_scores_tiger1_from_frame_one_and_refuses_the_published_349_rows(tiger1):
+    from benchmarks.scoring.evaluation import score
+    from benchmarks.scoring.statistics import StatisticsSettings
+    from simtrack.data import load_dataset
+    from simtrack.errors import ResultsError
+    tmp_path, root = tiger1
+    dataset = got10k_datasets.OTB(str(root), 2015, download=False)
+    reference = run_experiment(got10k_experiments.ExperimentOTB, dataset, tmp_path, ["full"])["full"]
+    sequences = load_dataset("otb100", root=root, frames_required=False)
+    assert {seq.name: len(seq.boxes) for seq in sequences} == {"Basketball": 40, "Tiger1": 349}
+    evaluation = score("otb100", {"full": tmp_path / "results" / "full"}, sequences, "got10k", StatisticsSettings(0))
+    assert [len(seq.boxes) for seq in evaluation.sequences] == [40, 354]       # got10k's reading of Tiger1
+    assert "Tiger1: scored on all 354 annotated frames from frame 1" in evaluation.notes[0]
+    scores = evaluation.results[0].scores[0]
+    assert abs(scores["AUC"] - reference["overall"]["success_score"]) < TOLERANCE
+    assert abs(scores["P"] - reference["overall"]["precision_score"]) < TOLERANCE
+    for tracker, name in (("omitted", "Tiger1"), ("short", "Basketball"), ("long", "Basketball")):
+        with pytest.raises(AssertionError):     # the toolkit asserts len(boxes) == len(anno)
+            run_experiment(got10k_experiments.ExperimentOTB, dataset, tmp_path, [tracker])
+        with pytest.raises(ResultsError, match=f"{name}.txt: .*got10k 0.1.3 asserts one box per frame"):
+            score("otb100", {tracker: tmp_path / "results" / tracker}, sequences, "got10k", StatisticsSettings(0))
+    # OTB's own rules start Tiger1 at frame 6: the published 349 rows are scored there
+    official = score("otb100", {"omitted": tmp_path / "results" / "omitted"}, sequences, "official",
+                     StatisticsSettings(0))
+    assert len(official.sequences[1].boxes) == 349 and not official.notes
+
+
+def test_tc128_and_dtb70_got10k_protocol_equals_their_experiments(tmp_path):
+    from fabricate import make_dtb70, make_tc128
+
+    from simtrack.data import load_dataset
+    rng = np.random.default_rng(6)
+    for dataset, make, experiment_class, got10k_dataset in (
+            ("tc128", make_tc128, got10k_experiments.ExperimentTColor128, got10k_datasets.TColor128),
+            ("dtb70", make_dtb70, got10k_experiments.ExperimentDTB70, got10k_datasets.DTB70)):
+        root = tmp_path / dataset
+        make(root)
+        sequences = load_dataset(dataset, root=root)
+        for seq in sequences:
+            pred = add_box_traps(rng, noisy(rng, seq.boxes * 30, 6.0) / 30) if len(seq.boxes) > 8 else \
+                noisy(rng, seq.boxes, 1.0)
+            write_rows(tmp_path / dataset / "results" / "t" / f"{seq.name}.txt", pred, fmt="%.4f")
+        kwargs = {"download": False} if dataset == "tc128" else {}
+        reference = run_experiment(experiment_class, got10k_dataset(str(root), **kwargs), tmp_path / dataset, ["t"])
+        rules, result = ours(dataset, "got10k", sequences, tmp_path / dataset / "results" / "t")
+        assert abs(result.scores[0]["AUC"] - reference["t"]["overall"]["success_score"]) < TOLERANCE, dataset
+        assert abs(result.scores[0]["P"] - reference["t"]["overall"]["precision_score"]) < TOLERANCE, dataset
+
+
+def test_got10k_val_refuses_short_and_long_runs_as_the_toolkit_does(got10k_val, tmp_path):
+    results, sequences, _ = got10k_val
+    for rows in (-1, 1):
+        folder = tmp_path / f"rows{rows}"
+        for seq in sequences:
+            pred = np.loadtxt(results / "traps" / seq.name / f"{seq.name}_001.txt", delimiter=",")
+            pred = pred[:rows] if rows < 0 else np.vstack([pred, pred[-1:]])
+            write_rows(folder / seq.name / f"{seq.name}_001.txt", pred)
+        experiment = got10k_experiments.ExperimentGOT10k.__new__(got10k_experiments.ExperimentGOT10k)
+        experiment.subset, experiment.repetitions, experiment.nbins_iou = "val", 1, 101
+        experiment.dataset = got10k_datasets.GOT10k(str(results.parents[1] / "GOT-10k"), subset="val")
+        experiment.result_dir, experiment.report_dir = str(tmp_path), str(tmp_path / "reports")
+        with pytest.raises(AssertionError):
+            experiment.report([f"rows{rows}"])
+        rules = metrics.get_protocol("got10k_val", "got10k")
+        _, problems = load_results("t", folder, sequences, rules.lengths)
+        assert problems and all("asserts one box per frame" in problem for problem in problems)

@@ -2,7 +2,19 @@
 to the last bit, under every protocol."""
 import numpy as np
 import pytest
-from fabricate import make_lasot, make_lasot_toolkit, make_nfs, make_otb, make_uav123, remove_frames, write_pysot_json
+from fabricate import (
+    make_dtb70,
+    make_dtb70_toolkit,
+    make_lasot,
+    make_lasot_toolkit,
+    make_nfs,
+    make_otb,
+    make_uav123,
+    make_vasttrack,
+    make_vasttrack_toolkit,
+    remove_frames,
+    write_pysot_json,
+)
 
 from benchmarks.scoring import metrics
 from benchmarks.scoring.evaluation import compute
@@ -77,3 +89,23 @@ def test_otb_uav_nfs_folders_and_pysot_json(tmp_path, results, dataset, make, js
         layouts["folders without frames"] = load_dataset(dataset, root=tmp_path / "data", frames_required=False)
         layouts["pysot without frames"] = load_dataset(dataset, root=json_path, frames_required=False)
     assert_same_scores(dataset, layouts, results)
+
+
+def test_vasttrack_and_dtb70_folders_and_their_toolkits_annotations(tmp_path, results):
+    vast = make_vasttrack(tmp_path / "VastTrack", num_frames=9)
+    dtb = make_dtb70(tmp_path / "DTB70")
+    vast_toolkit = make_vasttrack_toolkit(tmp_path / "MatlabEvaluationToolkit", vast)
+    dtb_toolkit = make_dtb70_toolkit(tmp_path / "drone-tracking", dtb)
+    folders = {"vasttrack": load_dataset("vasttrack", root=tmp_path / "VastTrack"),
+               "dtb70": load_dataset("dtb70", root=tmp_path / "DTB70")}
+    write_noisy_results(results / "vasttrack", folders["vasttrack"])
+    write_noisy_results(results / "dtb70", folders["dtb70"], seed=1)
+    annos = {"vasttrack": load_dataset("vasttrack", root=vast_toolkit, frames_required=False),
+             "dtb70": load_dataset("dtb70", root=dtb_toolkit, frames_required=False)}
+    assert annos["vasttrack"][0].attributes == folders["vasttrack"][0].attributes
+    assert len(annos["dtb70"][1].attributes) == 11
+    remove_frames(tmp_path)
+    for dataset in ("vasttrack", "dtb70"):
+        assert_same_scores(dataset, {
+            "folders": folders[dataset], "annos": annos[dataset],
+            "folders without frames": load_dataset(dataset, root=tmp_path, frames_required=False)}, results / dataset)

@@ -157,3 +157,26 @@ def test_the_browser_harness_reports_script_errors_and_failed_requests(browser, 
     assert "console.error" in problems and "boom" in problems
     assert "exception: TypeError" in problems
     assert "failed request: net::ERR_FILE_NOT_FOUND" in problems
+
+
+def test_intervals_notes_comparisons_and_bands_are_shown(browser, visual_report, tmp_path):
+    """--compare, --bands interval and a result file one row too long (cut, and named in the notes)."""
+    import shutil
+
+    from benchmarks import evaluate as evaluate_command
+    data, results, _ = visual_report
+    shutil.copytree(results / "Drifter" / "lasot", tmp_path / "Drifter")
+    extra = np.loadtxt(tmp_path / "Drifter" / "cat-1.txt", delimiter=",")
+    np.savetxt(tmp_path / "Drifter" / "cat-1.txt", np.vstack([extra, extra[-1:]]), fmt="%.2f", delimiter=",")
+    assert evaluate_command.main(["--dataset", "lasot", "--data-root", str(data), "--results", str(results),
+                                  "--trackers", "SimTrack", f"Drifter={tmp_path / 'Drifter'}", "--compare",
+                                  "--bands", "interval", "--bootstrap", "200", "--report-dir", str(tmp_path / "r")]) == 0
+    page = browser.open(tmp_path / "r" / "report.html")
+    assert page.evaluate("document.body.getAttribute('data-ready')") == "1"
+    assert page.evaluate("document.querySelectorAll('#summary-scores .ci').length") == 2 * 5
+    assert "percentile bootstrap interval" in page.evaluate("document.querySelector('.ci-note').textContent")
+    notes = page.evaluate("Array.from(document.querySelectorAll('#summary-notes li')).map(function (li) { return li.textContent; })")
+    assert len(notes) == 1 and "cat-1 (17 rows for 16 frames: 1 extra row cut)" in notes[0]
+    assert page.evaluate("document.querySelectorAll('#comparison-scores tbody tr').length") == 5
+    assert page.evaluate("document.querySelectorAll('#curve-charts path.band').length") == 3 * 2
+    assert page.problems() == []

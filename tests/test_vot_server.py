@@ -19,9 +19,10 @@ from simtrack.errors import ConfigError, TrackerInputError
 from simtrack.formats.images import read_image
 
 trax = pytest.importorskip("trax")     # optional third-party package; our server must then import
-from simtrack.adapters import vot as vot_adapter  # noqa: E402
 from trax.client import Client  # noqa: E402
 from trax.image import FileImage  # noqa: E402
+
+from simtrack.adapters import vot as vot_adapter  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (96, 72)

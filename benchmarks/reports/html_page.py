@@ -1,6 +1,8 @@
 """``report.html``: the whole evaluation in one self-contained page that opens offline with a double-click.
 
-What it holds, in reading order: the summary table with the protocol named; the success /
+What it holds, in reading order: the summary table with the protocol named (each score with its
+bootstrap interval over sequences), the notes (sequences a length rule padded or cut), the paired
+comparisons when asked for; the success /
 precision / normalised-precision plots; the per-attribute chart (datasets with attributes) and a
 speed-vs-score chart (trackers with time files); a sortable, filterable table with one row per
 sequence (score per tracker, frames, attributes) whose rows open the per-frame IoU or centre error
@@ -78,18 +80,31 @@ def _records(table):
 
 
 def _summary(summary, names):
-    """Summary rows in the table's order (best first); each cell [mean, std or null]."""
+    """Summary rows in the table's order (best first); each cell [mean, std, low, high] (null where none)."""
     metrics_shown = [column for column in summary.columns
-                     if not column.endswith(" std") and column not in ("Runs", summary.index)]
+                     if not column.endswith((" std", " low", " high")) and column not in ("Runs", summary.index)]
     rows = []
     for row in _records(summary):
-        cells = [[row[name], row.get(f"{name} std", np.nan)] for name in metrics_shown]
+        cells = [[row[name], row.get(f"{name} std", np.nan), row.get(f"{name} low", np.nan),
+                  row.get(f"{name} high", np.nan)] for name in metrics_shown]
         rows.append({"tracker": names.index(row[summary.index]), "cells": cells, "runs": int(row["Runs"])})
-    return {"metrics": metrics_shown, "rows": rows}
+    return {"metrics": metrics_shown, "rows": rows, "intervals": summary.attrs.get("intervals") or None}
 
 
-def _curves(protocol, results):
-    """Each curve the protocol defines: thresholds and, per tracker, the mean (and std) over runs."""
+def _comparisons(table, names):
+    """The paired comparisons (percent points, p-values), or None."""
+    if table is None:
+        return None
+    rows = [{"a": names.index(first), "b": names.index(second), "metric": metric, "scoreA": a, "scoreB": b,
+             "diff": diff, "low": low, "high": high, "p": p, "pHolm": p_holm, "sequences": count}
+            for first, second, metric, a, b, diff, low, high, p, p_holm, count in table.rows]
+    return {"rows": rows, "method": table.attrs.get("method", "")}
+
+
+def _curves(protocol, results, statistics=None):
+    """Each curve the protocol defines: thresholds and, per tracker, the mean (and std) over runs, and
+    the pointwise interval over sequences when the statistics carry bands."""
+    bands = statistics.bands if statistics is not None and statistics.bands else {}
     curves = []
     for spec in CURVES:
         thresholds = spec.thresholds(protocol)
@@ -99,8 +114,11 @@ def _curves(protocol, results):
         for index, result in enumerate(results):
             runs = np.array([run[spec.key] for run in result.curves], dtype=np.float64)
             spread = runs.std(0, ddof=1) if len(runs) > 1 else None
+            band = bands.get(result.name, {}).get(spec.key)
             series.append({"tracker": index, "mean": _rounded(runs.mean(0), 4),
-                           "std": None if spread is None else _rounded(spread, 4)})
+                           "std": None if spread is None or band is not None else _rounded(spread, 4),
+                           "low": None if band is None else _rounded(band[0], 4),
+                           "high": None if band is None else _rounded(band[1], 4)})
         curves.append({"key": spec.key, "title": spec.title, "xlabel": spec.xlabel, "ylabel": spec.ylabel,
                        "score": spec.legend_score(protocol), "corner": spec.corner,
                        "x": _rounded(thresholds, 4), "series": series})
@@ -165,7 +183,8 @@ def _frames(protocol, sequences, results, table):
     return series, report_frames.render_thumbnails(jobs)
 
 
-def report_data(protocol, sequences, results, summary, sequences_long, attributes, title):
+def report_data(protocol, sequences, results, summary, sequences_long, attributes, title, statistics=None,
+                comparisons=None, notes=None):
     """Everything the page shows, as one JSON-ready dict (tests read it back from the file)."""
     names = [result.name for result in results]
     table, attribute_names = _sequences(protocol, sequences, sequences_long, names)
@@ -177,7 +196,9 @@ def report_data(protocol, sequences, results, summary, sequences_long, attribute
         "groundTruthColor": GROUND_TRUTH,
         "trackers": _trackers(results),
         "summary": _summary(summary, names),
-        "curves": _curves(protocol, results),
+        "notes": list(notes or []),
+        "comparisons": _comparisons(comparisons, names),
+        "curves": _curves(protocol, results, statistics),
         "attributeChart": _attributes(attributes, names),
         "speed": _speed(summary, names, protocol.main_metric),
         "sequences": table, "attributeNames": attribute_names,
@@ -205,10 +226,13 @@ def _escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_html_report(protocol, sequences, results, report_dir, summary, sequences_long, attributes, title):
+def write_html_report(protocol, sequences, results, report_dir, summary, sequences_long, attributes, title,
+                      statistics=None, comparisons=None, notes=None):
     """Write ``<report_dir>/report.html`` (atomically); returns its path. The tables are
-    ``tables.Table`` records as ``report`` builds them (summary, long per-sequence, long attributes or None)."""
-    data = report_data(protocol, sequences, results, summary, sequences_long, attributes, title)
+    ``tables.Table`` records as ``report`` builds them (summary, long per-sequence, long attributes or
+    None, the raw comparison table or None); ``notes`` are shown under the summary."""
+    data = report_data(protocol, sequences, results, summary, sequences_long, attributes, title, statistics,
+                       comparisons, notes)
     path = Path(report_dir) / FILE_NAME
     atomic_write(path, render_page(data).encode("utf-8"), durable=False)
     return path

@@ -7,7 +7,9 @@ and drawing are apart so that the drawing can run in another process (``plot_wor
 imports matplotlib while the results are still being read.
 
 Legends are ordered by score and carry it (``SimTrack [69.3]``); several runs show their mean curve
-with a +-1 std band and ``[mean ± std]`` in the legend. Colours come from ``simtrack.formats.palette``.
+with a +-1 std band and ``[mean ± std]`` in the legend; with ``--bands interval`` every curve has
+its pointwise bootstrap interval over sequences as a band instead. Colours come from
+``simtrack.formats.palette``.
 """
 import io
 from dataclasses import dataclass, field
@@ -69,6 +71,7 @@ class Curve:
     x: np.ndarray
     y: np.ndarray
     spread: Optional[np.ndarray] = None     # +-1 std band of repeated runs
+    band: Optional[tuple] = None            # (low, high): the curve's pointwise interval over sequences
 
 
 @dataclass
@@ -112,10 +115,12 @@ def _rank_key(result, name):
     return (np.isnan(value), -value if not np.isnan(value) else 0.0)
 
 
-def curve_figures(protocol, results, dataset_name):
-    """One ``CurveFigure`` per curve the protocol defines; tracker k keeps colour k in every figure."""
+def curve_figures(protocol, results, dataset_name, statistics=None):
+    """One ``CurveFigure`` per curve the protocol defines; tracker k keeps colour k in every figure.
+    ``statistics`` with ``bands`` gives each curve its pointwise interval band."""
     figures = []
     rules = protocol.description.split(" (")[0]
+    bands = statistics.bands if statistics is not None and statistics.bands else {}
     for spec in CURVES:
         thresholds = spec.thresholds(protocol)
         if thresholds is None:
@@ -124,9 +129,10 @@ def curve_figures(protocol, results, dataset_name):
         curves = []
         for index, result in sorted(enumerate(results), key=lambda item: _rank_key(item[1], score)):
             runs = np.array([run_curves[spec.key] for run_curves in result.curves])
-            spread = runs.std(0, ddof=1) if len(runs) > 1 else None
+            band = bands.get(result.name, {}).get(spec.key)
+            spread = runs.std(0, ddof=1) if len(runs) > 1 and band is None else None
             curves.append(Curve(_label(result, score), tracker_color(index), tracker_line_style(index),
-                                np.asarray(thresholds), runs.mean(0), spread))
+                                np.asarray(thresholds), runs.mean(0), spread, band))
         figures.append(CurveFigure(spec.stem, f"{spec.title} on {dataset_name}", spec.xlabel, spec.ylabel,
                                    f"{score} [%]", spec.corner, curves, f"{protocol.key} protocol: {rules}"))
     return figures
@@ -175,6 +181,8 @@ def _draw_curves(canvas, figure):
         if curve.spread is not None:
             axes.fill_between(curve.x, curve.y - curve.spread, curve.y + curve.spread, color=curve.color, alpha=0.2,
                               linewidth=0)
+        if curve.band is not None:
+            axes.fill_between(curve.x, curve.band[0], curve.band[1], color=curve.color, alpha=0.15, linewidth=0)
     first, last = figure.curves[0].x[0], figure.curves[0].x[-1]
     axes.set(xlim=(first, last), ylim=(0, 1.0), xlabel=figure.xlabel, ylabel=figure.ylabel, title=figure.title)
     axes.legend(loc=figure.corner, title=figure.legend_title)

@@ -9,7 +9,7 @@ Layouts found per sequence, inside a tracker's results folder (or archive):
 * ``<seq>_001.txt`` ... next to each other (SimTrack's own runner).
 
 A file named exactly like the sequence wins. Otherwise names match ignoring case, pytracking's
-dataset prefixes (``nfs_``, ``uav_``) and the separator before a trailing number (OTB's
+dataset prefixes (``nfs_``, ``uav_``, ``tpl_``) and the separator before a trailing number (OTB's
 ``Jogging-1`` / ``Jogging_1`` / ``Jogging.1``, pysot's ``jogging_1``, ``bird1_1``), and OTB's
 ``Human4`` is also found as ``Human4_2``; two files that could both be a sequence are an error that
 names them. ``NAME=ARCHIVE`` (``.zip``, ``.tar.gz``, ``.tgz``, ``.tar.xz``, ``.tar``) is read in
@@ -32,13 +32,14 @@ from simtrack.formats import box_tables
 
 RESULTS_ROOT = Path("results")          # where the runner writes and the commands look by default
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
-DATASET_PREFIXES = ("nfs_", "uav_")      # pytracking writes nfs_<Name>.txt and uav_<name>.txt
+DATASET_PREFIXES = ("nfs_", "uav_", "tpl_")  # pytracking writes nfs_<Name>.txt, uav_<name>.txt, tpl_<Seq>.txt
 SEARCH_DEPTH = 3                         # folder levels searched below a results folder with no result at its top
 _REPEAT_DIR = re.compile(r"^repeat(\d+)$")
 _NUMBERED = re.compile(r"^(.*)_(\d{3})\.txt$")
 _TRAILING_NUMBER = re.compile(r"[-_.](\d+)$")
 _TIME_SUFFIX = "_time.txt"
-_EXTRA_KEYS = {"human4": ("human4-2",)}   # OTB's Human4 is Human4-2 / Human4_2 for pysot and pytracking
+# OTB's Human4 is Human4-2 / Human4_2 for pysot and pytracking; TC128's Yo-yos_ce<k> is Yo_yos_ce<k> for pytracking
+_EXTRA_KEYS = {"human4": ("human4-2",), **{f"yo-yos_ce{k}": (f"yo_yos_ce{k}",) for k in (1, 2, 3)}}
 
 
 def results_folder(results_root, tracker_name, dataset):
@@ -61,14 +62,24 @@ def read_times(path):
     return box_tables.read_seconds(path, ResultsError)
 
 
-def check_box_count(boxes, label, expected_frames, allow_longer=False):
+def check_box_count(boxes, label, expected_frames, allow_longer=False, lengths=None):
     """``boxes`` unless their count is not one per frame (longer accepted with ``allow_longer``);
-    ``expected_frames`` None (a test sequence read without frames) accepts any non-empty file."""
+    ``expected_frames`` None (a test sequence read without frames) accepts any non-empty file.
+
+    ``lengths`` (a ``metrics.LengthRule``) replaces ``allow_longer``: the counts the protocol's
+    toolkit accepts (padding or cutting them later), and its reason for refusing the others.
+    """
     count = len(boxes)
     if expected_frames is None:
         if count == 0:
             raise ResultsError(f"{label}: no boxes; expected {box_tables.BOX_TABLE}")
         return boxes
+    if lengths is not None:
+        if count and not lengths.accepts(count, expected_frames):
+            raise ResultsError(lengths.refusal(label, count, expected_frames) +
+                               f" (expected {box_tables.BOX_TABLE})")
+        if count:
+            return boxes
     if count < expected_frames or (count > expected_frames and not allow_longer):
         raise ResultsError(f"{label}: {count} boxes for a sequence of {expected_frames} frames; expected "
                            f"{box_tables.BOX_TABLE}. Re-run the tracker on this sequence")
@@ -381,13 +392,19 @@ class TrackerRuns:
     times: list[list[Optional[np.ndarray]]]   # [run][sequence] -> (K,), None where unknown
 
 
-def load_results(name, results_dir, sequences, allow_longer=True):
+def load_results(name, results_dir, sequences, lengths=True, allow_longer=None):
     """Read and check every result file of one tracker: (TrackerRuns or None, problems).
 
-    Each file needs one box per frame of its sequence (``len(sequence)``, test splits included). A
-    test sequence read without its frames has no known length: its runs must then agree with each
-    other, and their length becomes the sequence's.
+    Each file needs one box per frame of its sequence (``len(sequence)``, test splits included),
+    unless ``lengths`` (a protocol's ``metrics.LengthRule``) accepts other counts; ``lengths`` True
+    or False (or ``allow_longer``) only says whether longer files are accepted. A test sequence read
+    without its frames has no known length: its runs must then agree with each other, and their
+    length becomes the sequence's.
     """
+    if allow_longer is not None:
+        lengths = allow_longer
+    rule = None if isinstance(lengths, bool) else lengths
+    allow_longer = lengths if rule is None else rule.long != "refuse"
     names = [seq.name for seq in sequences]
     located, problems = locate_runs(results_dir, names)
     n_runs = max((len(runs) for runs in located), default=0)
@@ -397,7 +414,7 @@ def load_results(name, results_dir, sequences, allow_longer=True):
         expected = len(seq) if seq.length_known else None
         for run, files in enumerate(runs):  # every file found is checked, even when others are missing
             try:
-                boxes[run][index] = read_run(files, expected, allow_longer)
+                boxes[run][index] = read_run(files, expected, allow_longer, rule)
                 times[run][index] = _run_times(files)
                 if expected is None:
                     expected = len(boxes[run][index])
@@ -406,11 +423,11 @@ def load_results(name, results_dir, sequences, allow_longer=True):
     return (None if problems else TrackerRuns(name, Path(results_dir), boxes, times)), problems
 
 
-def read_run(files, expected_frames, allow_longer):
+def read_run(files, expected_frames, allow_longer, lengths=None):
     """The checked (K, 4) boxes of one RunFile."""
     data = files.node.read(files.boxes)
     boxes = box_tables.parse_table(data, 4, files.label, ResultsError)
-    return check_box_count(boxes, files.label, expected_frames, allow_longer)
+    return check_box_count(boxes, files.label, expected_frames, allow_longer, lengths)
 
 
 def _run_times(files):

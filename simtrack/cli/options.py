@@ -48,6 +48,14 @@ HELP = {
     "protocol": "whose rules compute the numbers and the per-frame values: official (the benchmark's own "
                 "toolkit), or another toolkit's (default: official)",
     "tracker_name": "tracker name: the results subfolder <results>/<NAME>/<dataset>",
+    "bootstrap": "bootstrap resamples of the sequences for the interval of every score; 0 = no intervals "
+                 "(default: 1000)",
+    "confidence": "confidence level of the intervals, as 0.95 or 95 (default: 0.95)",
+    "seed": "seed of the resampling, so that intervals and p-values repeat exactly (default: 0)",
+    "compare": "paired comparisons on the same sequences (difference, its interval, sign-flip p-value): no name = "
+               "every pair of --trackers, one name = it against each other tracker, several = every pair among them",
+    "bands": "band around each curve in the plots: runs (+-1 std over repeated runs) or interval (the pointwise "
+             "bootstrap interval over sequences) (default: runs)",
     "shard": "run only part K of N of the sequence runs (K from 1 to N; split longest first, balanced by frames), "
              "so that N tasks, e.g. a SLURM array, write into one results folder; the last part to finish "
              "evaluates (see docs/cluster.md)",
@@ -223,6 +231,44 @@ def add_trackers(parser):
 def add_protocol(parser, choices):
     """``--protocol``: whose rules score (``choices``: ``benchmarks.scoring.metrics.PROTOCOLS``)."""
     parser.add_argument("--protocol", choices=choices, default="official", help=HELP["protocol"])
+
+
+def add_statistics(parser):
+    """``--bootstrap --confidence --seed --compare --bands``: intervals and paired comparisons of scores."""
+    group = parser.add_argument_group("intervals and comparisons (see docs/evaluation.md)")
+    group.add_argument("--bootstrap", type=non_negative_int("--bootstrap"), default=1000, metavar="N",
+                       help=HELP["bootstrap"])
+    group.add_argument("--confidence", type=confidence_level, default=0.95, metavar="LEVEL", help=HELP["confidence"])
+    group.add_argument("--seed", type=non_negative_int("--seed"), default=0, metavar="N", help=HELP["seed"])
+    group.add_argument("--compare", nargs="*", metavar="NAME", help=HELP["compare"])
+    group.add_argument("--bands", choices=("runs", "interval"), default="runs", help=HELP["bands"])
+    return group
+
+
+def confidence_level(text):
+    """An argparse type: ``0.95`` or ``95`` -> 0.95 (strictly between 0 and 1)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"--confidence expects a level such as 0.95 or 95, got {text!r}") from None
+    if 1 < value < 100:
+        value /= 100
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"--confidence must lie between 0 and 1 (or 0 and 100 %), got {text!r}")
+    return value
+
+
+def non_negative_int(option):
+    """An argparse type for integers >= 0 that names ``option`` in its error."""
+    def convert(text):
+        try:
+            value = int(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"{option} expects a whole number >= 0, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{option} must be 0 or more, got {value}")
+        return value
+    return convert
 
 
 def add_tracker_name(parser, default_help=None, required=False):

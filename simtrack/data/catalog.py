@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import DatasetError
-from .layouts import Layout, folders, lasot_toolkit, pysot
-from .readers import coco, folder, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav123
+from .layouts import Layout, dtb70_toolkit_layout, folders, lasot_toolkit, pysot
+from .readers import avist, coco, dtb70, folder, got10k, lasot, nfs, otb, tc128, tnl2k, trackingnet, uav123, vasttrack
 from .synthetic import demo_root
 
-FAMILIES = ("lasot", "otb", "uav", "got10k", "trackingnet")   # whose official toolkit scores a dataset
+# whose official toolkit scores a dataset: the LaSOT/TNL2K MATLAB code, the OTB MATLAB code (UAV123:
+# the same with NaN rows), the GOT-10k toolkit, the TrackingNet devkit, the TC128 scripts, and
+# pytracking's analysis for AVisT (which has no toolkit of its own)
+FAMILIES = ("lasot", "otb", "uav", "got10k", "trackingnet", "tc128", "avist")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,17 @@ CATALOG: dict[str, Dataset] = {dataset.name: dataset for dataset in (
             (pysot({"test": ("OTB100", "OTB2015"), "otb50": ("OTB50",), "cvpr13": ("CVPR13",)}),)),
     Dataset("nfs", "NfS", "NFS", "otb", nfs.LAYOUT, nfs.SPLITS, nfs.names, nfs.load, ("*/30", "*/240"),
             (pysot({"test": ("NFS30",), "240": ("NFS240",)}),)),
+    Dataset("tc128", "TC128", "TC128", "tc128", tc128.LAYOUT, tc128.SPLITS, tc128.names, tc128.load,
+            ("*/*_gt.txt",)),
+    Dataset("tc128ce", "TC128-CE", "TC128", "tc128", tc128.LAYOUT, tc128.SPLITS, tc128.ce_names, tc128.load,
+            ("*/*_gt.txt",)),
+    Dataset("dtb70", "DTB70", "DTB70", "otb", dtb70.LAYOUT, dtb70.SPLITS, dtb70.names, dtb70.load,
+            ("*/groundtruth_rect.txt", "*/img"), (dtb70_toolkit_layout(),)),
+    Dataset("vasttrack", "VastTrack", "VastTrack", "lasot", vasttrack.LAYOUT, vasttrack.SPLITS, vasttrack.names,
+            vasttrack.load, ("*/*/Groundtruth.txt",),
+            (lasot_toolkit(toolkit="the VastTrack MATLAB toolkit", attributes=vasttrack.ATTRIBUTES, fps=None,
+                           fallback=False),)),
+    Dataset("avist", "AVisT", "AVisT", "avist", avist.LAYOUT, avist.SPLITS, avist.names, avist.load, ("anno",)),
     Dataset("coco", "COCO", "COCO", None, coco.LAYOUT, coco.SPLITS, coco.names, coco.load, ("annotations",)),
     Dataset("folder", "Folder", None, "otb", folder.LAYOUT, _TEST, folder.names, folder.load),
     Dataset("demo", "Demo", demo_root.FOLDER, "lasot", lasot.LAYOUT, _TEST, lasot.names, lasot.load,
@@ -154,8 +168,10 @@ def parse_key(key: str) -> Optional[tuple[Dataset, str]]:
 
 
 def display_name(key: str) -> str:
-    """How reports name a dataset key ('LaSOT', 'GOT-10k val', 'TrackingNet (train_0)'); an unknown
-    key as it is."""
+    """How reports name a dataset key ('LaSOT', 'GOT-10k val', 'TrackingNet (train_0)', a merged
+    'OTB100 + NfS'); an unknown key as it is."""
+    if "+" in key:
+        return " + ".join(display_name(part) for part in key.split("+"))
     found = parse_key(key)
     return key if found is None else found[0].display_name(found[1])
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import DatasetError
-from .bundles import lasot_annos, pysot_json
+from .bundles import dtb70_toolkit, lasot_annos, pysot_json
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,21 @@ def folders(sketch, names, load, signature):
     return Layout("the dataset's own folders", sketch, find, names, load)
 
 
-def lasot_toolkit(every_file=False):
-    """The LaSOT evaluation toolkit's ``annos/`` (LaSOT-ext: every file there is a test sequence)."""
-    return Layout("the LaSOT evaluation toolkit's annotations (no frames)", lasot_annos.LAYOUT,
-                  lambda path, split: lasot_annos.annos_folder(path),
-                  partial(lasot_annos.names, every_file=every_file), lasot_annos.load, has_frames=False)
+def lasot_toolkit(every_file=False, toolkit="the LaSOT evaluation toolkit", attributes=None, fps=30, fallback=True):
+    """The LaSOT evaluation toolkit's ``annos/`` (LaSOT-ext: every file there is a test sequence); also
+    VastTrack's MATLAB toolkit (its own ``attributes``, no fallback name list)."""
+    names = partial(lasot_annos.names, every_file=every_file) if fallback else \
+        partial(lasot_annos.names, every_file=every_file, fallback=None)
+    load = lasot_annos.load if attributes is None else partial(lasot_annos.load, attributes=attributes, fps=fps)
+    return Layout(f"{toolkit}'s annotations (no frames)", lasot_annos.LAYOUT,
+                  lambda path, split: lasot_annos.annos_folder(path), names, load, has_frames=False)
+
+
+def dtb70_toolkit_layout():
+    """The DTB70 toolkit's ``experiments/anno/`` (ground truth and attribute flags, no frames)."""
+    return Layout("the DTB70 toolkit's annotations (no frames)", dtb70_toolkit.LAYOUT,
+                  lambda path, split: dtb70_toolkit.anno_folder(path), dtb70_toolkit.names, dtb70_toolkit.load,
+                  has_frames=False)
 
 
 def pysot(files, prefixes=None):

@@ -183,14 +183,42 @@
       var t = trackers[row.tracker];
       var cells = [h("td", {}, [swatch(t.color), h("span", {class: "tracker-name", text: t.name})])];
       row.cells.forEach(function (cell, k) {
+        var ci = cell.length > 3 && cell[2] !== null && cell[3] !== null;
         cells.push(h("td", {class: best[k] !== null && cell[0] === best[k] ? "best" : null},
-          [fmt(cell[0], 1), cell[1] !== null ? h("span", {class: "std", text: "\u00b1 " + fmt(cell[1], 1)}) : null]));
+          [fmt(cell[0], 1), cell[1] !== null ? h("span", {class: "std", text: "\u00b1 " + fmt(cell[1], 1)}) : null,
+           ci ? h("span", {class: "ci", text: "[" + fmt(cell[2], 1) + ", " + fmt(cell[3], 1) + "]"}) : null]));
       });
       if (multi) cells.push(h("td", {text: String(row.runs)}));
       return h("tr", {}, cells);
     });
     var table = h("table", {class: "data summary", id: "summary-scores"}, [h("thead", {}, head), h("tbody", {}, body)]);
-    document.getElementById("summary-table").appendChild(table);
+    var holder = document.getElementById("summary-table");
+    holder.appendChild(table);
+    if (D.summary.intervals) holder.appendChild(h("p", {class: "sub ci-note", text: D.summary.intervals + (multi ? "; \u00b1: standard deviation over runs" : "")}));
+    if (D.notes && D.notes.length) {
+      var notes = h("ul", {class: "notes", id: "summary-notes"});
+      D.notes.forEach(function (note) { notes.appendChild(h("li", {text: note})); });
+      holder.appendChild(notes);
+    }
+  }
+
+  function comparisonTable() {
+    var section = document.getElementById("comparisons");
+    if (!D.comparisons) { section.remove(); return; }
+    var head = h("tr", {}, ["Tracker A", "Tracker B", "Score", "A [%]", "B [%]", "A \u2212 B [low, high]", "p", "p (Holm)", "Sequences"].map(function (t) { return h("th", {text: t}); }));
+    var pText = function (p) { return p === null ? "\u2013" : p < 0.001 ? "<0.001" : p.toFixed(3); };
+    var signed = function (v) { return (v > 0 ? "+" : v < 0 ? "\u2212" : "") + fmt(Math.abs(v), 1); };
+    var body = D.comparisons.rows.map(function (r) {
+      var ci = r.low === null ? "" : " [" + signed(r.low) + ", " + signed(r.high) + "]";
+      return h("tr", {class: r.p !== null && r.p < 0.05 ? "significant" : null}, [
+        h("td", {}, [swatch(trackers[r.a].color), trackers[r.a].name]), h("td", {}, [swatch(trackers[r.b].color), trackers[r.b].name]),
+        h("td", {text: r.metric}), h("td", {text: fmt(r.scoreA, 1)}), h("td", {text: fmt(r.scoreB, 1)}),
+        h("td", {text: (r.diff === null ? "\u2013" : signed(r.diff)) + ci}), h("td", {text: pText(r.p)}), h("td", {text: pText(r.pHolm)}),
+        h("td", {text: String(r.sequences)})]);
+    });
+    var holder = document.getElementById("comparison-table");
+    holder.appendChild(h("table", {class: "data summary", id: "comparison-scores"}, [h("thead", {}, head), h("tbody", {}, body)]));
+    holder.appendChild(h("p", {class: "sub", text: D.comparisons.method}));
   }
 
   // ---------------------------------------------------------------- plots
@@ -203,6 +231,10 @@
     });
     ranked.slice().reverse().forEach(function (line) {
       var t = trackers[line.tracker];
+      if (line.low && line.high) {
+        var bandD = pathData(xs, line.high, f.x, f.y) + "L" + pathData(xs.slice().reverse(), line.low.slice().reverse(), f.x, f.y).slice(1) + "Z";
+        s("path", {d: bandD, fill: t.color, opacity: 0.15, stroke: "none", class: "band"}, f.plot);
+      }
       if (line.std) {
         var upper = line.mean.map(function (v, i) { return Math.min(1, v + line.std[i]); });
         var lower = line.mean.map(function (v, i) { return Math.max(0, v - line.std[i]); });
@@ -543,6 +575,7 @@
 
   header();
   summaryTable();
+  comparisonTable();
   plots();
   buildHead();
   toolbar();

@@ -15,8 +15,9 @@ when its error is -1 (the OTB/LaSOT MATLAB treatment of invalid ground truth).
 
 Modules: ``ground_truth`` (the concatenated annotations), ``geometry`` (box arithmetic in each
 toolkit's order), ``rules`` (one per-frame rule per toolkit), ``thresholds`` (each toolkit's
-threshold arrays), ``protocols`` (which rule and scoring apply to which dataset), ``aggregate``
-(counts, curves and scores).
+threshold arrays), ``lengths`` (what each toolkit does with short and long result files),
+``protocols`` (which rule, scoring and length rule apply to which dataset), ``aggregate`` (counts,
+curves and scores).
 """
 from .aggregate import (
                         MATLAB_EPS,
@@ -25,16 +26,19 @@ from .aggregate import (
                         curve_scores,
                         evaluate_run,
                         fit_boxes,
+                        fitted_boxes,
                         frame_values,
                         mean_curves,
                         per_sequence,
+                        score_terms,
                         speed,
                         summarize,
                         threshold_buckets,
 )
 from .geometry import clip_to_image, iou_continuous, iou_plus_one
 from .ground_truth import CHUNK_FRAMES, GroundTruth
-from .protocols import PROTOCOLS, Protocol, get_protocol
+from .lengths import LengthChange, LengthRule
+from .protocols import PROTOCOLS, Protocol, get_protocol, protocol_sequences
 from .rules import (
                         GOT10K_EPS,
                         FrameErrors,
@@ -43,15 +47,17 @@ from .rules import (
                         matlab_rule,
                         pysot_rule,
                         pytracking_rule,
+                        tc128_rule,
                         trackingnet_rule,
 )
 from .thresholds import NORMALIZED_0_050, PIXELS_0_50, PYTRACKING_OVERLAP, matlab_colon
 
 __all__ = [
     "CHUNK_FRAMES", "GOT10K_EPS", "MATLAB_EPS", "NORMALIZED_0_050", "PIXELS_0_50",
-    "PROTOCOLS", "PYTRACKING_OVERLAP", "FrameErrors", "GroundTruth", "Protocol", "RunStats",
-    "clip_to_image", "count_curve", "curve_scores", "evaluate_run", "fit_boxes", "frame_values", "get_protocol",
+    "PROTOCOLS", "PYTRACKING_OVERLAP", "FrameErrors", "GroundTruth", "LengthChange", "LengthRule", "Protocol",
+    "RunStats",
+    "clip_to_image", "count_curve", "curve_scores", "evaluate_run", "fit_boxes", "fitted_boxes", "frame_values", "get_protocol",
     "got10k_otb_rule", "got10k_val_rule", "iou_continuous", "iou_plus_one", "matlab_colon", "matlab_rule",
-    "mean_curves", "per_sequence", "pysot_rule", "pytracking_rule", "speed", "summarize", "threshold_buckets",
-    "trackingnet_rule",
+    "mean_curves", "per_sequence", "protocol_sequences", "pysot_rule", "pytracking_rule", "score_terms", "speed", "summarize",
+    "tc128_rule", "threshold_buckets", "trackingnet_rule",
 ]

@@ -4,9 +4,8 @@ from typing import Optional
 
 import numpy as np
 
-from simtrack.errors import ResultsError
-
 from .ground_truth import box_columns
+from .lengths import CUT_TRUTH, PAD_MISS, PAD_ZERO, LengthChange
 from .rules import FrameErrors
 
 MATLAB_EPS = np.finfo(float).eps  # MATLAB's ``eps`` (sequence filter in plot_draw_save.m)
@@ -74,29 +73,57 @@ def count_curve(values, seq_id, n_seq, thresholds, test):
     return np.cumsum(hist[:, ::-1], 1)[:, ::-1][:, 1:]  # passes j when more than j thresholds lie below
 
 
-def fit_boxes(protocol, truth, boxes):
-    """(4, F) boxes of one run, cutting results longer than the ground truth where the toolkit does."""
-    parts = []
-    for name, box, length in zip(truth.names, boxes, truth.lengths):
+def fit_boxes(protocol, truth, boxes, changes=None):
+    """(4, F) boxes of one run and the (F,) mask of rows added to short files (None: none added),
+    after the protocol's length rule (``protocol.lengths``): long files cut or refused, short ones
+    padded (zero boxes, or NaN rows that every rule scores as misses), refused, or padded with rows
+    that leave the scores (the ground truth is cut to the file). Each sequence touched is appended to
+    ``changes`` (a list) as a ``LengthChange``; a refused file raises ResultsError.
+    """
+    rule = protocol.lengths
+    parts, added = [], None
+    for index, (name, box, length) in enumerate(zip(truth.names, boxes, truth.lengths)):
         box = np.asarray(box, float).reshape(-1, 4)
-        if len(box) < length or (len(box) > length and not protocol.allow_longer):
-            raise ResultsError(f"sequence {name}: {len(box)} boxes for {length} ground-truth frames "
-                               f"({protocol.key} rules need {'at least' if protocol.allow_longer else 'exactly'} "
-                               f"one box per frame)")
+        rows, length = len(box), int(length)
+        if rows != length:
+            rule.refuse(f"sequence {name}", rows, length)
+            if changes is not None:
+                changes.append(LengthChange(name, rows, length, rule.action(rows, length)))
+            if rows < length:
+                fill = 0.0 if rule.short == PAD_ZERO else np.nan
+                box = np.vstack([box, np.full((length - rows, 4), fill)])
+                if added is None:
+                    added = np.zeros(int(truth.lengths.sum()), bool)
+                start = int(truth.lengths[:index].sum())
+                added[start + rows:start + length] = True
         parts.append(box[:length])
-    return box_columns(parts)
+    return box_columns(parts), added
 
 
-def evaluate_run(protocol, truth, boxes, times=None, frames=None):
+def fitted_boxes(protocol, truth, boxes):
+    """Each sequence's (length, 4) boxes as the length rule scores them (cut, or padded with zero boxes
+    or NaN rows), for per-frame views; call after ``evaluate_run`` accepted them."""
+    fill = 0.0 if protocol.lengths.short == PAD_ZERO else np.nan
+    fitted = []
+    for box, length in zip(boxes, truth.lengths):
+        box = np.asarray(box, float).reshape(-1, 4)[:int(length)]
+        if len(box) < length:
+            box = np.vstack([box, np.full((int(length) - len(box), 4), fill)])
+        fitted.append(box)
+    return fitted
+
+
+def evaluate_run(protocol, truth, boxes, times=None, frames=None, changes=None):
     """RunStats of one run: ``boxes`` holds one (K, 4) array per sequence of ``truth``.
 
     ``times`` optionally holds one array of per-frame seconds per sequence (or None where unknown).
     Sequences are processed in groups of about CHUNK_FRAMES frames, which keeps the temporaries
     in cache (several times faster than whole-dataset arrays). A dict given as ``frames`` is filled
-    with what ``frame_values`` returns, from the same pass over the frames.
+    with what ``frame_values`` returns, from the same pass over the frames; a list given as
+    ``changes`` receives the ``LengthChange`` of every sequence the length rule padded or cut.
     """
     parts = []
-    for part, errors in _chunk_errors(protocol, truth, boxes):
+    for part, errors in _chunk_errors(protocol, truth, boxes, changes):
         parts.append(_count(protocol, part, errors))
         if frames is not None:
             frames.update(_split_errors(part, errors))
@@ -131,12 +158,27 @@ def _split_errors(part, errors):
             for index, name in enumerate(part.names)}
 
 
-def _chunk_errors(protocol, truth, boxes):
+def _chunk_errors(protocol, truth, boxes, changes=None):
     """(GroundTruth, FrameErrors) of each group of sequences of ``truth`` (see evaluate_run)."""
-    pred = fit_boxes(protocol, truth, boxes)
+    pred, added = fit_boxes(protocol, truth, boxes, changes)
+    short = protocol.lengths.short
     for frames, part in truth.chunks():
         with np.errstate(all="ignore"):
-            errors = protocol.frame_rule(pred[:, frames], part)
+            if added is not None and short == PAD_ZERO:
+                errors = protocol.frame_rule(pred[:, frames], part, padded=added[frames])
+            else:
+                errors = protocol.frame_rule(pred[:, frames], part)
+        if added is not None and short == PAD_MISS:   # NaN rows: misses whatever the rule makes of them
+            lost = added[frames]
+            errors.iou = np.where(lost, np.nan, errors.iou)
+            for key in ("center", "normalized"):
+                if getattr(errors, key) is not None:
+                    setattr(errors, key, np.where(lost, np.nan, getattr(errors, key)))
+            if errors.covered is not None:
+                errors.covered = errors.covered & ~lost
+        if added is not None and short == CUT_TRUTH:
+            kept = ~added[frames]
+            errors.counted = kept if errors.counted is None else errors.counted & kept
         yield part, errors
 
 
@@ -260,6 +302,39 @@ def speed(protocol, stats):
             timed = np.count_nonzero(per_sequence)
             return per_sequence.sum() / timed if timed else np.nan
         return stats.time_count.sum() / stats.time_sum.sum() if stats.time_sum.sum() > 0 else np.nan
+
+
+_CURVE_OF = {"AUC": "success", "OP50": "success", "OP75": "success", "P": "precision", "NP": "normalized"}
+
+
+def score_terms(protocol, stats):
+    """Every score but FPS as a ratio of sums over sequences: ``{name: (num, den)}``, (S,) arrays with
+    ``summarize``'s score = ``num.sum() / den.sum()`` (up to rounding).
+
+    Sequence-mean scores are means of per-sequence values (each is linear in its curve): ``num`` is
+    the sequence's value, ``den`` 1, or 0 for a sequence the MATLAB ranking drops (curve summing to
+    0). GOT-10k's pooled AO / SR and TrackingNet's Coverage are frame-weighted: ``num`` the
+    sequence's sum (IoUs, hits, covered frames), ``den`` its counted frames. Resampling sequences
+    (``benchmarks.scoring.statistics``) then only needs weighted sums of these.
+    """
+    frames = stats.frames
+    terms = {}
+    if protocol.pooled:
+        terms["AO"] = (stats.iou_sum, frames)
+        for name, value in (("SR0.5", 0.5), ("SR0.75", 0.75)):
+            terms[name] = (stats.success[:, _index(protocol.success_thresholds, value)].astype(float), frames)
+    else:
+        ratios = {name: _ratio(getattr(stats, name), frames)
+                  for name in ("success", "precision", "normalized") if getattr(stats, name) is not None}
+        with np.errstate(invalid="ignore"):
+            kept = {name: (values.sum(1) > MATLAB_EPS) if protocol.drop_empty_sequences else np.ones(len(frames), bool)
+                    for name, values in ratios.items()}
+        for name, values in curve_scores(protocol, **ratios).items():
+            keep = kept[_CURVE_OF[name]]
+            terms[name] = (np.where(keep, values, 0.0), keep.astype(float))
+        if stats.covered is not None:
+            terms["Coverage"] = (stats.covered, frames)
+    return {name: terms[name] for name in protocol.metrics if name in terms}
 
 
 def per_sequence(protocol, stats):

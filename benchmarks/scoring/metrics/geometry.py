@@ -18,6 +18,10 @@ def any_nan(boxes):
     return np.isnan(boxes[0]) | np.isnan(boxes[1]) | np.isnan(boxes[2]) | np.isnan(boxes[3])
 
 
+def all_nan(boxes):
+    return np.isnan(boxes[0]) & np.isnan(boxes[1]) & np.isnan(boxes[2]) & np.isnan(boxes[3])
+
+
 def xywh_positive(boxes):
     return (boxes[0] > 0) & (boxes[1] > 0) & (boxes[2] > 0) & (boxes[3] > 0)
 

@@ -1,7 +1,9 @@
 """Per-frame rules, one function per toolkit (conventions in the package docstring).
 
 Each rule takes the (4, F) predictions of all sequences, which it may modify in place (the callers
-hand over a fresh array), and the GroundTruth, and returns the FrameErrors of those frames.
+hand over a fresh array), and the GroundTruth, and returns the FrameErrors of those frames. Result
+files shorter than the ground truth reach the rules already padded (``lengths``): only pytracking's
+rule needs to know which rows were added (``padded``), because it pads after its carry-forward.
 """
 from dataclasses import dataclass
 from typing import Optional
@@ -11,6 +13,7 @@ import numpy as np
 from simtrack.errors import ResultsError
 
 from .geometry import (
+    all_nan,
     any_nan,
     carry_forward,
     center_errors,
@@ -36,10 +39,15 @@ class FrameErrors:
     covered: Optional[np.ndarray] = None   # TrackingNet "coverage" flags
 
 
-def matlab_rule(pred, truth, use_absence):
-    """LaSOT/TNL2K and OTB/UAV123 MATLAB toolkits (calc_seq_err_robust.m)."""
+def matlab_rule(pred, truth, use_absence, any_nan_carried=True):
+    """LaSOT/TNL2K and OTB/UAV123 MATLAB toolkits (calc_seq_err_robust.m, calcSeqErrRobust.m).
+
+    The LaSOT code carries the previous box over a row with any NaN (``sum(isnan(r))``); the OTB code
+    tests ``isnan(r)`` as a vector, which MATLAB's ``if`` takes as true only when the whole row is
+    NaN (``any_nan_carried=False``).
+    """
     gt, first = truth.columns, truth.first
-    bad = any_nan(pred) | (pred[2] <= 0) | (pred[3] <= 0)
+    bad = (any_nan(pred) if any_nan_carried else all_nan(pred)) | (pred[2] <= 0) | (pred[3] <= 0)
     pred = carry_forward(pred, bad & ~any_nan(gt), first)
     pred[:, first] = gt[:, first]
     valid = xywh_positive(gt)
@@ -50,8 +58,12 @@ def matlab_rule(pred, truth, use_absence):
     return FrameErrors(iou, center, normalized)
 
 
-def pytracking_rule(pred, truth, all_positive, visibility, invisible_is_miss, invalid_center_hit):
-    """pytracking ``calc_seq_err_robust`` (and the STARK/OSTrack/SimTrack copy: ``all_positive=False``)."""
+def pytracking_rule(pred, truth, all_positive, visibility, invisible_is_miss, invalid_center_hit, padded=None):
+    """pytracking ``calc_seq_err_robust`` (and the STARK/OSTrack/SimTrack copy: ``all_positive=False``).
+
+    ``padded`` flags the zero rows added to short files: pytracking pads after its carry-forward, so
+    they stay zero boxes (IoU 0; centre (-0.5, -0.5), which can be within 20 px of a small target).
+    """
     gt, first = truth.columns, truth.first
     broken = any_nan(pred) | (pred[2] < 0) | (pred[3] < 0)
     if broken.any():
@@ -59,7 +71,8 @@ def pytracking_rule(pred, truth, all_positive, visibility, invisible_is_miss, in
             f"{truth.frame_name(int(np.argmax(broken)))}: the box has NaN or a negative size, which "
             "pytracking's analysis refuses ('Invalid results'); use --protocol official, whose rules "
             "carry the previous box forward")
-    pred = carry_forward(pred, ((pred[2] == 0) | (pred[3] == 0)) & ~any_nan(gt), first)
+    zero = ((pred[2] == 0) | (pred[3] == 0)) & ~any_nan(gt)
+    pred = carry_forward(pred, zero if padded is None else zero & ~padded, first)
     pred[:, first] = gt[:, first]
     valid = xywh_positive(gt) if all_positive else (gt[2] > 0) & (gt[3] > 0)
     if visibility:
@@ -73,6 +86,17 @@ def pytracking_rule(pred, truth, all_positive, visibility, invisible_is_miss, in
     if invisible_is_miss:
         center[truth.absent], normalized[truth.absent] = np.inf, np.inf
     return FrameErrors(iou, center, normalized)
+
+
+def tc128_rule(pred, truth):
+    """The TC128 evaluation scripts (``plotSuccPre.m``): carry-forward over rows that are all NaN or have
+    w or h <= 0 (MATLAB's vector ``if``), frame 1 := GT, then every frame scored: '+1' IoU with MATLAB's
+    NaN-skipping min/max and the plain centre distance, no invalid-ground-truth rule (a NaN is a miss)."""
+    gt, first = truth.columns, truth.first
+    bad = (all_nan(pred) | (pred[2] <= 0) | (pred[3] <= 0)) & ~any_nan(gt)
+    pred = carry_forward(pred, bad, first)
+    pred[:, first] = gt[:, first]
+    return FrameErrors(iou_plus_one(pred, gt, ignore_nan=True), norm(centers(gt) - centers(pred)))
 
 
 def got10k_otb_rule(pred, truth, drop_nan_gt, normalized):

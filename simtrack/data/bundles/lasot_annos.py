@@ -8,6 +8,8 @@
 ``root`` may be the toolkit folder or its ``annos`` folder. LaSOT's test names come from the toolkit's
 ``testing_set.txt`` when it is there, else from the shipped 280-name list; LaSOT-ext's are every
 annotation file of the folder. The sequences have no frames (``MissingFrames``): enough to score.
+VastTrack's MATLAB toolkit ships the same layout (``MatlabEvaluationToolkit/annos``, 10 attribute
+flags, a CRLF ``testing_set.txt``): ``attributes`` and ``fps`` say how to read it.
 """
 import os
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 from ...errors import DatasetError
 from ...formats.frame_files import natural_key
 from ..files import MissingFrames, read_boxes, read_flags, read_lines, require_file
-from ..readers.lasot import read_attributes, test_names
+from ..readers.lasot import ATTRIBUTES, read_attributes, test_names
 from ..sequence import Sequence
 
 LAYOUT = ("<toolkit>/annos/<class>-<k>.txt            (x,y,w,h per line)\n"
@@ -33,17 +35,18 @@ def annos_folder(path):
     return None
 
 
-def names(annos, split, every_file=False):
-    """LaSOT: the toolkit's test list, else the shipped one; ``every_file`` (LaSOT-ext): every file."""
+def names(annos, split, every_file=False, fallback=test_names):
+    """The toolkit's test list, else ``fallback(toolkit folder)`` (LaSOT: the shipped 280 names); every
+    annotation file with ``every_file`` (LaSOT-ext) or when there is no list and no fallback."""
     if split != "test":
-        raise DatasetError(f"the LaSOT toolkit annotations in {annos} hold the test split only, not {split!r}")
-    if every_file:
-        return sorted((path.stem for path in annos.glob("*.txt")), key=natural_key)
+        raise DatasetError(f"the toolkit annotations in {annos} hold the test split only, not {split!r}")
     listing = annos.parent / TEST_LIST
-    return read_lines(listing) if listing.is_file() else test_names(annos.parent)
+    if every_file or (fallback is None and not listing.is_file()):
+        return sorted((path.stem for path in annos.glob("*.txt")), key=natural_key)
+    return read_lines(listing) if listing.is_file() else fallback(annos.parent)
 
 
-def load(annos, split, name, dataset, frames_required=True):
+def load(annos, split, name, dataset, frames_required=True, attributes=ATTRIBUTES, fps=30):
     """One sequence: boxes, absent flags and attributes; its frames are not part of the bundle."""
     folder = str(annos)     # plain strings: 280 sequences x 3 files, where pathlib's parsing shows
     gt_path = require_file(os.path.join(folder, f"{name}.txt"), "LaSOT toolkit ground truth (annos/<seq>.txt)")
@@ -52,7 +55,9 @@ def load(annos, split, name, dataset, frames_required=True):
         raise DatasetError(f"{gt_path}: no ground-truth rows")
     absent = read_flags(require_file(os.path.join(folder, "absent", f"{name}.txt"), "LaSOT toolkit absent flags"),
                         len(boxes))
-    frames = MissingFrames(len(boxes), f"the LaSOT toolkit annotations {annos} carry no frames")
+    frames = MissingFrames(len(boxes), f"the toolkit annotations {annos} carry no frames")
+    meta = {"object_class": name.rsplit("-", 1)[0]}
+    if fps:
+        meta["fps"] = fps
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes, absent=absent,
-                    attributes=read_attributes(Path(folder, "att", f"{name}.txt")),
-                    meta={"object_class": name.rsplit("-", 1)[0], "fps": 30})
+                    attributes=read_attributes(Path(folder, "att", f"{name}.txt"), attributes), meta=meta)

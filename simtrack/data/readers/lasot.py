@@ -78,12 +78,12 @@ def load(root, split, name, dataset, frames_required=True):
                     meta={"object_class": cls, "fps": 30})
 
 
-def read_attributes(path):
-    """The 14 flags of a toolkit att file as name -> bool; {} when there is no such file."""
+def read_attributes(path, attributes=ATTRIBUTES):
+    """The flags of a toolkit att file (LaSOT's 14 by default) as name -> bool; {} when there is no such file."""
     if not path.is_file():
         return {}
     flags = read_numbers(path)
-    if len(flags) != len(ATTRIBUTES):
-        raise DatasetError(f"{path}: expected {len(ATTRIBUTES)} comma-separated attribute flags "
-                           f"({', '.join(abbr for abbr, _ in ATTRIBUTES)}), found {len(flags)}")
-    return {full: bool(flag) for (_, full), flag in zip(ATTRIBUTES, np.asarray(flags))}
+    if len(flags) != len(attributes):
+        raise DatasetError(f"{path}: expected {len(attributes)} comma-separated attribute flags "
+                           f"({', '.join(abbr for abbr, _ in attributes)}), found {len(flags)}")
+    return {full: bool(flag) for (_, full), flag in zip(attributes, np.asarray(flags))}

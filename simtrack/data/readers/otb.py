@@ -4,10 +4,16 @@ A folder with two non-empty ``groundtruth_rect.1.txt``/``.2.txt`` files (Jogging
 two targets and yields ``Jogging-1`` and ``Jogging-2`` (pysot spelling; got10k writes ``Jogging.1``,
 pytracking ``Jogging_1``). A folder whose only non-empty numbered file is ``.2`` (Human4, whose
 ``.1`` is empty) yields one sequence named after the folder. The frame ranges below follow the OTB
-benchmark configuration (as in pytracking's ``otbdataset.py``).
+benchmark configuration (as in pytracking's ``otbdataset.py``). Tiger1's benchmark starts at frame 6
+(OTB's ``initOmit``); the five rows it skips stay in ``meta["omitted_boxes"]``, because the got10k
+toolkit reads every annotated frame from frame 1 (``from_frame_one``).
 """
+from dataclasses import replace
+
+import numpy as np
+
 from ...errors import DatasetError
-from ..files import FrameList, list_subfolders, read_boxes, require_file
+from ..files import FrameList, MissingFrames, list_subfolders, read_boxes, require_file
 from ..sequence import Sequence
 
 SPLITS = ("test", "otb50", "cvpr13")   # the OTB50 and CVPR13 subsets come from pysot's OTB50.json / CVPR13.json
@@ -49,8 +55,37 @@ def load(root, split, name, dataset, frames_required=True):
         raise DatasetError(f"{gt_path}: {len(rows)} rows, but OTB's {folder} covers frames {first}-{last}")
     frames = FrameList.checked(root / folder / "img", f"{{:0{digits}d}}.jpg", range(first + omit, last + 1), gt_path,
                                 frames_required)
-    return Sequence(name=name, dataset=dataset, frames=frames, boxes=rows[omit:],
-                    meta={"frame_folder": folder, "first_frame": first + omit})
+    meta = {"frame_folder": folder, "first_frame": first + omit}
+    if omit:
+        meta["omitted_boxes"] = rows[:omit]
+    return Sequence(name=name, dataset=dataset, frames=frames, boxes=rows[omit:], meta=meta)
+
+
+def from_frame_one(sequence):
+    """The sequence as the got10k toolkit reads it: every annotated frame from the first (Tiger1: all
+    354 frames, where OTB and pysot start at frame 6). Other sequences are returned as they are.
+
+    A Tiger1 read without its first rows (pysot's OTB100.json holds frames 6-354 only) raises a
+    DatasetError: those rows exist only in the OTB folder's ``groundtruth_rect.txt``.
+    """
+    folder = sequence.meta.get("frame_folder", sequence.name)
+    first, last, _, omit = SPECIAL_RANGES.get(folder, (0, 0, 0, 0))
+    if not omit or len(sequence.boxes) == last - first + 1:
+        return sequence
+    omitted = sequence.meta.get("omitted_boxes")
+    if omitted is None:
+        raise DatasetError(f"sequence {sequence.name}: got10k reads all {len(sequence.boxes) + omit} annotated "
+                           f"frames from frame 1, but this copy of the annotations starts at frame {1 + omit} "
+                           "(OTB's initOmit, as pysot's OTB100.json has it); point --data-root at the OTB folders "
+                           "(<Seq>/groundtruth_rect.txt) to score it under --protocol got10k")
+    frames = sequence.frames
+    if isinstance(frames, FrameList):
+        frames = FrameList(frames.folder, frames.pattern, range(frames.numbers[0] - omit, frames.numbers[-1] + 1))
+    else:
+        frames = MissingFrames(len(frames) + omit, getattr(frames, "reason", "read without frames"))
+    meta = {key: value for key, value in sequence.meta.items() if key != "omitted_boxes"}
+    meta["first_frame"] = meta.get("first_frame", 1 + omit) - omit
+    return replace(sequence, frames=frames, boxes=np.vstack([omitted, sequence.boxes]), meta=meta)
 
 
 def _numbered_gt(folder):
