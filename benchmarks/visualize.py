@@ -19,8 +19,9 @@ from simtrack.formats.video import VideoOutput
 
 from .runner.tracking import FramePrefetcher
 from .scoring import metrics
-from .scoring.evaluation import compute, load_all, tracker_folders
+from .scoring.evaluation import tracker_folders
 from .scoring.result_files import RESULTS_ROOT
+from .scoring.scores import compute, load_all
 
 DEFAULT_FPS = 30.0
 

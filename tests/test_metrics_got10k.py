@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from benchmarks.scoring import metrics
-from benchmarks.scoring.evaluation import compute
 from benchmarks.scoring.result_files import load_results
+from benchmarks.scoring.scores import compute
 from simtrack.data.sequence import Sequence
 
 pytest.importorskip("six")

@@ -17,8 +17,8 @@ from fabricate import (
 )
 
 from benchmarks.scoring import metrics
-from benchmarks.scoring.evaluation import compute
 from benchmarks.scoring.result_files import load_results
+from benchmarks.scoring.scores import compute
 from simtrack.data import load_dataset
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from benchmarks.scoring import metrics
-from benchmarks.scoring.evaluation import load_all
 from benchmarks.scoring.result_files import load_results
+from benchmarks.scoring.scores import load_all
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from benchmarks.scoring import metrics
-from benchmarks.scoring.evaluation import TrackerResult, compute
 from benchmarks.scoring.result_files import TrackerRuns
+from benchmarks.scoring.scores import TrackerResult, compute
 from benchmarks.scoring.statistics import StatisticsSettings, analyse, comparison_pairs, holm
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError

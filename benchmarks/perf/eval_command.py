@@ -61,7 +61,7 @@ experiment.report(["T"])
 METRICS_ONLY = """
 import json, sys, time
 from benchmarks.scoring import metrics
-from benchmarks.scoring.evaluation import compute
+from benchmarks.scoring.scores import compute
 from benchmarks.scoring.result_files import load_results
 from simtrack.data import load_dataset
 

@@ -21,8 +21,8 @@ if __package__ in (None, ""):
 
 from benchmarks.perf.trajectories import random_walk_truth  # noqa: E402
 from benchmarks.scoring import metrics  # noqa: E402
-from benchmarks.scoring.evaluation import compute  # noqa: E402
 from benchmarks.scoring.result_files import load_results  # noqa: E402
+from benchmarks.scoring.scores import compute  # noqa: E402
 from simtrack.data.sequence import Sequence  # noqa: E402
 
 

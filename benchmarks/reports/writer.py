@@ -11,7 +11,7 @@ from typing import Union
 from simtrack.data.catalog import display_name
 from simtrack.formats.atomic import atomic_write
 
-from ..scoring.evaluation import Evaluation
+from ..scoring.scores import Evaluation
 from . import html_page, plots
 from .summary import (
     attribute_table,

@@ -12,9 +12,9 @@ dataset; ``NAME=PATH`` is searched for each dataset's sequences (one folder hold
 STARK writes them, or one subfolder per dataset). Sequence names that two datasets share are shown
 as ``<dataset>/<name>``.
 """
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import List, Mapping
 
 import numpy as np
 
@@ -22,12 +22,13 @@ from simtrack.data import catalog, dataset_key
 from simtrack.errors import ConfigError, DatasetError, ResultsError, problem_list
 
 from . import metrics
+from .scores import Evaluation, TrackerResult, compute, load_each
 
 SEPARATOR = "+"
 SHORT_NAMES = {"otb": "otb100", "uav": "uav123"}    # STARK's and pytracking's get_dataset names
 
 
-def member_keys(dataset: str) -> List[str]:
+def member_keys(dataset: str) -> list[str]:
     """The dataset keys a merged key joins (``otb+nfs`` -> ``['otb100', 'nfs']``); [] for a plain key."""
     if SEPARATOR not in str(dataset):
         return []
@@ -86,9 +87,7 @@ def _no_frame_rule(pred, truth, **_):
 
 
 def score_merged(dataset, trackers, sequences, protocol=None):
-    """The ``evaluation.Evaluation`` of a merged dataset key (see the module docstring)."""
-    from .evaluation import Evaluation, compute, load_each
-
+    """The ``Evaluation`` of a merged dataset key (see the module docstring)."""
     keys = member_keys(dataset)
     strays = sorted({seq.dataset for seq in sequences} - set(keys))
     if strays:
@@ -128,8 +127,6 @@ def _folder(entry, key):
 
 
 def _merge_results(rules, name, parts, shown):
-    from .evaluation import TrackerResult
-
     counts = {key: len(part.runs) for key, part in parts.items()}
     if len(set(counts.values())) > 1:
         detail = ", ".join(f"{count} on {catalog.display_name(key)}" for key, count in counts.items())

@@ -147,7 +147,7 @@ def holm(p_values):
 
 
 def analyse(protocol, results, settings, n_seq=None):
-    """``Statistics`` of ``results`` (``evaluation.TrackerResult`` list) under ``settings``."""
+    """``Statistics`` of ``results`` (``scores.TrackerResult`` list) under ``settings``."""
     runs_of = {result.name: result.runs for result in results}
     n_seq = n_seq if n_seq is not None else len(results[0].runs[0].frames)
     out = Statistics(settings, n_seq)
