@@ -9,7 +9,9 @@ What this wrapper handles, measured on opencv-python 5.0.0.93 (docs/own_tracker.
   order (resume, ``--shard`` and the got10k comparison depend on that);
 * boxes OpenCV cannot take: ``init`` wants integers, raises for a box sticking out of the frame,
   and never returns for a box under 25 pixels (4 x 4). The box is rounded, clipped to the frame
-  and enlarged to at least 5 x 5 pixels around its centre (the reported first box is the given one);
+  and enlarged to at least 5 x 5 pixels around its centre (the reported first box is the given one).
+  A box covering nearly the whole frame leaves MIL no background to learn from: OpenCV raises
+  (``!negSamples.empty()``) and that sequence fails with its message;
 * ``update`` before ``init`` crashes the process in OpenCV: refused here with an exception;
 * a lost target (``update`` returns ``ok = False`` and a zero box): the last box is repeated with
   confidence 0. MIL has no score (``getTrackingScore`` is -1): confidence is 1 while tracked.

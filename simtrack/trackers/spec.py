@@ -172,6 +172,10 @@ def build(spec: TrackerSpec, device: Optional[str] = None, name: Optional[str] =
     except BaseException as error:
         shown = ", ".join(f"{key}={value!r}" for key, value in options.items()) or "no options"
         raise _failure(spec, f"building {spec.factory}({shown}) failed", error) from error
+    missing = [method for method in ("init", "update") if not callable(getattr(tracker, method, None))]
+    if missing:
+        raise TrackerError(f"tracker {spec.text}: {type(tracker).__name__} has no {' or '.join(missing)}() method; a "
+                           f"tracker needs init(image, box) and update(image) -> box")
     return GenericTracker(tracker, name or spec.default_name)
 
 
@@ -252,7 +256,7 @@ def provenance(spec: TrackerSpec) -> dict:
     distribution, version = package_version(spec)
     record = {"tracker": spec.text, "factory": spec.factory, "options": as_json(spec.options),
               "distribution": distribution, "version": version, "source_sha256": digest, "source_files": count}
-    files = {key: _file_sha256(Path(value)) for key, value in sorted(spec.options.items())
+    files = {key: _file_sha256(Path(value).expanduser()) for key, value in sorted(spec.options.items())
              if isinstance(value, str) and value and Path(value).expanduser().is_file()}
     if files:
         record["option_files"] = files
