@@ -25,13 +25,13 @@ from . import provenance
 from .backends import open_backend
 from .backends.worker import RunInputs, WorkerSpec
 from .batched import TIMING_DEFINITION as BATCHED_TIMING
-from .tracking import SPEC_TIMING_DEFINITION as SPEC_TIMING
 from .folders import dataset_folder, remove_partial_files, run_folder
 from .locks import RunLock
 from .manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
 from .planning import Plan, parse_devices, plan_jobs
 from .recorder import Recorder, Summary
 from .settings import RunSettings
+from .tracking import SPEC_TIMING_DEFINITION as SPEC_TIMING
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
