@@ -127,6 +127,23 @@ def test_the_toolkits_own_multistart_and_redetection_still_fail(setup):
                                                        "realtime", check=False)
     assert "Local cache is required for redetection transformer" in vot(folder, code, "--debug", "evaluate", "UserNCC",
                                                                         "--experiments", "redetection", check=False)
+    python = {"UserNCCPy": entries(code, checkpoint)["UserNCCPy"]}
+    folder = workspace(root / "official_vots", "experiments:\n  baseline: {type: unsupervised, multiobject: True}\n",
+                       python)
+    two_objects(folder)
+    assert "multiple objects were provided for update" in vot(folder, code, "--debug", "evaluate", "UserNCCPy",
+                                                              check=False)
+
+
+def two_objects(folder):
+    """VOTS ground truth: object ``a`` as a mask from the first frame, ``b`` from frame 10 (``0`` before)."""
+    sequence = folder / "sequences" / "synth00"
+    boxes = np.loadtxt(sequence / "groundtruth.txt", delimiter=",")
+    (sequence / "groundtruth.txt").unlink()
+    for object_id, start in (("a", 0), ("b", 10)):
+        rows = ["0" if index < start else f"m{int(x)},{int(y)},{int(w)},{int(h)},0,{int(w) * int(h)}"
+                for index, (x, y, w, h) in enumerate(boxes)]
+        (sequence / f"groundtruth_{object_id}.txt").write_text("\n".join(rows) + "\n")
 
 
 def expected_boxes(folder, tracker, order):
@@ -185,13 +202,7 @@ def test_a_vots_sequence_with_a_late_object_runs_over_trax_and_python(setup):
     root, code, checkpoint = setup
     registry = {name: entry for name, entry in entries(code, checkpoint).items() if name.startswith("User")}
     folder = workspace(root / "vots", WORKSPACE / "stacks" / "vots.yaml", registry)
-    sequence = folder / "sequences" / "synth00"
-    boxes = np.loadtxt(sequence / "groundtruth.txt", delimiter=",")
-    (sequence / "groundtruth.txt").unlink()
-    for object_id, start in (("a", 0), ("b", 10)):
-        rows = ["0" if index < start else f"m{int(x)},{int(y)},{int(w)},{int(h)},0,{int(w) * int(h)}"
-                for index, (x, y, w, h) in enumerate(boxes)]
-        (sequence / f"groundtruth_{object_id}.txt").write_text("\n".join(rows) + "\n")
+    two_objects(folder)
     evaluate_checked(folder, code, *registry)
     vot(folder, code, "analysis", *registry, "--name", "vots")
     for object_id in ("a", "b"):
