@@ -20,6 +20,7 @@ Images are BGR arrays (``image_type = "bgr"``): MIL gives other boxes on RGB inp
 """
 import ctypes
 import ctypes.util
+from typing import Optional
 
 import numpy as np
 
@@ -48,7 +49,7 @@ def fit_box(box, width, height, min_side=MIN_SIDE):
 
 class MILTracker:
     """OpenCV's TrackerMIL, repeatable and safe (see the module). ``params`` set fields of
-    ``cv2.TrackerMIL_Params`` (e.g. ``samplerSearchWinSize=25``)."""
+    ``cv2.TrackerMIL.Params`` (e.g. ``samplerSearchWinSize=25``)."""
 
     image_type = "bgr"
 
@@ -56,15 +57,15 @@ class MILTracker:
         import cv2
         self._cv2 = cv2
         self.seed = int(seed)
-        self.params = cv2.TrackerMIL_Params()
+        self.params = cv2.TrackerMIL.Params()
         for key, value in params.items():
             if not hasattr(self.params, key):
                 known = ", ".join(name for name in dir(self.params) if not name.startswith("_"))
                 raise ValueError(f"TrackerMIL has no parameter {key!r}; its parameters: {known}")
             setattr(self.params, key, value)
         self._tracker = None
-        self.box = None
-        self.confidence = None
+        self.box = np.zeros(4)
+        self.confidence: Optional[float] = None
 
     def init(self, image, box):
         height, width = image.shape[:2]
