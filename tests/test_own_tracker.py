@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from fabricate import make_got10k
 from user_trackers import USER_PACKAGE, write_package
 
 from benchmarks.run import main as run_main
@@ -28,7 +29,7 @@ got10k = pytest.importorskip("got10k")
 from simtrack.adapters.got10k import local_otb_experiment, spec_tracker  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-NAMES = ("Basketball", "Biker", "Bird1", "Bolt", "Boy")    # OTB100 names without special frame ranges
+NAMES = ("Basketball", "Biker", "Bird1", "Bolt", "Boy", "Car1")    # OTB100 names without special frame ranges
 FRAMES, SIZE = 24, (96, 72)
 
 def make_otb(root):
@@ -136,18 +137,20 @@ def test_a_got10k_tracker_killed_resumed_and_sharded_gives_the_toolkits_boxes(wo
 
 def test_trackers_that_raise_exit_return_nan_or_a_wrong_shape_fail_alone(world, capsys):
     root, code, starts = world
-    faults = {starts["Basketball"]: "raise", starts["Biker"]: "nan", starts["Bird1"]: "shape", starts["Boy"]: "exit"}
+    faults = {starts["Basketball"]: "raise", starts["Biker"]: "nan", starts["Bird1"]: "shape", starts["Boy"]: "exit",
+              starts["Car1"]: "crash"}
     assert len(set(starts.values())) == len(NAMES)
     sys.path.insert(0, str(code))
     try:
         status, output = run_in_process(run_args(root, root / "faulty", "usertrackers.faulty:Faulty",
                                                   "--tracker-option", f"faults={faults!r}"), capsys)
         assert status == 1, output
-        assert "sequences: 1 done, 0 skipped (already complete), 4 failed" in output
+        assert "sequences: 1 done, 0 skipped (already complete), 5 failed" in output
         assert "Basketball: tracker Faulty: update() on frame 3 raised ZeroDivisionError: user bug: division by zero" in output
         assert "Biker: tracker Faulty: update() on frame 3 returned a non-finite box [nan," in output
         assert "Bird1: tracker Faulty: update() on frame 3 returned an array of shape (3,)" in output
         assert "Boy: tracker Faulty: update() on frame 3 raised SystemExit: 3" in output
+        assert "Car1: worker process on cpu died (exit code -11) while tracking this sequence" in output   # replaced
         assert "Traceback" not in output and "Evaluation skipped" in output
         folder = root / "faulty" / "Faulty" / "otb100"
         assert (folder / "Bolt.txt").is_file() and not (folder / "Basketball.txt").exists()
@@ -193,6 +196,13 @@ def test_a_resume_with_changed_code_options_or_another_tracker_is_refused(world,
         assert status == 2 and "--checkpoint: SimTrack's option(s), but --tracker is mil" in output
         status, output = run_in_process(args + ["--tracker-option", "x=1"], capsys)
         assert status == 2 and "--tracker-option is for a --tracker other than simtrack" in output
+
+        make_got10k(tmp_path / "GOT-10k", split="test", num_frames=4)       # a test split: packed for the server
+        status, output = run_in_process(["--dataset", "got10k_test", "--data-root", str(tmp_path / "GOT-10k"),
+                                         "--results", str(tmp_path / "out"), "--devices", "cpu", "--repeat", "3",
+                                         "--tracker", "editedtrackers.echo:Echo"], capsys)
+        assert status == 0 and "submission written" in output, output
+        assert (tmp_path / "out" / "Echo" / "got10k_test.zip").is_file()
     finally:
         sys.path.remove(str(code))
         for module in [name for name in sys.modules if name.startswith("editedtrackers")]:

@@ -49,7 +49,7 @@ USER_PACKAGE = {
         from got10k.trackers import Tracker
         from .plain import PlainNCC
 
-        class NCCTracker(Tracker, PlainNCC):
+        class NCCTracker(PlainNCC, Tracker):
             """The same as a got10k tracker."""
 
             def __init__(self, search=1.0, delay=0.0):
@@ -57,6 +57,8 @@ USER_PACKAGE = {
                 PlainNCC.__init__(self, search, delay)
         ''',
     "faulty.py": '''
+        import os
+        import signal
         import sys
         import numpy as np
         from .ncc import NCCTracker
@@ -82,6 +84,8 @@ USER_PACKAGE = {
                     raise ZeroDivisionError("user bug: division by zero in my tracker")
                 if self.fault == "exit":
                     sys.exit(3)
+                if self.fault == "crash":                # what a bug in a C extension does
+                    os.kill(os.getpid(), signal.SIGSEGV)
                 if self.fault == "nan":
                     box[0] = np.nan
                 if self.fault == "shape":
@@ -91,6 +95,20 @@ USER_PACKAGE = {
         class NoUpdate:
             def init(self, image, box):
                 pass
+        ''',
+    "echo.py": '''
+        import numpy as np
+
+        class Echo:
+            """Reports the first box on every frame (numpy RGB images in: our protocol)."""
+
+            image_type = "rgb"
+
+            def init(self, image, box):
+                self.box = np.array(box, dtype=float)
+
+            def update(self, image):
+                return self.box
         ''',
     "broken.py": '''
         import a_module_that_is_not_installed
