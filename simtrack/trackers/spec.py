@@ -19,7 +19,6 @@ import importlib.util
 import inspect
 import json
 import re
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
@@ -118,10 +117,9 @@ def as_json(value: Any) -> Any:
 # ------------------------------------------------------------------------------------- building
 
 def _failure(spec: TrackerSpec, what: str, error: BaseException) -> TrackerError:
-    message = f"tracker {spec.text}: {what}: {type(error).__name__}: {error}"
-    failure = TrackerError(message)
-    failure.details = "".join(traceback.format_exception(error))   # type: ignore[attr-defined]
-    return failure
+    """The TrackerError for ``error`` raised by the tracker's code (raise it ``from error``: the
+    traceback of the tracker's code stays attached as its cause)."""
+    return TrackerError(f"tracker {spec.text}: {what}: {type(error).__name__}: {error}")
 
 
 def load_factory(spec: TrackerSpec) -> Callable[..., Any]:
