@@ -188,6 +188,10 @@ def test_bad_requests_end_the_session_with_a_message(tmp_path, checkpoint, video
          "SIMTRACK_THREADS expects a whole number >= 1, got 'many'"),
         (weights, lambda s: (initialize(paths[0], trax.Rectangle.create(*gt[0]))(s), s.frame(truncated)),
          "frame .*cut.jpg is truncated"),
+        ({"SIMTRACK_TRACKER": "nosuchmodule.sub:Tracker"}, initialize(paths[0], trax.Rectangle.create(*gt[0])),
+         "tracker nosuchmodule.sub:Tracker: cannot import module nosuchmodule.sub: ModuleNotFoundError"),
+        ({**weights, "SIMTRACK_TRACKER": "mil"}, initialize(paths[0], trax.Rectangle.create(*gt[0])),
+         "SIMTRACK_CHECKPOINT: SimTrack's setting.s., but SIMTRACK_TRACKER is mil"),
     ]
     truncated = tmp_path / "cut.jpg"
     truncated.write_bytes(paths[1].read_bytes()[:-100])
