@@ -1,7 +1,8 @@
 """vot-toolkit 0.9.0 (opt-in): every experiment of the VOT2022 short-term box and long-term stacks and a
 VOTS stack, through our stack files (vot_workspace/stacks/), for SimTrack and a user's tracker, over
-TraX and over 0.9's in-process ``python`` protocol; and the toolkit's own failures, so that these
-checks say when a release fixes them and our experiment classes may go (docs/vot.md).
+TraX and over 0.9's in-process ``python`` protocol; the official stacks' experiments that 0.9.0 runs
+itself; and the toolkit's own failures, so that these checks say when a release fixes them and our
+experiment classes may go (docs/vot.md).
 
 0.9.0 and 0.7.4 cannot share an environment (requirements.txt, which CI installs, pins 0.7.4), so this
 file drives the ``vot`` of another one and is skipped, with the reason, when there is none. Build it:
@@ -75,8 +76,11 @@ def workspace(folder, stack, registry):
     subprocess.run([sys.executable, str(WORKSPACE / "make_sequences.py"), str(folder / "sequences"), "--sequences", "1",
                     "--frames", str(FRAMES), "--width", "96", "--height", "72", "--anchor-step", str(ANCHOR_STEP)],
                    check=True, capture_output=True, timeout=120)
-    (folder / "stack.yaml").write_text(stack if isinstance(stack, str) else Path(stack).read_text())
-    (folder / "config.yaml").write_text("registry:\n- ./trackers.ini\nstack: stack.yaml\n")
+    if isinstance(stack, str) and "\n" not in stack:          # an integrated stack's name
+        (folder / "config.yaml").write_text(f"registry:\n- ./trackers.ini\nstack: {stack}\n")
+    else:
+        (folder / "stack.yaml").write_text(stack if isinstance(stack, str) else Path(stack).read_text())
+        (folder / "config.yaml").write_text("registry:\n- ./trackers.ini\nstack: stack.yaml\n")
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str
     for name, entry in registry.items():
@@ -133,6 +137,22 @@ def test_the_toolkits_own_multistart_and_redetection_still_fail(setup):
     two_objects(folder)
     assert "multiple objects were provided for update" in vot(folder, code, "--debug", "evaluate", "UserNCCPy",
                                                               check=False)
+
+
+def test_the_official_stacks_unsupervised_experiments_run_unchanged(setup):
+    """What docs/vot.md says 0.9.0 runs with the official stacks: the short-term ``unsupervised`` and
+    long-term ``longterm`` experiments, and VOTS over TraX (our server, a user's tracker)."""
+    root, code, checkpoint = setup
+    ncc = {"UserNCC": entries(code, checkpoint)["UserNCC"]}
+    for stack, experiment in (("vot2022/shorttermbox", "unsupervised"), ("vot2022/longterm", "longterm")):
+        folder = workspace(root / experiment, stack, ncc)
+        vot(folder, code, "evaluate", "UserNCC", "--experiments", experiment)
+        vot(folder, code, "analysis", "UserNCC", "--experiments", experiment, "--name", experiment)
+        assert (folder / "results" / "UserNCC" / experiment / "synth00" / "synth00_001.txt").is_file()
+    folder = workspace(root / "multiobject", "tests/multiobject", ncc)
+    two_objects(folder)
+    evaluate_checked(folder, code, "UserNCC")
+    vot(folder, code, "analysis", "UserNCC", "--name", "vots")
 
 
 def two_objects(folder):
