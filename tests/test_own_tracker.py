@@ -85,8 +85,9 @@ def boxes_files(folder):
 
 
 def run_args(root, results, tracker, *extra):
+    """One worker unless ``extra`` asks for more (the last --workers-per-device wins)."""
     return ["--dataset", "otb100", "--data-root", str(root / "OTB100"), "--results", str(results),
-            "--tracker", tracker, "--devices", "cpu", "--workers-per-device", "2", *extra]
+            "--tracker", tracker, "--devices", "cpu", "--workers-per-device", "1", *extra]
 
 
 def run_in_process(args, capsys):
@@ -103,7 +104,8 @@ def test_a_got10k_tracker_killed_resumed_and_sharded_gives_the_toolkits_boxes(wo
     ``--shard``: the boxes of the got10k toolkit's own run of the class."""
     root, code, _ = world
     expected = got10k_boxes(root, "NCC")
-    args = run_args(root, root / "killed", "usertrackers.ncc:NCCTracker", "--tracker-option", "delay=0.02")
+    args = run_args(root, root / "killed", "usertrackers.ncc:NCCTracker", "--tracker-option", "delay=0.02",
+                    "--workers-per-device", "2")
     folder = root / "killed" / "NCCTracker" / "otb100"
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join([str(REPO), str(code)]))
     process = subprocess.Popen([sys.executable, "-m", "benchmarks.run", *args], cwd=root, env=env,
@@ -162,8 +164,8 @@ def test_trackers_that_raise_exit_return_nan_or_a_wrong_shape_fail_alone(world, 
                  ("usertrackers.ncc:NCCTracker", ["--tracker-option", "bogus=1"],
                   "building usertrackers.ncc:NCCTracker(bogus=1) failed: TypeError")]
         for spec, extra, message in cases:
-            status, output = run_in_process(run_args(root, root / "broken", spec, "--sequences", "Bolt,Biker",
-                                                     "--workers-per-device", "1", *extra), capsys)
+            status, output = run_in_process(run_args(root, root / "broken", spec, "--sequences", "Bolt,Biker", *extra),
+                                            capsys)
             assert status == 1 and "Traceback" not in output, output
             assert f"Bolt: tracker {spec}: " in output and f"Biker: tracker {spec}: " in output and message in output
     finally:
@@ -210,7 +212,7 @@ def test_a_resume_with_changed_code_options_or_another_tracker_is_refused(world,
 
 
 def test_mil_by_name_gives_the_got10k_adapters_boxes(world, capsys):
-    """The built-in baseline through the runner (2 workers, spawned processes) and through the
+    """The built-in baseline through the runner (a spawned worker process) and through the
     got10k adapter in this process: the same boxes, so MIL is repeatable across processes."""
     root, _, _ = world
     status, output = run_in_process(run_args(root, root / "mil", "mil"), capsys)
