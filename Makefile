@@ -19,8 +19,11 @@ test: $(STAMP)
 	$(PY) -m mypy
 	MPLBACKEND=Agg $(PY) -m pytest -q -n auto --dist loadfile
 
+# SimTrack's embedded tiny model, then OpenCV's MIL (no weights) on the same data, then one report of both.
 demo: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m benchmarks.run --dataset demo
+	MPLBACKEND=Agg $(PY) -m benchmarks.run --dataset demo --tracker mil
+	MPLBACKEND=Agg $(PY) -m benchmarks.evaluate --dataset demo --trackers tiny_synthetic mil
 
 clean-venv:
 	rm -rf $(VENV)

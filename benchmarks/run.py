@@ -21,8 +21,10 @@ def build_parser():
     parser = options.parser("python -m benchmarks.run", __doc__.split("\n\n")[0],
                             epilog="Results go to <results>/<tracker>/<dataset>/; rerunning skips complete sequences.")
     options.add_dataset(parser, default="demo")
+    options.add_tracker(parser)
     options.add_checkpoint(parser)
-    options.add_tracker_name(parser, default_help="the checkpoint's file name without its extensions")
+    options.add_tracker_name(parser, default_help="the checkpoint's file name without its extensions; for "
+                                                  "another --tracker its name (mil, or the object's name)")
     options.add_results(parser, RESULTS_ROOT)
     workers = parser.add_argument_group("workers")
     options.add_devices(workers)
@@ -48,7 +50,8 @@ def build_parser():
 def settings_from(args) -> RunSettings:
     """The ``RunSettings`` of parsed options (the namespace stops here)."""
     return RunSettings(
-        dataset=args.dataset, data_root=args.data_root, split=args.split, sequences=args.sequences,
+        dataset=args.dataset, tracker=options.tracker_spec(args), data_root=args.data_root, split=args.split,
+        sequences=args.sequences,
         checkpoint=args.checkpoint, variant=args.variant, tracker_name=args.tracker_name, results=Path(args.results),
         devices=args.devices, workers_per_device=args.workers_per_device, threads=args.threads,
         backend=args.backend, ray_address=args.ray_address, shard=args.shard, repeat=args.repeat,

@@ -30,6 +30,20 @@ def set_threads(threads: int) -> None:
     cv2.setNumThreads(threads)
 
 
+def limit_threads(threads: int) -> None:
+    """``set_threads`` for a process that may never load torch (another ``--tracker``): OpenCV's pool
+    now, torch's if it is loaded, and the OpenMP/BLAS variables that libraries loaded later read."""
+    import sys
+
+    import cv2
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    cv2.setNumThreads(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
 def longest_first(items: Sequence[Item], parts: int, weight: Callable[[Item], float]) -> list[list[Item]]:
     """``items`` shared out into ``parts`` lists: each item, heaviest first, goes to the lightest list
     so far (ties: the first). Deterministic for the same items in the same order."""

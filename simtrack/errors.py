@@ -21,6 +21,13 @@ class TrackerInputError(SimTrackError):
     """A bad image or box given to the tracker, or ``update`` called before ``init``."""
 
 
+class TrackerError(SimTrackError):
+    """A tracker given by a spec (``--tracker mypkg.module:Factory``) failed: its module did not import,
+    its factory raised, it lacks a method, it returned something that is not a box, or it raised
+    while tracking. The message names the tracker and carries its own error; the cause (``from``)
+    keeps its traceback."""
+
+
 class DatasetError(SimTrackError):
     """A dataset root or sequence folder that is missing or not in the expected layout."""
 

@@ -24,8 +24,8 @@ def one_torch_thread():
 
 # Test files that take 10 s or more on an idle 2-core machine, longest first (see the durations
 # `make test` prints at the end; update when a file grows).
-LONGEST_FIRST = ("test_backends_ray.py", "test_vot_toolkit.py", "test_bad_inputs.py", "test_train_loop.py",
-                 "test_run_kill.py", "test_run_cli.py", "test_vot_server.py", "test_run_shards.py",
+LONGEST_FIRST = ("test_backends_ray.py", "test_vot_toolkit.py", "test_own_tracker.py", "test_bad_inputs.py",
+                 "test_train_loop.py", "test_run_kill.py", "test_run_cli.py", "test_vot_server.py", "test_run_shards.py",
                  "test_perf_scripts.py", "test_docs.py")
 
 

@@ -164,3 +164,22 @@ def test_an_address_nobody_listens_on_is_one_error_at_once(capsys, tmp_path, mon
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert f"no Ray cluster answers at 127.0.0.1:{port} (from --ray-address)" in err and "Traceback" not in err
+
+
+def test_another_tracker_runs_on_the_cluster_from_its_spec(cluster, user, monkeypatch, capsys):
+    """``--tracker mil`` on Ray: each node checks it holds the same tracker code, actors build it from
+    its spec, and the boxes are the ones the same tracker gives in this process."""
+    from simtrack.trackers import build, parse_spec
+    folder, _ = user
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("RAY_ADDRESS", cluster.address)
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    with deadline():
+        assert run.main(["--backend", "ray", "--tracker", "mil", "--results", "spec_results"]) == 0
+    assert "| mil |" in capsys.readouterr().out
+    tracker = build(parse_spec("mil"))
+    expected = {s.name: track_sequence(tracker, s).boxes for s in load_dataset("demo", root=folder / "data" / "demo")}
+    results = folder / "spec_results" / "mil" / "demo"
+    assert_results_equal(results, expected)
+    manifest = json.loads((results / "manifest.json").read_text())
+    assert manifest["runs"][0]["backend"] == "ray" and manifest["tracker_spec"]["factory"].endswith(":MILTracker")

@@ -8,6 +8,7 @@ import importlib
 import json
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -73,3 +74,32 @@ def test_the_python_example_runs_as_printed(tmp_path, monkeypatch):
     assert boxes.shape == (len(sequence), 4) and np.isfinite(boxes).all()
     np.testing.assert_array_equal(boxes[0], sequence.init_box)
     assert np.abs(np.diff(boxes, axis=0)).sum() > 0      # the tracker moved
+
+
+OWN_TRACKER = README.parent / "docs" / "own_tracker.md"
+
+
+def test_the_own_tracker_page_runs_as_printed(tmp_path, monkeypatch, capsys):
+    """docs/own_tracker.md: its example class, saved where the page says, runs with the page's commands
+    (on a demo set of 3 short sequences written beforehand, so that MIL does not track 1,200 frames)."""
+    from simtrack.data.synthetic.generator import ensure_demo_dataset
+
+    text = OWN_TRACKER.read_text()
+    (example,) = marked_blocks(text, "python")
+    (tmp_path / "mytrackers").mkdir()
+    (tmp_path / "mytrackers" / "__init__.py").write_text("")
+    (tmp_path / "mytrackers" / "ncc.py").write_text(example)
+    ensure_demo_dataset(tmp_path / "data" / "demo", num_sequences=3, num_frames=16, size=(160, 120))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))          # what PYTHONPATH=. does for a new interpreter
+    monkeypatch.delenv("SIMTRACK_DATA", raising=False)
+    try:
+        (block,) = marked_blocks(text, "bash")
+        outputs = [run_line(line, {}, monkeypatch, capsys) for line in block.strip().splitlines()]
+    finally:
+        for name in [name for name in sys.modules if name.startswith("mytrackers")]:
+            del sys.modules[name]
+    assert "| NCCTracker |" in outputs[-1] and "| mil |" in outputs[-1]
+    manifest = json.loads((tmp_path / "results" / "NCCTracker" / "demo" / "manifest.json").read_text())
+    assert manifest["tracker_spec"]["options"] == {"search": 1.5}
+    assert len(np.loadtxt(tmp_path / "results" / "mil" / "demo" / "checker-1.txt", delimiter=",")) == 16

@@ -1,6 +1,12 @@
 """`vot evaluate / analysis / report / pack` end to end with our TraX server, offline, in a temporary
 workspace: synthetic sequences from vot_workspace/make_sequences.py, the workspace's local stack and
-its SimTrackTiny registry entry pointed at a random tiny checkpoint."""
+its SimTrackTiny registry entry pointed at a random tiny checkpoint, beside a user's tracker (a
+package the toolkit has never seen) served by the same server from its spec; and our stack files
+(vot_workspace/stacks/), which give the official experiments' results and run the long-term
+``redetection`` experiment that the official stack cannot.
+
+This file runs with the VOT toolkit of the test environment (0.7.4, requirements.txt);
+tests/test_vot09.py runs the same under vot-toolkit 0.9.0 when an environment with it exists."""
 import configparser
 import json
 import os
@@ -14,16 +20,19 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from model_helpers import random_model
+from user_trackers import write_package
 
 import simtrack
 from simtrack.checkpoints import save_checkpoint
 from simtrack.formats.images import read_image
+from simtrack.trackers import build, parse_spec
 
 REPO = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO / "vot_workspace"
 VOT = Path(sys.executable).with_name("vot")
 SEQUENCES, FRAMES, ANCHOR_STEP = 1, 40, 20
-TRACKER, BROKEN = "SimTrackTiny", "SimTrackBroken"
+TRACKER, BROKEN, USER = "SimTrackTiny", "SimTrackBroken", "UserNCC"
+USER_SPEC, USER_OPTIONS = "usertrackers.plain:PlainNCC", {"search": 1.5}
 CHECKED = WORKSPACE / "evaluate_checked.py"
 
 pytestmark = pytest.mark.skipif(not VOT.exists(), reason=f"the VOT toolkit is not installed ({VOT} missing)")
@@ -49,16 +58,31 @@ def committed_registry():
     return registry
 
 
-def registry_entry(workspace, checkpoint, events):
-    """The committed SimTrackTiny entry, with paths and weights that hold in the temporary workspace,
-    and a copy of it whose weights file is missing (a tracker that fails)."""
+def user_entry(code):
+    """A registry entry for the user's tracker: our TraX server building it from its spec."""
+    return {"protocol": "traxpython", "command": "simtrack.adapters.vot", "paths": os.pathsep.join([str(REPO), str(code)]),
+            "timeout": "60", "env_SIMTRACK_TRACKER": USER_SPEC,
+            "env_SIMTRACK_TRACKER_OPTION": " ".join(f"{k}={v}" for k, v in USER_OPTIONS.items()),
+            "env_SIMTRACK_THREADS": "1"}
+
+
+def write_registry(workspace, entries):
     registry = configparser.ConfigParser(interpolation=None)
-    registry.optionxform = str
-    entry = {**committed_registry()[TRACKER], "paths": str(REPO)}
-    registry[TRACKER] = {**entry, "env_SIMTRACK_CHECKPOINT": str(checkpoint), "env_SIMTRACK_VOT_EVENTS": str(events)}
-    registry[BROKEN] = {**entry, "env_SIMTRACK_CHECKPOINT": str(workspace / "missing.safetensors")}
+    registry.optionxform = str                                   # keep env_ names as written
+    for name, entry in entries.items():
+        registry[name] = entry
     with open(workspace / "trackers.ini", "w") as handle:
         registry.write(handle)
+
+
+def registry_entry(workspace, checkpoint, events, code):
+    """The committed SimTrackTiny entry, with paths and weights that hold in the temporary workspace,
+    a copy of it whose weights file is missing (a tracker that fails) and the user's tracker."""
+    entry = {**committed_registry()[TRACKER], "paths": str(REPO)}
+    write_registry(workspace, {
+        TRACKER: {**entry, "env_SIMTRACK_CHECKPOINT": str(checkpoint), "env_SIMTRACK_VOT_EVENTS": str(events)},
+        BROKEN: {**entry, "env_SIMTRACK_CHECKPOINT": str(workspace / "missing.safetensors")},
+        USER: user_entry(code)})
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +95,9 @@ def run(tmp_path_factory):
     checkpoint = save_checkpoint(random_model("tiny", seed=9), workspace / "tiny.safetensors")
     shutil.copy(WORKSPACE / "local_stack.yaml", workspace / "stack.yaml")
     (workspace / "config.yaml").write_text("registry:\n- ./trackers.ini\nstack: stack.yaml\n")
-    registry_entry(workspace, checkpoint, workspace / "events.txt")
-    checked = subprocess.run([sys.executable, str(CHECKED), TRACKER], cwd=workspace, env=toolkit_env(),
+    code = write_package(workspace / "code")
+    registry_entry(workspace, checkpoint, workspace / "events.txt", code)
+    checked = subprocess.run([sys.executable, str(CHECKED), TRACKER, USER], cwd=workspace, env=toolkit_env(),
                              capture_output=True, text=True, timeout=400)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
     evaluated = checked.stdout + checked.stderr
@@ -81,7 +106,7 @@ def run(tmp_path_factory):
     vot(workspace, "pack", TRACKER)
     names = (workspace / "sequences" / "list.txt").read_text().split()
     return SimpleNamespace(workspace=workspace, checkpoint=checkpoint, names=names, evaluated=evaluated,
-                           results=workspace / "results" / TRACKER)
+                           results=workspace / "results" / TRACKER, code=code)
 
 
 def anchors(run, name):
@@ -89,13 +114,14 @@ def anchors(run, name):
     return [(int(i), False) for i in np.flatnonzero(values > 0)] + [(int(i), True) for i in np.flatnonzero(values < 0)]
 
 
-def result_files(run):
+def result_files(run, results=None):
     """Every result file the stack asks for, with the frame order its run used."""
+    results = results or run.results
     for name in run.names:
         for anchor, backward in anchors(run, name):
             order = range(anchor, -1, -1) if backward else range(anchor, FRAMES)
-            yield run.results / "baseline" / name / f"{name}_{anchor:08d}.txt", name, list(order)
-        yield run.results / "unsupervised" / name / f"{name}_001.txt", name, list(range(FRAMES))
+            yield results / "baseline" / name / f"{name}_{anchor:08d}.txt", name, list(order)
+        yield results / "unsupervised" / name / f"{name}_001.txt", name, list(range(FRAMES))
 
 
 def read_boxes(path):
@@ -111,7 +137,8 @@ def test_every_committed_entry_pins_its_threads():
 
 
 def test_evaluation_writes_every_result_with_confidences(run):
-    assert "Evaluation concluded successfuly" in run.evaluated and "results complete for SimTrackTiny" in run.evaluated
+    assert "Evaluation concluded successfuly" in run.evaluated
+    assert f"results complete for {TRACKER}, {USER}" in run.evaluated
     assert not (run.workspace / "logs").exists() or not any((run.workspace / "logs").iterdir())
     for path, _, order in result_files(run):
         boxes = read_boxes(path)
@@ -167,3 +194,74 @@ def test_a_failing_tracker_makes_the_checked_evaluation_fail(run):
     assert "tracker error:" in done.stderr and "missing.safetensors" in done.stdout + done.stderr
     assert f"evaluate_checked: tracker output: {run.workspace / 'logs'}" in done.stderr
     assert "FAILED" in done.stderr.splitlines()[-1]
+
+
+def user_tracker_boxes(run, order, name):
+    """The user's tracker built from its spec in this process, run over the frames in ``order``."""
+    folder = run.workspace / "sequences" / name
+    gt = np.loadtxt(folder / "groundtruth.txt", delimiter=",")
+    tracker = build(parse_spec(USER_SPEC, USER_OPTIONS))
+    frames = [read_image(folder / "color" / f"{i + 1:08d}.jpg") for i in order]
+    tracker.init(tracker.prepare(frames[0]), gt[order[0]])
+    return np.array([tracker.update(tracker.prepare(frame)) for frame in frames[1:]])
+
+
+def test_a_users_tracker_runs_from_its_spec_over_trax(run, monkeypatch):
+    """The user's class (whole pixels: nothing to round on the wire) gives the toolkit the boxes it
+    gives in this process; its confidence is reported on every frame but the initialisation."""
+    monkeypatch.syspath_prepend(str(run.code))
+    for path, name, order in result_files(run, run.workspace / "results" / USER):
+        np.testing.assert_array_equal(read_boxes(path), user_tracker_boxes(run, order, name), err_msg=str(path))
+        confidence = path.with_name(path.stem + "_confidence.value").read_text().splitlines()
+        assert confidence[0] == "" and all(0 <= float(value) <= 1 for value in confidence[1:])
+
+
+def long_term_sequence(run, folder):
+    """One sequence of the run whose target is 'absent' (ground truth 0) on 6 frames: a long-term sequence."""
+    name = run.names[0]
+    shutil.copytree(run.workspace / "sequences" / name, folder / name)
+    lines = (folder / name / "groundtruth.txt").read_text().splitlines()
+    (folder / name / "groundtruth.txt").write_text("\n".join(lines[:25] + ["0"] * 6 + lines[31:]) + "\n")
+    (folder / "list.txt").write_text(name + "\n")
+
+
+def new_workspace(folder, stack, entries):
+    folder.mkdir()
+    shutil.copy(stack, folder / "stack.yaml")
+    (folder / "config.yaml").write_text("registry:\n- ./trackers.ini\nstack: stack.yaml\n")
+    write_registry(folder, entries)
+    return folder
+
+
+def test_our_stack_files_give_the_official_results_and_run_redetection(run, tmp_path):
+    """vot_workspace/stacks/: the same files as the official experiment classes (realtime too), and the
+    long-term stack's redetection experiment, which the official stack cannot run (the toolkit's own
+    failure is checked too: when a release fixes it, this test says our class may go)."""
+    short = new_workspace(tmp_path / "short", WORKSPACE / "stacks" / "local.yaml", {USER: user_entry(run.code)})
+    shutil.copytree(run.workspace / "sequences", short / "sequences")
+    checked = subprocess.run([sys.executable, str(CHECKED), USER], cwd=short, env=toolkit_env(),
+                             capture_output=True, text=True, timeout=400)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    for path, _, _ in result_files(run, run.workspace / "results" / USER):
+        assert (short / path.relative_to(run.workspace)).read_text() == path.read_text()
+    assert len(list((short / "results" / USER / "realtime").rglob("*_00000000.txt"))) == SEQUENCES
+
+    official = new_workspace(tmp_path / "official", WORKSPACE / "stacks" / "vot2022_longterm.yaml",
+                             {USER: user_entry(run.code)})
+    long_term_sequence(run, official / "sequences")
+    (official / "stack.yaml").write_text("experiments:\n  redetection:\n    type: unsupervised\n    transformers:\n"
+                                         "      - {type: redetection, length: 60, initialization: 5, padding: 2, "
+                                         "scaling: 1}\n")
+    done = subprocess.run([str(VOT), "--debug", "evaluate", USER, "--workspace", str(official)], cwd=official,
+                          env=toolkit_env(), capture_output=True, text=True, timeout=400)
+    assert "Local cache is required for redetection transformer" in done.stdout + done.stderr, \
+        "the toolkit's own redetection experiment runs now: our Redetection class may no longer be needed"
+
+    ours = new_workspace(tmp_path / "long", WORKSPACE / "stacks" / "vot2022_longterm.yaml", {USER: user_entry(run.code)})
+    long_term_sequence(run, ours / "sequences")
+    checked = subprocess.run([sys.executable, str(CHECKED), USER], cwd=ours, env=toolkit_env(),
+                             capture_output=True, text=True, timeout=400)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    [redetection] = (ours / "results" / USER / "redetection").rglob("*_001.txt")
+    assert len(redetection.read_text().splitlines()) == 200               # the stack's length, not 5
+    vot(ours, "analysis", USER, "--name", "lt")

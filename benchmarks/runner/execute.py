@@ -16,6 +16,9 @@ from simtrack.data import dataset_key, load_dataset, resolve_root
 from simtrack.data.files import MissingFrames
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, DatasetError, ResultsError
+from simtrack.speed import SpeedOptions
+from simtrack.trackers.spec import TrackerSpec
+from simtrack.trackers.spec import provenance as tracker_provenance
 from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
 from . import provenance
@@ -28,13 +31,16 @@ from .manifest import build_manifest, check_same_weights, file_sha256, manifest_
 from .planning import Plan, parse_devices, plan_jobs
 from .recorder import Recorder, Summary
 from .settings import RunSettings
+from .tracking import SPEC_TIMING_DEFINITION as SPEC_TIMING
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
-def tracker_name_for(name: Optional[str], checkpoint: Path) -> str:
-    """``--tracker-name`` or the checkpoint's file name; one folder name, no path tricks."""
-    name = name or Path(checkpoint).name.split(".")[0]
+def tracker_name_for(name: Optional[str], checkpoint: Optional[Path], spec: Optional[TrackerSpec] = None) -> str:
+    """``--tracker-name``, else the checkpoint's file name (SimTrack) or the tracker's own name; one
+    folder name, no path tricks."""
+    if not name:
+        name = Path(checkpoint).name.split(".")[0] if checkpoint is not None else spec.default_name if spec else ""
     if not _SAFE_NAME.match(name):
         raise ConfigError(f"tracker name {name!r} must be a plain folder name (letters, digits, . _ + -); "
                           f"pass --tracker-name NAME")
@@ -65,9 +71,9 @@ class CheckedRun:
 
     dataset: str
     data_root: Path      # absolute: workers may run in another folder (Ray actors: their raylet's) or machine
-    checkpoint: Path     # absolute, for the same reason
+    checkpoint: Optional[Path]   # absolute, for the same reason; None for a --tracker other than SimTrack
     sequences: list[Sequence]
-    config: dict[str, Any]   # the model's ModelConfig.to_dict()
+    config: dict[str, Any]   # the model's ModelConfig.to_dict(); empty for another --tracker
     tracker_name: str
     folder: Path
     identity: dict[str, Any]   # provenance.run_identity
@@ -84,8 +90,10 @@ def check_run(settings: RunSettings) -> CheckedRun:
         raise ConfigError("--batch-sequences above 1 needs --backend local (Ray actors take one sequence at a time)")
     if settings.ray_address and settings.backend != "ray":
         raise ConfigError("--ray-address is for --backend ray; add --backend ray (or drop --ray-address)")
-    checkpoint = Path(resolve_checkpoint(settings.checkpoint)).absolute()
-    tracker_name = tracker_name_for(settings.tracker_name, checkpoint)
+    spec = settings.tracker
+    check_tracker_options(settings)
+    checkpoint = Path(resolve_checkpoint(settings.checkpoint)).absolute() if spec.is_simtrack else None
+    tracker_name = tracker_name_for(settings.tracker_name, checkpoint, spec)
     check_devices(settings)
     folders = [run_folder(settings.results, tracker_name, dataset, repeat) / provenance.RECORDS_FOLDER
                for repeat in range(1, settings.repeat + 1)] + [Path(settings.results) / tracker_name]  # + the zip's
@@ -100,13 +108,34 @@ def check_run(settings: RunSettings) -> CheckedRun:
         raise DatasetError(f"none of the {len(sequences)} sequences of {dataset} under {data_root} has its frames "
                            f"(an annotation-only copy?); tracking needs the images, scoring does not: "
                            f"python -m benchmarks.evaluate works on this folder")
-    config = model_config(checkpoint, settings.variant)
-    identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
-                                       {**settings.speed.as_dict(), "batch_sequences": settings.batch_sequences})
+    if checkpoint is not None:
+        config = model_config(checkpoint, settings.variant)
+        identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
+                                           {**settings.speed.as_dict(), "batch_sequences": settings.batch_sequences})
+    else:   # the tracker's code is located and hashed here; only the workers import it
+        config, identity = {}, provenance.tracker_identity(tracker_provenance(spec))
     run = CheckedRun(dataset, data_root, checkpoint, sequences, config, tracker_name,
                      dataset_folder(settings.results, tracker_name, dataset), identity)
     inspect_results(settings, run)
     return run
+
+
+def check_tracker_options(settings: RunSettings) -> None:
+    """SimTrack's options go with SimTrack, ``--tracker-option`` with the others."""
+    spec = settings.tracker
+    if spec.is_simtrack:
+        if spec.options:
+            raise ConfigError("--tracker-option is for a --tracker other than simtrack; SimTrack takes --checkpoint, "
+                              "--variant and the speed options")
+        return
+    given = [option for option, value in (("--checkpoint", settings.checkpoint), ("--variant", settings.variant))
+             if value] + [f"--{name.replace('_', '-')}" for name, value in settings.speed.as_dict().items()
+                          if value != getattr(SpeedOptions(), name)]
+    if settings.batch_sequences > 1:
+        given.append("--batch-sequences")
+    if given:
+        raise ConfigError(f"{', '.join(given)}: SimTrack's option(s), but --tracker is {spec.text}; give that "
+                          f"tracker's settings as --tracker-option KEY=VALUE (its weights file too)")
 
 
 def has_frames(sequence: Sequence) -> bool:
@@ -122,13 +151,19 @@ def inspect_results(settings: RunSettings, run: CheckedRun) -> provenance.Inspec
         previous, problem = read_manifest(run.folder), None
     except ResultsError as error:
         previous, problem = None, (manifest_path(run.folder), str(error))
-    check_same_weights(run.folder, previous, {"checkpoint": {"sha256": run.identity["checkpoint_sha256"],
-                                                             "path": str(Path(run.checkpoint).resolve())}})
+    check_same_weights(run.folder, previous, produced_by(run))
     inspection = provenance.inspect(settings.results, run.tracker_name, run.dataset, run.sequences, settings.repeat,
                                     run.identity, problem)
     if inspection.unverified and not settings.discard_unverified:
         raise ResultsError(inspection.refusal())
     return inspection
+
+
+def produced_by(run: CheckedRun) -> dict[str, Any]:
+    """The manifest fields that say which tracker wrote a folder (``manifest.check_same_weights``)."""
+    if run.checkpoint is None:
+        return {"checkpoint": None, "tracker_spec": run.identity}
+    return {"checkpoint": {"sha256": run.identity["checkpoint_sha256"], "path": str(Path(run.checkpoint).resolve())}}
 
 
 @dataclass
@@ -147,7 +182,7 @@ class RunOutcome:
 def execute_run(settings: RunSettings) -> RunOutcome:
     """Track every sequence that is not complete yet; returns a ``RunOutcome``."""
     run = check_run(settings)
-    if is_embedded(run.checkpoint) and run.dataset != "demo":
+    if run.checkpoint is not None and is_embedded(run.checkpoint) and run.dataset != "demo":
         print(DEMO_NOTICE, file=sys.stderr)
     sequences = run.sequences
     with open_backend(settings.backend, settings.ray_address) as backend, RunLock(run.folder, settings.shard) as lock:
@@ -161,14 +196,22 @@ def execute_run(settings: RunSettings) -> RunOutcome:
         for repeat in range(1, settings.repeat + 1):  # other parts' files in progress are theirs to keep
             mine = None if settings.shard is None else [job.sequence.name for job in jobs if job.repeat == repeat]
             remove_partial_files(run_folder(settings.results, run.tracker_name, run.dataset, repeat), mine)
-        plan = backend.plan(jobs, settings.devices, settings.workers_per_device, settings.threads,
-                            RunInputs(str(run.checkpoint), run.identity["checkpoint_sha256"], str(run.data_root)))
-        spec = WorkerSpec(str(run.checkpoint), settings.variant, settings.batch_sequences, settings.speed)
+        simtrack = run.checkpoint is not None
+        inputs = (RunInputs(str(run.checkpoint), run.identity["checkpoint_sha256"], str(run.data_root)) if simtrack
+                  else RunInputs(None, None, str(run.data_root), settings.tracker, run.identity["source_sha256"]))
+        plan = backend.plan(jobs, settings.devices, settings.workers_per_device, settings.threads, inputs)
+        spec = WorkerSpec(str(run.checkpoint) if simtrack else None, settings.variant, settings.batch_sequences,
+                          settings.speed, None if simtrack else settings.tracker)
         manifest = build_manifest(
-            checkpoint=run.checkpoint, checkpoint_sha256=run.identity["checkpoint_sha256"], config=run.config,
+            checkpoint=run.checkpoint, checkpoint_sha256=run.identity.get("checkpoint_sha256"), config=run.config,
             tracker_name=run.tracker_name, dataset=run.dataset, data_root=run.data_root.resolve(),
-            sequences=[s.name for s in sequences], repeats=settings.repeat, backend=backend.name, slots=plan.slots)
-        manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.speed.as_dict()}
+            sequences=[s.name for s in sequences], repeats=settings.repeat, backend=backend.name, slots=plan.slots,
+            tracker_spec=None if simtrack else run.identity)
+        if simtrack:
+            manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.speed.as_dict()}
+        else:
+            manifest["runs"][0]["tracker_spec"] = run.identity
+            manifest["timing"] = SPEC_TIMING
         if settings.shard:
             manifest["runs"][0]["shard"] = "{}/{}".format(*settings.shard)
         if spec.batch_sequences > 1:

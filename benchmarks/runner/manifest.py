@@ -1,9 +1,11 @@
 """The run manifest: which weights, code and machine produced a results folder.
 
-``<results>/<tracker>/<dataset>/manifest.json`` names the checkpoint (path and sha256), the model
-config, library versions, git commit, devices and the timing definition. A resumed run appends
-its invocation to ``runs``; a run with different weights into the same folder is refused, so one
-folder never mixes two models' boxes, and so is a manifest that does not parse. Which files a
+``<results>/<tracker>/<dataset>/manifest.json`` names the checkpoint (path and sha256) and the model
+config, or for another ``--tracker`` its spec (``tracker_spec``: factory, options, package version,
+source sha256), library versions, git commit, devices and the timing definition. A resumed run
+appends its invocation to ``runs``; a run with different weights or another tracker into the same
+folder is refused, so one folder never mixes two trackers' boxes, and so is a manifest that does
+not parse. Which files a
 resume may keep is decided per sequence by ``benchmarks.runner.provenance``.
 """
 import hashlib
@@ -55,15 +57,20 @@ def versions():
 
 
 def build_manifest(*, checkpoint, checkpoint_sha256, config, tracker_name, dataset, data_root, sequences,
-                   repeats, backend, slots):
-    """The manifest dict for one invocation (``slots``: the planned worker slots)."""
-    return {
+                   repeats, backend, slots, tracker_spec=None):
+    """The manifest dict for one invocation (``slots``: the planned worker slots).
+
+    ``tracker_spec``: for a ``--tracker`` other than SimTrack, its provenance
+    (``simtrack.trackers.spec.provenance``); ``checkpoint`` is then None.
+    """
+    manifest = {
         "tracker": tracker_name,
         "dataset": dataset,
         "data_root": str(data_root) if data_root is not None else None,
         "sequences": sequences,
         "repeats": repeats,
-        "checkpoint": {"path": str(Path(checkpoint).resolve()), "sha256": checkpoint_sha256},
+        "checkpoint": ({"path": str(Path(checkpoint).resolve()), "sha256": checkpoint_sha256}
+                       if checkpoint is not None else None),
         "variant": config.get("name"),
         "config": config,
         "versions": versions(),
@@ -78,6 +85,9 @@ def build_manifest(*, checkpoint, checkpoint_sha256, config, tracker_name, datas
             "workers": [{"device": slot.device, "threads": slot.threads} for slot in slots],
         }],
     }
+    if tracker_spec is not None:
+        manifest["tracker_spec"] = tracker_spec
+    return manifest
 
 
 def manifest_path(folder):
@@ -95,18 +105,37 @@ def read_manifest(folder):
     except (OSError, ValueError) as error:
         raise ResultsError(f"{path} does not parse as a run manifest ({error})") from None
     checkpoint = manifest.get("checkpoint") if isinstance(manifest, dict) else None
-    if not (isinstance(checkpoint, dict) and isinstance(checkpoint.get("sha256"), str)):
-        raise ResultsError(f"{path} is not a run manifest of this toolkit (no checkpoint sha256)")
+    spec = manifest.get("tracker_spec") if isinstance(manifest, dict) else None
+    if not (isinstance(checkpoint, dict) and isinstance(checkpoint.get("sha256"), str)
+            or isinstance(spec, dict) and isinstance(spec.get("factory"), str)):
+        raise ResultsError(f"{path} is not a run manifest of this toolkit (no checkpoint sha256, no tracker spec)")
     return manifest
 
 
+def _producer(manifest):
+    """``(key, words)``: what produced a folder, as compared (key) and as told (words)."""
+    spec = manifest.get("tracker_spec")
+    if isinstance(spec, dict):
+        named = spec.get("tracker")
+        return ("tracker", spec.get("factory")), (f"tracker {named}" if named == spec.get("factory")
+                                                  else f"tracker {named} ({spec.get('factory')})")
+    checkpoint = manifest["checkpoint"]
+    return (("checkpoint", checkpoint["sha256"]),
+            f"checkpoint {checkpoint.get('path')} (sha256 {checkpoint['sha256'][:12]}...)")
+
+
 def check_same_weights(folder, previous, manifest):
-    """Refuse to add ``manifest``'s run to a folder whose manifest ``previous`` names other weights."""
-    if previous is not None and previous["checkpoint"]["sha256"] != manifest["checkpoint"]["sha256"]:
+    """Refuse to add ``manifest``'s run to a folder whose manifest ``previous`` names other weights or
+    another tracker (its factory; other options or code of the same factory are refused sequence by
+    sequence by the provenance records)."""
+    if previous is None:
+        return
+    (old, told), (new, _) = _producer(previous), _producer(manifest)
+    if old != new:
+        theirs = _producer(manifest)[1]
         raise ResultsError(
-            f"{folder} holds results of checkpoint {previous['checkpoint'].get('path')} "
-            f"(sha256 {previous['checkpoint']['sha256'][:12]}...), not of {manifest['checkpoint']['path']}; pass "
-            f"another --tracker-name (or --results), or move that folder away")
+            f"{folder} holds results of {told}, not of {theirs}; pass another --tracker-name (or --results), "
+            f"or move that folder away")
 
 
 def write_manifest(folder, manifest):

@@ -1,5 +1,6 @@
 """Provenance of result files: a resume only skips sequences whose files this runner wrote for
-the same checkpoint, variant and speed options.
+the same checkpoint, variant and speed options (SimTrack), or for the same tracker spec, options,
+package version and source code (another ``--tracker``).
 
 Each sequence run has a record, ``records/<sequence>.json`` in its run folder, written atomically
 *before* its two result files: the sha256 of each file about to be written, the frame count and
@@ -40,6 +41,12 @@ MAX_LISTED = 5
 def run_identity(checkpoint_sha256, variant, speed):
     """What must be equal for a resumed run to keep a sequence: weights, variant, speed options."""
     return {"checkpoint_sha256": checkpoint_sha256, "variant": variant, "speed": dict(sorted(speed.items()))}
+
+
+def tracker_identity(record):
+    """The same for a ``--tracker`` other than SimTrack: its provenance (``simtrack.trackers.spec.provenance``:
+    spec, factory, options, package version, sha256 of its source files and of option files)."""
+    return dict(record)
 
 
 def record_path(folder, name):

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Optional
 
 from simtrack.speed import SpeedOptions
+from simtrack.trackers.spec import TrackerSpec, parse_spec
 
 from ..scoring.result_files import RESULTS_ROOT, report_folder
 
@@ -14,12 +15,13 @@ class RunSettings:
     """One ``benchmarks.run`` invocation (docs/options.md describes each option)."""
 
     dataset: str = "demo"
+    tracker: TrackerSpec = field(default_factory=lambda: parse_spec("simtrack"))   # --tracker, --tracker-option
     data_root: Optional[str] = None
     split: Optional[str] = None
     sequences: Optional[list[str]] = None
     checkpoint: Optional[str] = None              # None: the embedded demo model
     variant: Optional[str] = None
-    tracker_name: Optional[str] = None            # None: the checkpoint's file name
+    tracker_name: Optional[str] = None            # None: the checkpoint's file name (SimTrack) or the tracker's
     results: Path = RESULTS_ROOT
     devices: str = "auto"
     workers_per_device: Optional[int] = None

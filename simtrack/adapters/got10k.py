@@ -1,11 +1,12 @@
-"""SimTrack inside the got10k toolkit (``got10k==0.1.3``): a ``got10k.trackers.Tracker`` and
-offline experiment constructors.
+"""SimTrack, or any tracker spec, inside the got10k toolkit (``got10k==0.1.3``): a
+``got10k.trackers.Tracker`` and offline experiment constructors.
 
-    from simtrack.adapters.got10k import SimTrackGOT10k, local_otb_experiment
+    from simtrack.adapters.got10k import SimTrackGOT10k, local_otb_experiment, spec_tracker
     tracker = SimTrackGOT10k.from_checkpoint("sim-vit-b-16.pth")
     experiment = local_otb_experiment("data/otb", "results/got10k", "reports/got10k")
     experiment.run(tracker)
-    experiment.report([tracker.name])
+    experiment.run(spec_tracker("mil"))                 # or "mypkg.module:Factory", as --tracker takes it
+    experiment.report([tracker.name, "mil"])
 
 What 0.1.3 needs on current dependencies (see docs/adapters.md): ``six`` installed (its datasets
 import it without declaring it); ``ExperimentOTB`` downloads in its constructor, so
@@ -21,6 +22,8 @@ import numpy as np
 from ..errors import DatasetError, TrackerInputError
 from ..formats.images import FrameSize, read_image
 from ..tracker import Tracker
+from ..trackers.generic import PreparedFrame
+from ..trackers.spec import build, parse_spec
 
 try:
     from got10k.trackers import Tracker as Got10kTracker
@@ -81,6 +84,62 @@ class SimTrackGOT10k(Got10kTracker):
                 from got10k.utils.viz import show_frame
                 show_frame(image[..., ::-1], boxes[index])  # show_frame expects BGR arrays
         return boxes, times
+
+
+class SpecGOT10k(Got10kTracker):
+    """A ``GenericTracker`` (any tracker spec) behind the got10k toolkit's contract; see ``spec_tracker``.
+
+    ``track`` reads frames as the runner does (``read_image``, converted to the tracker's image type
+    outside the timed calls), so its boxes equal ``python -m benchmarks.run --tracker`` on the same
+    frames; ``init``/``update`` also take the PIL images the toolkit passes elsewhere.
+    """
+
+    def __init__(self, tracker, name):
+        super().__init__(name=name, is_deterministic=True)
+        self.tracker = tracker
+
+    def _prepared(self, image):
+        if self.tracker.image_type == "pil" and hasattr(image, "convert"):
+            return PreparedFrame(image if image.mode == "RGB" else image.convert("RGB"))
+        return self.tracker.prepare(to_rgb_array(image))
+
+    def init(self, image, box):
+        self.tracker.init(self._prepared(image), box)
+
+    def update(self, image):
+        return self.tracker.update(self._prepared(image))
+
+    def track(self, img_files, box, visualize=False):
+        boxes = np.zeros((len(img_files), 4))
+        times = np.zeros(len(img_files))
+        size = FrameSize()
+        for index, path in enumerate(img_files):
+            rgb = size.check(read_image(path), path)
+            image = self.tracker.prepare(rgb, path)
+            start = time.perf_counter()
+            boxes[index] = self.tracker.init(image, box) if index == 0 else self.tracker.update(image)
+            times[index] = time.perf_counter() - start
+            if visualize:
+                from got10k.utils.viz import show_frame
+                show_frame(rgb[..., ::-1], boxes[index])
+        return boxes, times
+
+
+def spec_tracker(spec, options=None, device=None, name=None):
+    """The tracker of ``spec`` (``"mil"``, ``"mypkg.module:Factory"``: what ``--tracker`` takes, with
+    ``options`` as a dict or ``key=value`` texts) as a got10k ``Tracker``.
+
+    A class that already is a got10k ``Tracker`` is returned as built, so it runs exactly as it
+    would without us; any other is wrapped in ``SpecGOT10k`` (checked boxes, its image type).
+    ``name`` (default: the tracker's name) is the toolkit's results folder.
+    """
+    spec = parse_spec(spec, options, "spec") if isinstance(spec, str) else spec
+    generic = build(spec, device=device, name=name)
+    if isinstance(generic.tracker, Got10kTracker):
+        if name:
+            generic.tracker.name = name
+        return generic.tracker
+    return SpecGOT10k(generic, name or spec.default_name)
 
 
 def _dataset_root(root, layout):

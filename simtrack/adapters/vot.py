@@ -1,4 +1,4 @@
-"""TraX server that runs SimTrack under the VOT toolkit (``protocol = traxpython`` in trackers.ini).
+"""TraX server that runs SimTrack or another tracker under the VOT toolkit (traxpython in trackers.ini).
 
 One process answers every initialisation the toolkit sends on its connection (one per multistart
 anchor, repetition or object), so the model is loaded once per sequence and experiment. The
@@ -17,8 +17,17 @@ lines in trackers.ini): ``--checkpoint`` is ``SIMTRACK_CHECKPOINT`` and so on fo
 
 ``SIMTRACK_WEIGHTS``, the old name of ``SIMTRACK_CHECKPOINT``, is read for one more release.
 
-Every reply carries a ``confidence`` property: ``Tracker.confidence``, the geometric mean of the
-two corner heat-map peaks (1 on the initialisation frame). stdout is the protocol pipe, so all
+Another tracker: ``--tracker`` / ``SIMTRACK_TRACKER`` names it (``mil``, ``package.module:Object``;
+docs/own_tracker.md) and ``--tracker-option`` / ``SIMTRACK_TRACKER_OPTION`` gives its options
+(``SIMTRACK_TRACKER_OPTION = search=2.0 scales="[1, 1.05]"``: KEY=VALUE items split as a shell
+splits words). The checkpoint, variant and speed options are SimTrack's and refused with another
+tracker.
+
+Every reply to a frame carries a ``confidence`` property: ``Tracker.confidence``, the geometric
+mean of the two corner heat-map peaks for SimTrack, the tracker's own ``confidence`` for another
+tracker (1 when it has none). The reply to an initialisation carries none: vot-toolkit 0.9 stores
+the properties of that reply, and a confidence there made its long-term analysis count the
+initialisation frame as a reported frame. stdout is the protocol pipe, so all
 logging goes to stderr. A bad request (no region, a region outside the frame, a frame that is
 missing, truncated, corrupt or of another size than the initialisation frame) or a failed model load ends the session with the error message as the TraX quit reason,
 which the toolkit prints.
@@ -32,10 +41,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..cli import options, run_cli
-from ..cores import set_threads
+from ..cores import limit_threads, set_threads
 from ..errors import ConfigError, SimTrackError, TrackerInputError
 from ..formats.images import FrameSize, read_image
 from ..speed import SpeedOptions
+from ..trackers.spec import TrackerSpec, parse_spec
 
 try:
     import trax
@@ -119,10 +129,35 @@ class Settings:
     speed: SpeedOptions = field(default_factory=SpeedOptions)
     regions: str = trax.Region.RECTANGLE
     events: str = ""
+    tracker: TrackerSpec = field(default_factory=lambda: parse_spec("simtrack"))
+
+
+def build_spec_tracker(settings):
+    """Another tracker than SimTrack, from its spec (a ``GenericTracker``); SimTrack's own options
+    are refused with it."""
+    from ..trackers.spec import build
+    spec = settings.tracker
+    given = [name for name, value in (("SIMTRACK_CHECKPOINT", settings.checkpoint), ("SIMTRACK_VARIANT", settings.variant))
+             if value] + [options.environment_name(name) for name, value in settings.speed.as_dict().items()
+                          if value != getattr(SpeedOptions(), name)]
+    if given:
+        raise ConfigError(f"{', '.join(given)}: SimTrack's setting(s), but SIMTRACK_TRACKER is {spec.text}; give "
+                          f"that tracker's settings in SIMTRACK_TRACKER_OPTION (KEY=VALUE ...)")
+    if settings.threads:
+        limit_threads(settings.threads)
+    start = time.perf_counter()
+    tracker = build(spec, device=None if settings.device == "auto" else settings.device)
+    log.info("built tracker %s (%s) in %.1f s", spec.text, spec.factory, time.perf_counter() - start)
+    return tracker
 
 
 def build_tracker(settings):
     """Build the tracker once for the whole process."""
+    if not settings.tracker.is_simtrack:
+        return build_spec_tracker(settings)
+    if settings.tracker.options:
+        raise ConfigError("SIMTRACK_TRACKER_OPTION (--tracker-option) is for a tracker other than simtrack; "
+                          "SimTrack takes SIMTRACK_CHECKPOINT, SIMTRACK_VARIANT and the speed options")
     from ..tracker import Tracker
     from ..weights import is_embedded, resolve_checkpoint
     path = resolve_checkpoint(settings.checkpoint, "SIMTRACK_CHECKPOINT (--checkpoint)")
@@ -177,6 +212,7 @@ def initial_region(request):
 def serve(server, tracker, events):
     """Answer requests until the client quits: any number of initialisations, each followed by frames."""
     reply_format, size = None, None
+    prepare = getattr(tracker, "prepare", None)        # another tracker: frames in its image type
     while True:
         request = server.wait()
         if request.type == trax.TraxStatus.QUIT:
@@ -191,13 +227,15 @@ def serve(server, tracker, events):
             region = initial_region(request)
             box = region_to_box(region)
             check_inside(box, image.shape, path)
-            tracker.init(image, box)
+            tracker.init(image if prepare is None else prepare(image, path), box)
             events.record("init")
             reply_format = region.type
-            reply = box_to_region(box, reply_format)
-        else:
-            reply = box_to_region(tracker.update(size.check(image, path)), reply_format)
-        server.status([(reply, {"confidence": f"{tracker.confidence:.6f}"})])
+            server.status([(box_to_region(box, reply_format), {})])     # no confidence here (see the module)
+            continue
+        size.check(image, path)
+        box = tracker.update(image if prepare is None else prepare(image, path))
+        confidence = 1.0 if tracker.confidence is None else tracker.confidence
+        server.status([(box_to_region(box, reply_format), {"confidence": f"{confidence:.6f}"})])
 
 
 def start_up(settings):
@@ -223,8 +261,11 @@ def run(settings, failure=None):
         failure = error
     if failure is not None:
         log.error("start-up failed: %s", quit_reason(failure), exc_info=not isinstance(failure, SimTrackError))
-    server = trax.Server(list(formats), [trax.Image.PATH], [trax.ImageChannel.COLOR], tracker_name="SimTrack",
-                         tracker_description="SimTrack one-stream ViT tracker (simtrack toolkit)")
+    simtrack = settings.tracker.is_simtrack
+    server = trax.Server(list(formats), [trax.Image.PATH], [trax.ImageChannel.COLOR],
+                         tracker_name="SimTrack" if simtrack else settings.tracker.default_name,
+                         tracker_description="SimTrack one-stream ViT tracker (simtrack toolkit)" if simtrack
+                         else f"{settings.tracker.factory} through the simtrack toolkit's TraX server")
     try:
         if failure is None:
             serve(server, tracker, events)
@@ -245,6 +286,7 @@ def run(settings, failure=None):
 def build_parser():
     """The shared tracker options, defaulting to their SIMTRACK_* environment variables."""
     parser = options.parser("simtrack-vot", __doc__.splitlines()[0], raise_errors=True)
+    options.add_tracker(parser, env=True)
     options.add_checkpoint(parser, env=True)
     options.add_device(parser, env=True)
     options.add_threads(parser, default_help="torch's choice", env=True)
@@ -269,7 +311,7 @@ def parse_settings(argv=None):
     args = build_parser().parse_args(argv)
     return Settings(checkpoint=args.checkpoint or "", variant=args.variant or "", device=args.device,
                     threads=args.threads or 0, speed=options.speed_options(args), regions=args.regions,
-                    events=args.events)
+                    events=args.events, tracker=options.tracker_spec(args, "SIMTRACK_TRACKER (--tracker)"))
 
 
 def main(argv=None):

@@ -56,6 +56,11 @@ HELP = {
                "every pair of --trackers, one name = it against each other tracker, several = every pair among them",
     "bands": "band around each curve in the plots: runs (+-1 std over repeated runs) or interval (the pointwise "
              "bootstrap interval over sequences) (default: runs)",
+    "tracker": "the tracker to run: simtrack (default), mil (OpenCV's TrackerMIL, no weights) or any class or "
+               "factory with init(image, box) and update(image) -> box, as package.module:Object "
+               "(docs/own_tracker.md)",
+    "tracker_option": "KEY=VALUE given to the --tracker's factory as a keyword argument; VALUE is read as a "
+                      "Python literal (2, 0.5, true, [1, 2], 'text'), else kept as text; repeat for several",
     "shard": "run only part K of N of the sequence runs (K from 1 to N; split longest first, balanced by frames), "
              "so that N tasks, e.g. a SLURM array, write into one results folder; the last part to finish "
              "evaluates (see docs/cluster.md)",
@@ -269,6 +274,39 @@ def non_negative_int(option):
             raise argparse.ArgumentTypeError(f"{option} must be 0 or more, got {value}")
         return value
     return convert
+
+
+def add_tracker(parser, env=False):
+    """``--tracker SPEC`` and ``--tracker-option KEY=VALUE`` (repeatable): which tracker to build.
+
+    With ``env`` their defaults are ``SIMTRACK_TRACKER`` and ``SIMTRACK_TRACKER_OPTION`` (several
+    KEY=VALUE items separated by spaces, quoted as in a shell when a value holds spaces).
+    """
+    group = parser.add_argument_group("tracker (docs/own_tracker.md)")
+    group.add_argument("--tracker", metavar="SPEC", default=_from_env("tracker", "simtrack", env),
+                       help=_env_help("tracker", HELP["tracker"], env))
+    group.add_argument("--tracker-option", action="append", metavar="KEY=VALUE", dest="tracker_options",
+                       default=_tracker_options_env(env), help=_env_help("tracker_option", HELP["tracker_option"], env))
+    return group
+
+
+def _tracker_options_env(env):
+    """``SIMTRACK_TRACKER_OPTION``: ``KEY=VALUE`` items split as a shell splits words."""
+    value = os.environ.get(environment_name("tracker_option"), "").strip() if env else ""
+    if not value:
+        return None
+    import shlex
+    try:
+        return shlex.split(value)
+    except ValueError as error:
+        raise ConfigError(f"{environment_name('tracker_option')}={value!r}: {error}; give KEY=VALUE items "
+                          f"separated by spaces") from None
+
+
+def tracker_spec(args, source="--tracker"):
+    """The ``TrackerSpec`` of ``--tracker`` and ``--tracker-option`` in ``args`` (``add_tracker``)."""
+    from ..trackers.spec import parse_spec
+    return parse_spec(args.tracker, args.tracker_options or [], source)
 
 
 def add_tracker_name(parser, default_help=None, required=False):

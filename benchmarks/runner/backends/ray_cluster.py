@@ -6,7 +6,8 @@ machine, or a new local instance (stopped at the end).
 
 Before any work, every node that would get actors runs a small check pinned to it: it must see
 the data root, the first and last frame of every sequence to run (same sizes as on the driver),
-the checkpoint (same size and sha256) and the same simtrack version. A node that fails is left out
+the checkpoint (same size and sha256; for another ``--tracker``, the same sha256 of its source
+files) and the same simtrack version. A node that fails is left out
 with a message naming it and the path; when no node is left the run stops. Actors are planned node
 by node (``planning.plan_node_slots``: no request larger than its node), pinned to their node, and
 each takes work as soon as it has loaded the model. The driver keeps all the bookkeeping: the
@@ -83,13 +84,24 @@ def check_node(inputs, checkpoint_size, frames, version):
             return f"cannot read frame {path} (is the dataset under {inputs.data_root} mounted there?)"
         if found != size:
             return f"frame {path} has {found} bytes there but {size} on the driver: not the same dataset"
-    try:
-        found = os.stat(inputs.checkpoint).st_size
-    except OSError:
-        return f"cannot read the checkpoint {inputs.checkpoint}"
-    if found != checkpoint_size or file_sha256(inputs.checkpoint) != inputs.checkpoint_sha256:
-        return (f"the checkpoint {inputs.checkpoint} there is not the driver's ({found} bytes there, "
-                f"{checkpoint_size} on the driver, or another sha256)")
+    if inputs.tracker is not None:     # another --tracker: its code must be the driver's
+        from simtrack.errors import SimTrackError
+        from simtrack.trackers.spec import source_sha256
+        try:
+            found_sha, _ = source_sha256(inputs.tracker)
+        except SimTrackError as error:
+            return f"cannot find the tracker's code: {error}"
+        if found_sha != inputs.tracker_source_sha256:
+            return (f"has other source code for tracker {inputs.tracker.text} than the driver (sha256 "
+                    f"{found_sha[:12]}... there, {str(inputs.tracker_source_sha256)[:12]}... on the driver)")
+    else:
+        try:
+            found = os.stat(inputs.checkpoint).st_size
+        except OSError:
+            return f"cannot read the checkpoint {inputs.checkpoint}"
+        if found != checkpoint_size or file_sha256(inputs.checkpoint) != inputs.checkpoint_sha256:
+            return (f"the checkpoint {inputs.checkpoint} there is not the driver's ({found} bytes there, "
+                    f"{checkpoint_size} on the driver, or another sha256)")
     if simtrack.__version__ != version:
         return f"runs simtrack {simtrack.__version__}, the driver {version}"
     return None
@@ -202,7 +214,8 @@ class RayBackend:
                     pass
         remote = ray.remote(num_cpus=0, max_retries=0)(check_node)
         refs = {remote.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node.id, soft=False))
-                .remote(inputs, os.stat(inputs.checkpoint).st_size, list(frames.items()), simtrack.__version__): node
+                .remote(inputs, os.stat(inputs.checkpoint).st_size if inputs.checkpoint else None, list(frames.items()),
+                        simtrack.__version__): node
                 for node in nodes}
         done, late = ray.wait(list(refs), num_returns=len(refs), timeout=CHECK_TIMEOUT)
         problems = {}

@@ -12,10 +12,11 @@ from typing import Optional
 
 import numpy as np
 
-from simtrack.cores import set_threads
+from simtrack.cores import limit_threads, set_threads
 from simtrack.data.files import require_frames
-from simtrack.errors import SimTrackError
+from simtrack.errors import SimTrackError, TrackerError
 from simtrack.speed import SpeedOptions
+from simtrack.trackers.spec import TrackerSpec, build
 
 from ..tracking import track_sequence
 
@@ -26,22 +27,27 @@ class WorkerStartError(SimTrackError):
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """Everything a worker needs to build its tracker (small and picklable)."""
+    """Everything a worker needs to build its tracker (small and picklable): SimTrack's checkpoint
+    and options, or the spec of another ``--tracker`` (``tracker``; ``checkpoint`` is then None)."""
 
-    checkpoint: str
+    checkpoint: Optional[str]
     variant: Optional[str] = None
     batch_sequences: int = 1      # > 1: sequences tracked in lock-step, one forward pass per step
     speed: SpeedOptions = field(default_factory=SpeedOptions)
+    tracker: Optional[TrackerSpec] = None
 
 
 @dataclass(frozen=True)
 class RunInputs:
-    """The files every worker reads, as absolute paths, with the checkpoint's sha256: what a
-    backend on several machines checks on each of them before it starts work there."""
+    """The files every worker reads, as absolute paths, with the checkpoint's sha256 (or, for
+    another ``--tracker``, its spec and the sha256 of its source): what a backend on several
+    machines checks on each of them before it starts work there."""
 
-    checkpoint: str
-    checkpoint_sha256: str
+    checkpoint: Optional[str]
+    checkpoint_sha256: Optional[str]
     data_root: str
+    tracker: Optional[TrackerSpec] = None
+    tracker_source_sha256: Optional[str] = None
 
 
 @dataclass
@@ -77,13 +83,38 @@ def claim_device(slot):
     return "cuda:0"
 
 
+class FailedTracker:
+    """Stands in for a ``--tracker`` that could not be built (its import or factory raised): every
+    sequence given to it fails with that error, so the run ends with each sequence named and
+    errors.log holding the tracker's traceback, instead of the worker dying."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def init(self, image, box):
+        raise TrackerError(str(self.error)) from (self.error.__cause__ or self.error)
+
+    def update(self, image):
+        raise TrackerError(str(self.error))
+
+
 def open_tracker(spec, device, threads):
     """Set threads and load the model once for the lifetime of the worker.
 
     A ``BatchTracker`` with ``spec.batch_sequences`` slots when batching, else a ``Tracker``. A
     compiled tracker is compiled here, on a synthetic frame, so that compilation is not counted
-    in the first sequence's frame times.
+    in the first sequence's frame times. Another ``--tracker`` is built from its spec and told its
+    device (``cpu`` or ``cuda:0``, the one GPU this worker sees); if that fails, a
+    ``FailedTracker`` fails each of its sequences with the tracker's message.
     """
+    if spec.tracker is not None:
+        limit_threads(threads)
+        try:
+            tracker = build(spec.tracker, device=device)
+        except TrackerError as error:
+            return FailedTracker(error)
+        limit_threads(threads)      # again: building it may have loaded torch
+        return tracker
     from simtrack import Tracker
     from simtrack.batch import BatchTracker
     set_threads(threads)
