@@ -84,7 +84,7 @@ def format_report(report):
         f"  {env['cpu']} ({env['usable_cores']} usable cores, torch threads {env['torch_threads']}, "
         f"{env['cpu_capability']}, features: {' '.join(env['cpu_features']) or 'none'}; {bf16_note(env)})"
         + (f"; GPU {env['gpu']}" if env["gpu"] else ""),
-        f"  python {env['python']}, torch {env['torch']}, numpy {env['numpy']}, timm {env['timm']}, "
+        f"  python {env['python']}, torch {env['torch']}, numpy {env['numpy']}, "
         f"opencv {env['opencv']}",
         "",
         f"parameters           {params['total'] / 1e6:10.2f} M  (backbone {params['backbone'] / 1e6:.2f} M, "

@@ -41,11 +41,10 @@ def _cpu_info():
 
 def fingerprint(device):
     """Hardware and software a measurement was taken on (goes into every JSON report)."""
-    import timm
     model, flags = _cpu_info()
     info = {
         "python": platform.python_version(), "platform": platform.platform(),
-        "torch": torch.__version__, "numpy": np.__version__, "timm": timm.__version__,
+        "torch": torch.__version__, "numpy": np.__version__,
         "opencv": cv2.__version__, "simtrack": simtrack.__version__,
         "cpu": model, "logical_cores": os.cpu_count(),
         "usable_cores": usable_cores(),

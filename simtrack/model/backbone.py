@@ -1,16 +1,16 @@
 """SimTrack's backbone: one ViT over template, class, search and foveal tokens.
 
-Built from timm's ``Block`` / ``PatchEmbed``; parameter names follow timm's VisionTransformer
-(``patch_embed``, ``cls_token``, ``pos_embed``, ``norm_pre``, ``blocks``, ``norm``) so that timm /
-MAE weights map one to one. The official CLIP names are handled by ``simtrack.checkpoints``.
+Built from ``layers`` (timm's ``Block`` / ``PatchEmbed`` computation, without importing timm);
+parameter names follow timm's VisionTransformer (``patch_embed``, ``cls_token``, ``pos_embed``,
+``norm_pre``, ``blocks``, ``norm``) so that timm / MAE weights map one to one. The official CLIP names are handled by ``simtrack.checkpoints``.
 """
 from functools import partial
 
 import torch
 import torch.nn.functional as F
-from timm.layers import PatchEmbed, QuickGELU, trunc_normal_
-from timm.models.vision_transformer import Block
 from torch import nn
+
+from .layers import Block, PatchEmbed, QuickGELU, trunc_normal_
 
 
 class TemplatePositionMLP(nn.Module):
@@ -65,16 +65,14 @@ class SimTrackViT(nn.Module):
         super().__init__()
         self.config = config
         dim = config.embed_dim
-        self.patch_embed = PatchEmbed(img_size=None, patch_size=config.patch_size, embed_dim=dim,
-                                      bias=config.patch_bias, strict_img_size=False)
+        self.patch_embed = PatchEmbed(config.patch_size, dim, bias=config.patch_bias)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + config.pretrain_grid ** 2, dim))
         norm_layer = partial(nn.LayerNorm, eps=config.norm_eps)
         act_layer = QuickGELU if config.activation == "quick_gelu" else nn.GELU
         self.norm_pre = norm_layer(dim) if config.pre_norm else nn.Identity()
         self.blocks = nn.Sequential(*[
-            Block(dim, config.num_heads, config.mlp_ratio, qkv_bias=True,
-                  act_layer=act_layer, norm_layer=norm_layer)
+            Block(dim, config.num_heads, config.mlp_ratio, act_layer=act_layer, norm_layer=norm_layer)
             for _ in range(config.depth)])
         self.norm = norm_layer(dim)
         self.template_pos = TemplatePositionMLP(config)
