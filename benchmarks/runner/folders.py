@@ -58,7 +58,7 @@ def result_is_complete(folder, name, frames):
     if not (boxes_path.is_file() and times_path.is_file()):
         return False
     try:
-        boxes, times = read_boxes(boxes_path), read_times(times_path)
+        boxes, times = read_boxes(boxes_path, frames), read_times(times_path, frames)
     except ResultsError:
         return False
     return (boxes.shape == (frames, 4) and times.shape == (frames, 1)
