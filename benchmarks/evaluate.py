@@ -41,7 +41,8 @@ def main(argv=None):
         key = dataset_key(args.dataset, args.split)  # also the runner's results folder name
         trackers = tracker_folders(args.trackers, args.results, key)
         report_dir = Path(args.report_dir) if args.report_dir else report_folder(args.results, key)
-        summary = write_report(score(key, trackers, sequences, args.protocol), report_dir, args.pdf, drawer)
+        summary = write_report(score(key, trackers, sequences, args.protocol), report_dir, args.pdf, drawer,
+                               results_root=None if args.report_dir else args.results)
     print("\n".join(console_lines(summary, sequences, report_dir)))
     return 0
 

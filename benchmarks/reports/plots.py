@@ -58,6 +58,8 @@ STYLE = {
     "xtick.major.size": 0, "ytick.major.size": 0, "font.size": 12, "axes.labelsize": 12, "axes.titlesize": 12,
     "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 9, "legend.title_fontsize": 9,
     "legend.frameon": True, "legend.edgecolor": "0.8",
+    # tracker, sequence and attribute names are text: "$\\frac{1}{$" must not be typeset (or fail) as math
+    "text.parse_math": False, "text.usetex": False,
 }
 
 
@@ -228,3 +230,6 @@ class Drawer:
     def draw(self, figures, folder, formats=("png",)):
         self.start(figures, folder, formats)
         return self.finish()
+
+    def abort(self):
+        self._batch = None

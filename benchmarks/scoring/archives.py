@@ -45,9 +45,18 @@ def is_archive(path):
 class Archive:
     """The file members of one archive: ``names`` (paths inside it) and ``read(name, cap, why)``."""
 
-    def __init__(self, path, error):
-        self.path, self.error = path, error
+    def __init__(self, path, error, what):
+        self.path, self.error, self.what = path, error, what
         self.names = []
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def member(self, name):
         return f"{self.path}:/{name}"
@@ -59,18 +68,19 @@ class Archive:
         raise NotImplementedError
 
 
-def open_archive(path, max_members, max_bytes, max_member, error=ResultsError):
+def open_archive(path, max_members, max_bytes, max_member, error=ResultsError, what="results archive",
+                 suffix=None):
     """The ``Archive`` at ``path``: at most ``max_members`` members and (tar) ``max_bytes``
     decompressed bytes, the listing checked; tar members are read here (those of at most
-    ``max_member`` bytes kept), zip members on demand."""
-    lower = str(path).lower()
+    ``max_member`` bytes kept), zip members on demand. ``suffix`` overrides the file name's."""
+    lower = suffix or str(path).lower()
     if lower.endswith(ZIP_SUFFIXES):
-        return ZipArchive(path, max_members, error)
+        return ZipArchive(path, max_members, error, what)
     mode = next((mode for suffix, mode in TAR_MODES.items() if lower.endswith(suffix)), None)
     if mode is None:
         raise error(f"{path}: not a .zip, .tar, .tar.gz or .tar.xz archive (by its name); extract it, or repack "
                     "it as .zip or .tar.gz")
-    return TarArchive(path, mode, (max_members, max_bytes, max_member), error)
+    return TarArchive(path, mode, (max_members, max_bytes, max_member), error, what)
 
 
 def name_problem(name):
@@ -97,8 +107,8 @@ class _Listing:
 
     def add(self, name):
         if len(self.seen) >= self.max_members:
-            self.archive.refuse(f"more than {self.max_members:,} members, more than a results archive for these "
-                                "sequences can need; refused")
+            self.archive.refuse(f"more than {self.max_members:,} members, more than a {self.archive.what} for "
+                                "these sequences can need; refused")
         problem = name_problem(name)
         if problem:
             self.archive.refuse(f"member {ascii(name)} {problem}; refused (results archives hold plain relative "
@@ -111,25 +121,31 @@ class _Listing:
 
 
 class ZipArchive(Archive):
-    def __init__(self, path, max_members, error):
-        super().__init__(path, error)
-        self._file = open_regular(path, "results archive", error)
+    def __init__(self, path, max_members, error, what):
+        super().__init__(path, error, what)
+        self._file = open_regular(path, what, error)
         try:
             self._zip = zipfile.ZipFile(self._file)
+            infos = self._zip.infolist()
+            if len(infos) > max_members:
+                self.refuse(f"{len(infos):,} members, more than the {max_members:,} a {what} for these sequences "
+                            "can need; refused unread")
+            listing = _Listing(self, max_members)
+            for info in infos:
+                listing.add(info.filename)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as failure:
             self._file.close()
-            raise error(f"{path} is not a readable results archive (zip: {failure}); a download cut short? fetch it "
+            raise error(f"{path} is not a readable {what} (zip: {failure}); a download cut short? fetch it "
                         "again") from None
-        infos = self._zip.infolist()
-        if len(infos) > max_members:
+        except BaseException:
             self._file.close()
-            self.refuse(f"{len(infos):,} members, more than the {max_members:,} a results archive for these "
-                        "sequences can need; refused unread")
-        listing = _Listing(self, max_members)
-        for info in infos:
-            listing.add(info.filename)
+            raise
         self._infos = {info.filename: info for info in infos if not info.is_dir()}
         self.names = list(self._infos)
+
+    def close(self):
+        self._zip.close()
+        self._file.close()
 
     def read(self, name, cap, why=""):
         info = self._infos[name]
@@ -162,14 +178,14 @@ class ZipArchive(Archive):
 
 
 class TarArchive(Archive):
-    def __init__(self, path, mode, caps, error):
-        super().__init__(path, error)
+    def __init__(self, path, mode, caps, error, what):
+        super().__init__(path, error, what)
         self._kept, self._sizes = {}, {}
-        with open_regular(path, "results archive", error) as file:
+        with open_regular(path, what, error) as file:
             try:
                 self._read_all(file, mode, *caps)
             except (tarfile.TarError, OSError, EOFError) as failure:
-                raise error(f"{path} is not a readable results archive, damaged or cut short ({failure}); fetch it "
+                raise error(f"{path} is not a readable {what}, damaged or cut short ({failure}); fetch it "
                             "again") from None
             except Exception as failure:          # zlib.error, lzma.LZMAError: not OSErrors
                 if isinstance(failure, error):
@@ -187,7 +203,7 @@ class TarArchive(Archive):
                     break
                 listing.add(member.name)
                 if member.offset_data + member.size > max_bytes:
-                    self.refuse(f"more than {max_bytes:,} bytes once decompressed, more than a results archive "
+                    self.refuse(f"more than {max_bytes:,} bytes once decompressed, more than a {self.what} "
                                 "for these sequences can need; refused")
                 if member.isdir():
                     continue

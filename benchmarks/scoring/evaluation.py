@@ -13,6 +13,7 @@ import numpy as np
 
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError, ResultsError, problem_list
+from simtrack.names import check_name
 
 from . import metrics
 from .result_files import TrackerRuns, load_results
@@ -93,6 +94,7 @@ def tracker_folders(specs: SequenceList[str], results_root: Union[str, Path], da
         name, sep, folder = spec.partition("=")
         if not name or (sep and not folder):
             raise ConfigError(f"bad --trackers entry {spec!r}; expected NAME or NAME=RESULTS_DIR")
+        check_name(name, "tracker name", "--trackers", ConfigError)     # shown in reports, a folder name
         if name in trackers:
             raise ConfigError(f"tracker name {name!r} is given twice in --trackers; names must be unique")
         trackers[name] = Path(folder) if sep else Path(results_root) / name / dataset

@@ -42,6 +42,11 @@ def atomic_write(path, data, durable=True):
                 file.flush()
                 os.fsync(file.fileno())
         os.replace(temp, path)
+    except OSError as error:
+        Path(temp).unlink(missing_ok=True)
+        if error.filename is None:       # a failed write names no file: say which (a full disk, a size limit)
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        raise
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
