@@ -85,6 +85,8 @@ def checked_config(values, source):
         config = ModelConfig.from_dict(values)
     except ConfigError as error:
         raise CheckpointError(f"{source}: {error}") from None
+    if config in VARIANTS.values():          # our own files: a registered variant, nothing to count
+        return config
     largest = variant_limits()[0]
     try:
         count = parameter_count(config)

@@ -3,11 +3,13 @@
 A name comes from a split list, a pysot JSON file, an archive or a folder listing someone else
 made, and ends up in ``<results>/<tracker>/<dataset>/<name>.txt``, in report tables and on the
 terminal. A valid name is non-empty text of at most ``limits.MAX_NAME_BYTES`` bytes in UTF-8, with
-no path separator (``/``, ``\\``), no NUL or other control character (ESC sequences, a CR that
-rewrites a terminal or CSV line, a Unicode line separator), no undecodable byte (a non-UTF-8 folder name), and is not ``.``
-or ``..``. Anything else a file system allows is kept: spaces, non-ASCII letters, a leading ``-``
-(TrackingNet), ``<!--<script>`` (the renderers escape it). ``child_path`` is the last line of
-defence for every path we write: the joined path, links resolved, must stay in its folder.
+no path separator (``/``, ``\\``) or other character Windows file names cannot hold (``<>:"|?*``),
+no NUL or other control character (ESC sequences, a CR that rewrites a terminal or CSV line, a
+Unicode line separator), no undecodable byte (a non-UTF-8 folder name), and is not ``.`` or ``..``.
+Anything else is kept: spaces, non-ASCII letters, a leading ``-`` (TrackingNet), ``$`` (the reports
+render every name as text). Attributes are text, not file names: ``text_problem`` only.
+``child_path`` is the last line of defence for every path we write: the joined path, links
+resolved, must stay in its folder.
 """
 import os
 import unicodedata
@@ -16,27 +18,39 @@ from pathlib import Path
 from .errors import DatasetError
 from .limits import MAX_NAME_BYTES
 
+RESERVED = '/\\<>:"|?*'      # separators, and what Windows forbids in a file name
 
-def name_problem(name):
-    """Why ``name`` cannot be a file name of ours, or None."""
-    if not isinstance(name, str):
-        return f"is {type(name).__name__}, not text"
-    if not name:
+
+def text_problem(text):
+    """Why ``text`` (a name or attribute shown in reports and on the terminal) cannot be shown as it is,
+    or None: it must be non-empty text of at most MAX_NAME_BYTES bytes without control characters."""
+    if not isinstance(text, str):
+        return f"is {type(text).__name__}, not text"
+    if not text:
         return "is empty"
-    if name in (".", ".."):
-        return "is a path component ('.' or '..')"
-    separator = next((char for char in "/\\" if char in name), None)
-    if separator:
-        return f"contains the path separator {separator!r}"
-    if not (name.isascii() and name.isprintable()):       # the common case is checked in C
-        for char in name:
+    if not (text.isascii() and text.isprintable()):       # the common case is checked in C
+        for char in text:
             category = unicodedata.category(char)
             if category == "Cs":
                 return "is not valid UTF-8 (it holds an undecodable byte)"
             if category in ("Cc", "Zl", "Zp"):
                 return f"contains the control character {ascii(char)[1:-1]}"
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+    if len(text.encode("utf-8")) > MAX_NAME_BYTES:
         return f"is longer than {MAX_NAME_BYTES} bytes"
+    return None
+
+
+def name_problem(name):
+    """Why ``name`` cannot be a file name of ours, or None."""
+    problem = text_problem(name)
+    if problem:
+        return problem
+    if name in (".", ".."):
+        return "is a path component ('.' or '..')"
+    reserved = next((char for char in name if char in RESERVED), None)
+    if reserved:
+        kind = "the path separator" if reserved in "/\\" else "a character Windows file names cannot hold"
+        return f"contains {kind} {reserved!r}"
     return None
 
 

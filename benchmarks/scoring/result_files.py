@@ -168,13 +168,15 @@ def disk_folder(path, label=None, root=None):
     path = Path(path)
     root = root or path
     label = str(label or path)
-    files, dirs, outside = set(), {}, {}
+    files, dirs, outside, linked = set(), {}, {}, set()
     try:
         with os.scandir(path) as entries:
             for entry in entries:
                 target = leaving(entry.path, root) if entry.is_symlink() else None
                 if target is not None:
                     outside[entry.name] = target
+                elif entry.is_symlink():
+                    linked.add(entry.name)
                 if entry.is_dir() and target is None:
                     dirs[entry.name] = (lambda sub=Path(entry.path), text=f"{label}/{entry.name}":
                                         disk_folder(sub, text, root))
@@ -187,7 +189,7 @@ def disk_folder(path, label=None, root=None):
         if name in outside:
             raise ResultsError(f"{label}/{name} is a link to {outside[name]}, outside the results folder {root}; "
                                "refused unread (copy the file into the folder instead of linking it)")
-        return read_regular(path / name, cap, "result file", ResultsError, why, follow=False)
+        return read_regular(path / name, cap, "result file", ResultsError, why, follow=name in linked)
     return ResultsFolder(label, files, dirs, read)
 
 

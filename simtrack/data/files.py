@@ -39,7 +39,7 @@ def read_numbers(path, dtype=np.int64, allowed=None):
         bad = ~np.isin(numbers, np.array(sorted(allowed), dtype=np.float64))
         if bad.any():
             index = int(np.flatnonzero(bad)[0])
-            raise DatasetError(f"{path}: value {index + 1} is {numbers[index]!r}; expected only "
+            raise DatasetError(f"{path}: value {index + 1} is {numbers[index]:g}; expected only "
                                f"{', '.join(str(v) for v in sorted(allowed))}")
     return numbers.astype(dtype)
 

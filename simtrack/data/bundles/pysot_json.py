@@ -22,7 +22,7 @@ from ...errors import DatasetError
 from ...formats.json_data import parse_json
 from ...formats.regular_files import read_regular
 from ...limits import MAX_JSON_BYTES, MAX_JSON_VALUES
-from ...names import name_problem
+from ...names import text_problem
 from ..files import missing_frame
 from ..readers.lasot import ATTRIBUTES
 from ..sequence import Sequence
@@ -90,9 +90,9 @@ def check_record(record, where):
             raise DatasetError(f"{where}: absent must hold one integer 0 or 1 (1 = visible) per frame "
                                f"({len(images)}), found {_described(flags)}")
     attributes = record.get("attr") or []
-    if not _list_of(attributes, str) or any(name_problem(attr) for attr in attributes):
+    if not _list_of(attributes, str) or any(text_problem(attr) for attr in attributes):
         raise DatasetError(f"{where}: attr must be a list of attribute names (short strings without control "
-                           f"characters or slashes), found {_described(attributes)}")
+                           f"characters), found {_described(attributes)}")
     if "video_dir" in record and not isinstance(record["video_dir"], str):
         raise DatasetError(f"{where}: video_dir must be a string, found {_described(record['video_dir'])}")
 
