@@ -29,6 +29,7 @@ from .checkpoint_checks import check_torch_file, checked_config
 from .errors import CheckpointError
 from .formats.atomic import replacing
 from .formats.json_data import parse_json
+from .formats.regular_files import not_regular
 from .model import VARIANTS, build_model, get_config
 from .model.simtrack import SimTrack
 
@@ -146,7 +147,8 @@ def read_checkpoint(path):
     """Return ``(tensors, config)``: a flat name->tensor dict as stored, and our config dict or None."""
     path = Path(path)
     if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        other = not_regular(path)
+        what = "is a folder, not a file" if path.is_dir() else f"is {other}, not a file" if other else "does not exist"
         raise CheckpointError(f"checkpoint {path} {what} (pass the path of a .pth/.pth.tar/.pt/.safetensors file)")
     try:
         if path.suffix == ".safetensors":

@@ -5,7 +5,8 @@ Archives come from cloud drives, often cut short, sometimes hostile: a 1 MB zip 
 member, a tar.gz can hold a million empty members, and Python's ``tarfile`` never reads the gzip
 trailer, so a damaged archive would be scored silently. So:
 
-* the container is chosen by the file name (a cut-short zip then says so, instead of tarfile's guesses);
+* zip or tar is chosen by the file name (a cut-short zip then says so, instead of tarfile's guesses),
+  a tar's compression by its first bytes;
 * before anything is inflated, the listing is checked: member count, names (no absolute path, no
   ``..``, no backslash, no control character), no name twice (which copy would count?), regular
   files only (links, FIFOs, devices in a tar are refused by name);
@@ -29,8 +30,9 @@ from simtrack.formats.regular_files import open_regular, too_big
 from simtrack.limits import ARCHIVE_TAIL, MAX_NAME_BYTES
 
 ZIP_SUFFIXES = (".zip",)
-TAR_MODES = {".tar.gz": "r:gz", ".tgz": "r:gz", ".tar.xz": "r:xz", ".txz": "r:xz", ".tar": "r:"}
-SUFFIXES = ZIP_SUFFIXES + tuple(TAR_MODES)
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
+_COMPRESSIONS = ((b"\x1f\x8b", "r:gz"), (b"\xfd7zXZ\x00", "r:xz"), (b"BZh", "r:bz2"))
+SUFFIXES = ZIP_SUFFIXES + TAR_SUFFIXES
 KEPT_SUFFIX = ".txt"                      # result and time files: the only tar members kept in memory
 _ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _ZIP_METHOD_NAMES = {9: "Deflate64", 98: "PPMd", 93: "Zstandard", 95: "xz", 99: "AES encryption", 6: "implode",
@@ -76,11 +78,17 @@ def open_archive(path, max_members, max_bytes, max_member, error=ResultsError, w
     lower = suffix or str(path).lower()
     if lower.endswith(ZIP_SUFFIXES):
         return ZipArchive(path, max_members, error, what)
-    mode = next((mode for suffix, mode in TAR_MODES.items() if lower.endswith(suffix)), None)
-    if mode is None:
+    if not lower.endswith(TAR_SUFFIXES):
         raise error(f"{path}: not a .zip, .tar, .tar.gz or .tar.xz archive (by its name); extract it, or repack "
                     "it as .zip or .tar.gz")
-    return TarArchive(path, mode, (max_members, max_bytes, max_member), error, what)
+    return TarArchive(path, (max_members, max_bytes, max_member), error, what)
+
+
+def _tar_mode(file):
+    """The tarfile mode for the compression the file's first bytes announce (its name may be wrong)."""
+    head = file.read(6)
+    file.seek(0)
+    return next((mode for magic, mode in _COMPRESSIONS if head.startswith(magic)), "r:")
 
 
 def name_problem(name):
@@ -178,12 +186,12 @@ class ZipArchive(Archive):
 
 
 class TarArchive(Archive):
-    def __init__(self, path, mode, caps, error, what):
+    def __init__(self, path, caps, error, what):
         super().__init__(path, error, what)
         self._kept, self._sizes = {}, {}
         with open_regular(path, what, error) as file:
             try:
-                self._read_all(file, mode, *caps)
+                self._read_all(file, _tar_mode(file), *caps)
             except (tarfile.TarError, OSError, EOFError) as failure:
                 raise error(f"{path} is not a readable {what}, damaged or cut short ({failure}); fetch it "
                             "again") from None

@@ -44,7 +44,7 @@ def atomic_write(path, data, durable=True):
         os.replace(temp, path)
     except OSError as error:
         Path(temp).unlink(missing_ok=True)
-        if error.filename is None:       # a failed write names no file: say which (a full disk, a size limit)
+        if error.filename is None and error.errno is not None:   # a failed write names no file: say which
             raise OSError(error.errno, error.strerror, str(path)) from None
         raise
     except BaseException:
