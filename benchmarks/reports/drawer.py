@@ -94,7 +94,10 @@ class ForkedDrawer:
 def _serve(connection, parent_end):
     """The child: import and warm matplotlib, then draw one batch of figures and report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
-    os.setpgid(0, 0)                                 # abort() ends this process and its forks together
+    try:
+        os.setpgid(0, 0)                             # abort() ends this process and its forks together
+    except OSError:
+        pass
     parent_end.close()          # else the parent closing its end would not end our recv()
     try:
         _warm_up()

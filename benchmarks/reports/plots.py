@@ -213,7 +213,8 @@ class Drawer:
     """Draws figure descriptions in this process, one after the other, when ``finish`` is called.
 
     Drawers take a batch with ``start(figures, folder, formats)`` and return the written paths from
-    ``finish()`` (``plot_worker.ForkedDrawer`` draws between the two); ``draw`` does both.
+    ``finish()`` (``drawer.ForkedDrawer`` draws between the two); ``draw`` does both, ``abort``
+    drops a batch that is no longer wanted.
     """
 
     def __init__(self):

@@ -37,7 +37,6 @@ from simtrack.limits import BYTES_PER_LINE, archive_member_count, archive_text_b
 from . import archives
 
 RESULTS_ROOT = Path("results")          # where the runner writes and the commands look by default
-ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
 DATASET_PREFIXES = ("nfs_", "uav_")      # pytracking writes nfs_<Name>.txt and uav_<name>.txt
 SEARCH_DEPTH = 3                         # folder levels searched below a results folder with no result at its top
 _REPEAT_DIR = re.compile(r"^repeat(\d+)$")
@@ -66,16 +65,18 @@ def file_cap(frames, longer=False):
 def read_boxes(path, frames=None):
     """The (K, 4) float boxes of a result file (of a sequence of ``frames`` frames, None: unknown);
     raises ResultsError naming the first bad line."""
-    cap, why = file_cap(frames)
-    return box_tables.parse_table(read_regular(path, cap, "result file", ResultsError, why), 4, str(path),
-                                  ResultsError)
+    return _read_table(path, frames, 4, "result file")
 
 
 def read_times(path, frames=None):
     """The (K, C) per-frame seconds of a time file (C = 1, or one column per run as got10k writes)."""
-    cap, why = file_cap(frames)
-    return box_tables.parse_table(read_regular(path, cap, "time file", ResultsError, why), None, str(path),
-                                  ResultsError)
+    return _read_table(path, frames, None, "time file")
+
+
+def _read_table(path, frames, columns, what, longer=False):
+    cap, why = file_cap(frames, longer)
+    data = read_regular(path, cap, what, ResultsError, why)
+    return box_tables.parse_table(data, columns, str(path), ResultsError)
 
 
 def check_box_count(boxes, label, expected_frames, allow_longer=False):
@@ -100,10 +101,8 @@ def validate_box_file(path, expected_frames, allow_longer=False):
     path = Path(path)
     if not path.exists():
         raise ResultsError(f"missing result file {path}; expected {box_tables.BOX_TABLE}")
-    cap, why = file_cap(expected_frames, allow_longer)
-    data = read_regular(path, cap, "result file", ResultsError, why)
-    return check_box_count(box_tables.parse_table(data, 4, str(path), ResultsError), path, expected_frames,
-                           allow_longer)
+    boxes = _read_table(path, expected_frames, 4, "result file", allow_longer)
+    return check_box_count(boxes, path, expected_frames, allow_longer)
 
 
 def match_key(name):
@@ -204,8 +203,7 @@ class ArchiveCaps:
     @classmethod
     def of(cls, frame_counts, longer=False):
         frame_counts = list(frame_counts)
-        longest = max(frame_counts, key=lambda frames: -1 if frames is None else frames, default=None)
-        longest = None if None in frame_counts else longest
+        longest = None if None in frame_counts else max(frame_counts, default=None)
         return cls(archive_member_count(len(frame_counts)), archive_text_bytes(frame_counts, longer),
                    table_bytes(longest, longer))
 

@@ -12,6 +12,7 @@ read forever) of at most ``limits.MAX_FRAME_BYTES``, and its width and height ar
 header before any decoder allocates them: a 256 KB PNG can declare 16384 x 16384 pixels (800 MB
 decoded). Frames above ``limits.MAX_FRAME_PIXELS`` are refused.
 """
+import os
 import re
 import struct
 
@@ -182,6 +183,8 @@ def pixel_problem(data, max_pixels):
 
 def read_frame_bytes(path, error=TrackerInputError):
     """The encoded bytes of frame ``path``: a regular file of at most ``MAX_FRAME_BYTES``."""
+    if not os.path.lexists(path):
+        raise error(f"frame {path} does not exist")
     return read_regular(path, MAX_FRAME_BYTES, "frame", error, "an 8K frame as a PNG is ~50 MB")
 
 

@@ -72,7 +72,9 @@ def read_regular(path, cap, what, error=DatasetError, why="", follow=True):
         if size > cap:
             raise error(too_big(f"{what} {path}", size, cap, why))
         try:
-            data = file.read(cap + 1)
+            data = file.read(size + 1)             # a buffer of the file's size, not of the cap
+            if len(data) > size:                   # grew meanwhile (or a size stat does not report)
+                data += file.read(cap + 1 - len(data))
         except OSError as failure:
             raise error(f"cannot read {what} {path}: {failure.strerror or failure}") from None
     if len(data) > cap:
