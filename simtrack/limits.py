@@ -54,10 +54,11 @@ MAX_FRAME_BYTES = 128 * MIB
 
 # ------------------------------------------------------------------ JSON (pysot bundles, records)
 # pysot's largest file, LaSOT.json (280 videos, 685,360 frames: an image name, a 4-number box and an
-# absence flag per frame, ~60 bytes and 6 values) is ~40 MB and 4.1 M values. Python objects take
-# 5-8x the text, so the value cap is what keeps a hostile file under the scoring budget.
+# absence flag per frame, ~55 bytes and 6 values) is ~40 MB and 4.1 M values. A parsed value costs up
+# to ~80 bytes of Python objects (an empty list: 56 + its pointer), 5-15x its text, so the value cap
+# (4.1 M x 1.2) is what keeps a hostile file under the scoring budget: at most ~400 MB.
 MAX_JSON_BYTES = 128 * MIB
-MAX_JSON_VALUES = 6_000_000
+MAX_JSON_VALUES = 5_000_000
 MAX_RECORD_BYTES = 1 * MIB        # provenance records and manifests: a few KB
 
 # ------------------------------------------------------------------ recipes (training YAML)
