@@ -605,6 +605,31 @@ def test_reports_are_replaced_whole_and_kept_on_failure(scoring, world):
     assert (world.case("pysot_attr_mathtext") / "report" / "attributes.png").stat().st_size
 
 
+def test_a_report_folder_appears_whole_or_not_at_all(tmp_path):
+    import fcntl
+
+    from benchmarks.reports.folder import MANIFEST, ReportFolder
+    from simtrack.errors import ReportError
+    with pytest.raises(OSError), ReportFolder(tmp_path / "r") as staging:     # a first report fails half way
+        (staging / "a.txt").write_text("1")
+        raise OSError(28, "No space left on device")
+    assert not list(tmp_path.iterdir())                                      # no folder, no manifest left
+    with ReportFolder(tmp_path / "r") as staging:
+        (staging / "a.txt").write_text("1")
+    held = os.open(tmp_path / "r" / MANIFEST, os.O_RDWR)                    # another evaluation is writing
+    fcntl.flock(held, fcntl.LOCK_EX)
+    with pytest.raises(ReportError, match="another evaluation"), ReportFolder(tmp_path / "r"):
+        pass
+    os.close(held)
+    with pytest.raises(KeyboardInterrupt), ReportFolder(tmp_path / "r") as staging:
+        (staging / "b.txt").write_text("2")
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [MANIFEST, "a.txt"]
+    with ReportFolder(tmp_path / "r") as staging:
+        (staging / "b.txt").write_text("2")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [MANIFEST, "b.txt", "r"]
+
+
 def test_a_fifo_result_file_is_refused_by_the_real_command(world, tmp_path):
     """The console door itself, in a real process under a memory cap: one line, exit 2, no hang."""
     results = copy_tree(world.results, tmp_path / "T", skip=("airplane-1.txt",))

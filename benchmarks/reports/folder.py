@@ -48,6 +48,7 @@ class ReportFolder:
         self.results_root = results_root
         self.target = self.staging = None
         self._lock = None
+        self._created = False          # the target did not exist: a failure must not leave it behind
 
     def __enter__(self):
         check_no_links(self.requested, self.results_root)
@@ -55,7 +56,12 @@ class ReportFolder:
         if self.target.exists() and not self.target.is_dir():
             raise ReportError(f"report folder {self.requested} is a file; choose another --report-dir")
         try:
-            self.target.mkdir(parents=True, exist_ok=True)
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.target.mkdir()
+                self._created = True
+            except FileExistsError:
+                pass
             _check_is_report(self.target)          # before the lock creates anything in it
             self._take_lock()
             for stale in self._partials():         # left by a killed evaluation (we hold the lock)
@@ -63,24 +69,40 @@ class ReportFolder:
             self.staging = self.target.parent / f".{self.target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
             self.staging.mkdir()
         except BaseException:
+            self._remove_if_created()
             self._release()
             raise
         return self.staging
 
     def __exit__(self, kind, value, traceback):
+        swapped = False
         try:
             if kind is None:
                 self._swap()
+                swapped = True
         finally:
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)     # the old report, or the unfinished new one
+            if not swapped:
+                self._remove_if_created()
             self._release()
         return False
+
+    def _remove_if_created(self):
+        """Undo the empty folder (and the lock's empty manifest) a failed first report created."""
+        if self._created and self._lock is not None:
+            try:
+                (self.target / MANIFEST).unlink()
+                self.target.rmdir()
+            except OSError:
+                pass
 
     def _swap(self):
         files = sorted(path.name for path in self.staging.iterdir())
         (self.staging / MANIFEST).write_text(json.dumps({"files": files, "pid": os.getpid()}) + "\n")
-        if not _exchange(self.staging, self.target):
+        if not self.target.exists():
+            os.rename(self.staging, self.target)
+        elif not _exchange(self.staging, self.target):
             old = self.target.with_name(f".{self.target.name}.{os.getpid()}.old.partial")
             os.rename(self.target, old)
             os.rename(self.staging, self.target)
@@ -96,6 +118,7 @@ class ReportFolder:
             try:
                 fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                self._release()                    # not ours: nothing here may be undone by us
                 pids = sorted({path.name.split(".")[-3] for path in self._partials()})
                 holder = f" (process {', '.join(pids)})" if pids else ""
                 raise ReportError(f"another evaluation{holder} is writing the report {self.requested}; wait for "
