@@ -11,8 +11,9 @@ trailer, so a damaged archive would be scored silently. So:
   ``..``, no backslash, no control character), no name twice (which copy would count?), regular
   files only (links, FIFOs, devices in a tar are refused by name);
 * zip members are inflated one at a time when asked for, refused when encrypted or compressed with a
-  method Python cannot read (Deflate64...), when their declared size passes the caller's cap, and read
-  to their end so that zipfile checks their CRC-32 (an under-declared size cannot pass the cap either);
+  method Python cannot read (Deflate64...) or when their declared size passes the caller's cap, and
+  read to their end so that zipfile checks their CRC-32 (zipfile stops at the declared size, so a
+  member that inflates to more fails its CRC);
 * tar members are read in one pass: each member's declared size is checked before it is read, the
   decompressed position is capped, only ``.txt`` members (result and time files) are kept, and the
   compressed stream is read to its end afterwards so that gzip checks its CRC-32 and length, xz its
@@ -100,7 +101,8 @@ def name_problem(name):
     parts = name.rstrip("/").split("/")
     if ".." in parts:
         return "holds a '..' component"
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+    if not (name.isascii() and name.isprintable()) and any(unicodedata.category(char) in ("Cc", "Cs")
+                                                            for char in name):
         return "holds a control character or an undecodable byte"
     if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES + 64 for part in parts):
         return "holds an over-long name"
@@ -168,10 +170,9 @@ class ZipArchive(Archive):
             raise self.error(too_big(member, info.file_size, cap, why, "declares"))
         try:
             with self._zip.open(info) as handle:
-                data = handle.read(cap + 1)
-                if len(data) > cap:
-                    raise self.error(too_big(member, len(data), cap, why, "inflates past"))
-                handle.read(1)                    # the end of the member: zipfile checks its CRC-32 there
+                # to its end (zipfile checks the CRC-32 there); zipfile stops at the declared size, so a
+                # member that inflates to more than it declares fails the CRC instead of passing the cap
+                data = handle.read(info.file_size + 1)
         except zipfile.BadZipFile as failure:
             raise self.error(f"{member} is damaged ({failure}); fetch the archive again") from None
         except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as failure:

@@ -31,22 +31,22 @@ def read_boxes(path, what="annotation file"):
 
 def read_numbers(path, dtype=np.int64, allowed=None):
     """Read a flat list of numbers, one per line or all on one line (LaSOT flags, GOT-10k labels);
-    ``allowed`` (a range or set of ints) refuses any other value, naming the first one found."""
+    ``allowed`` (a ``range`` of ints) refuses any other value, naming the first one found."""
     data = box_tables.read_bytes(path, "annotation file", DatasetError, number_list_bytes(),
                                  f"the longest video x {BYTES_PER_NUMBER} bytes per number")
     numbers = box_tables.parse_numbers(data, str(path), DatasetError)
     if allowed is not None:
-        bad = ~np.isin(numbers, np.array(sorted(allowed), dtype=np.float64))
+        bad = (numbers < allowed.start) | (numbers >= allowed.stop) | (numbers != np.floor(numbers))   # NaN too
         if bad.any():
             index = int(np.flatnonzero(bad)[0])
             raise DatasetError(f"{path}: value {index + 1} is {numbers[index]:g}; expected only "
-                               f"{', '.join(str(v) for v in sorted(allowed))}")
+                               f"{', '.join(map(str, allowed))}")
     return numbers.astype(dtype)
 
 
 def read_flags(path, count):
     """Read ``count`` 0/1 flags as a bool array; the count must match the sequence length."""
-    flags = read_numbers(path, allowed={0, 1})
+    flags = read_numbers(path, allowed=range(2))
     if len(flags) != count:
         raise DatasetError(f"{path}: expected {count} flags (one per frame), found {len(flags)}")
     return flags.astype(bool)

@@ -182,12 +182,11 @@ def _parse_plain_decimals(raw):
     edges = np.flatnonzero(in_number[1:] != in_number[:-1])
     begins, ends = edges[::2], edges[1::2] - 1          # first and last byte of every number
     newlines = np.flatnonzero(kinds == _NEWLINE)
+    if np.greater(kinds == _COMMA, in_number[:-2]).any():
+        return None   # a comma not right after a number (",,", a line's first comma): the line parser decides
     count = len(begins)
     if count == 0:
         return np.empty(0), np.zeros(len(newlines) + 1, dtype=np.int64)
-    commas = np.flatnonzero(kinds == _COMMA)
-    if len(commas) and not _one_comma_per_gap(commas, begins, ends, newlines):
-        return None   # ",," or a leading comma: the line parser names the line
     minuses = np.flatnonzero(kinds == _MINUS)
     if len(minuses) and (begins[np.minimum(np.searchsorted(begins, minuses), count - 1)] != minuses).any():
         return None   # a minus inside a number
@@ -199,15 +198,6 @@ def _parse_plain_decimals(raw):
             return None
     per_line = np.diff(np.concatenate([[0], np.searchsorted(begins, newlines), [count]]))
     return numbers, per_line
-
-
-def _one_comma_per_gap(commas, begins, ends, newlines):
-    """Every comma (or semicolon) follows a number on its own line, and no two share the gap after
-    one number: what the line parser accepts, checked on positions only."""
-    before = np.searchsorted(begins, commas)                 # numbers starting before each comma
-    if before[0] == 0 or (np.diff(before) == 0).any():
-        return False
-    return bool((np.searchsorted(newlines, commas) == np.searchsorted(newlines, ends[before - 1])).all())
 
 
 def _fixed_point(raw, kinds, begins, ends, minuses, dots):

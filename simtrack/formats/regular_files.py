@@ -1,11 +1,11 @@
 """Reading a downloaded file only when it is a regular file, and never more than it can sensibly hold.
 
 A FIFO named like a result file blocks ``open()`` forever, ``/dev/zero`` behind a link is read until
-the memory runs out, and a link can lead anywhere. Here a path is ``stat``-ed first and opened only
-when it is a regular file, with ``O_NONBLOCK`` (a FIFO swapped in meanwhile cannot block the open)
-and, where asked, ``O_NOFOLLOW``; the open file is ``fstat``-ed again, its size checked against the
-caller's cap before a byte is read, and the read itself stops at the cap (a file that grows meanwhile
-cannot pass it). Every refusal raises the caller's error type with one line naming the file.
+the memory runs out, and a link can lead anywhere. Here a path is opened with ``O_NONBLOCK`` (opening
+a FIFO returns at once) and, where asked, ``O_NOFOLLOW``; the open file is ``fstat``-ed and refused
+unless it is a regular file, its size is checked against the caller's cap before a byte is read, and
+the read itself stops at the cap (a file that grows meanwhile cannot pass it). Every refusal raises
+the caller's error type with one line naming the file.
 """
 import os
 import stat
@@ -39,27 +39,29 @@ def leaving(path, root):
     return None if real == base or real.startswith(base.rstrip(os.sep) + os.sep) else Path(real)
 
 
-def open_regular(path, what, error=DatasetError, follow=True):
-    """``path`` opened for reading (binary, blocking reads), refused unless it is a regular file."""
+def _open(path, what, error, follow):
+    """A descriptor of ``path`` opened for reading, refused unless ``fstat`` says it is a regular file
+    (``O_NONBLOCK``: opening a FIFO returns at once instead of waiting for a writer)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        mode = (os.stat if follow else os.lstat)(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise error(_refusal(path, what, mode))
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
         handle = os.open(path, flags | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
     except FileNotFoundError:
         raise error(f"missing {what}: {path} does not exist") from None
     except OSError as failure:
+        if not follow and os.path.islink(path):
+            raise error(_refusal(path, what, stat.S_IFLNK)) from None
         raise error(f"cannot read {what} {path}: {failure.strerror or failure}") from None
-    try:
-        mode = os.fstat(handle).st_mode
-        if not stat.S_ISREG(mode):                          # swapped after the stat
-            raise error(_refusal(path, what, mode))
-        os.set_blocking(handle, True)
-        return os.fdopen(handle, "rb")
-    except BaseException:
+    info = os.fstat(handle)
+    if not stat.S_ISREG(info.st_mode):
         os.close(handle)
-        raise
+        raise error(_refusal(path, what, info.st_mode))
+    os.set_blocking(handle, True)
+    return handle, info.st_size
+
+
+def open_regular(path, what, error=DatasetError, follow=True):
+    """``path`` opened for reading (binary, blocking reads), refused unless it is a regular file."""
+    return os.fdopen(_open(path, what, error, follow)[0], "rb")
 
 
 def read_regular(path, cap, what, error=DatasetError, why="", follow=True):
@@ -67,16 +69,24 @@ def read_regular(path, cap, what, error=DatasetError, why="", follow=True):
 
     ``why`` says where the cap comes from ("300 frames x 128 bytes per line"), for the message.
     """
-    with open_regular(path, what, error, follow) as file:
-        size = os.fstat(file.fileno()).st_size
+    handle, size = _open(path, what, error, follow)
+    try:
         if size > cap:
             raise error(too_big(f"{what} {path}", size, cap, why))
-        try:
-            data = file.read(size + 1)             # a buffer of the file's size, not of the cap
-            if len(data) > size:                   # grew meanwhile (or a size stat does not report)
-                data += file.read(cap + 1 - len(data))
-        except OSError as failure:
-            raise error(f"cannot read {what} {path}: {failure.strerror or failure}") from None
+        chunks, total, wanted = [], 0, min(size, cap) + 1      # a buffer of the file's size, not the cap's
+        while total < wanted:
+            chunk = os.read(handle, wanted - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total == wanted <= cap:          # it grew past its size meanwhile: read on, up to the cap
+                wanted = cap + 1
+    except OSError as failure:
+        raise error(f"cannot read {what} {path}: {failure.strerror or failure}") from None
+    finally:
+        os.close(handle)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(data) > cap:
         raise error(too_big(f"{what} {path}", len(data), cap, why, "grew to"))
     return data

@@ -82,7 +82,7 @@ def read_attributes(path):
     """The 14 flags of a toolkit att file as name -> bool; {} when there is no such file."""
     if not path.is_file():
         return {}
-    flags = read_numbers(path, allowed={0, 1})
+    flags = read_numbers(path, allowed=range(2))
     if len(flags) != len(ATTRIBUTES):
         raise DatasetError(f"{path}: expected {len(ATTRIBUTES)} comma-separated attribute flags "
                            f"({', '.join(abbr for abbr, _ in ATTRIBUTES)}), found {len(flags)}")
