@@ -71,7 +71,8 @@ def main(argv=None):
         trackers = tracker_folders(args.trackers, args.results, key)   # key: also the runner's results folder
         report_dir = Path(args.report_dir) if args.report_dir else report_folder(args.results, key)
         evaluation = score(key, trackers, sequences, args.protocol, settings)
-        summary = write_report(evaluation, report_dir, args.pdf, drawer)
+        summary = write_report(evaluation, report_dir, args.pdf, drawer,
+                               results_root=None if args.report_dir else args.results)
     print("\n".join(console_lines(summary, evaluation.sequences, report_dir)))
     return 0
 

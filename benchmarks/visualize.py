@@ -16,6 +16,7 @@ from simtrack.errors import ConfigError, DatasetError
 from simtrack.formats.drawing import Mark, annotate, ground_truth_mark
 from simtrack.formats.palette import tracker_color
 from simtrack.formats.video import VideoOutput
+from simtrack.names import child_path
 
 from .runner.tracking import FramePrefetcher
 from .scoring import metrics
@@ -60,7 +61,7 @@ def frame_note(errors, index, absent):
 
 def render(sequence, names, boxes, errors, out_dir, fps, gif, bar):
     """Write ``<out_dir>/<sequence>.mp4`` (and ``.gif``); returns the paths."""
-    paths = [out_dir / f"{sequence.name}.mp4"] + ([out_dir / f"{sequence.name}.gif"] if gif else [])
+    paths = [child_path(out_dir, sequence.name, suffix) for suffix in (".mp4", ".gif")[:1 + bool(gif)]]
     outputs = [VideoOutput(path, fps, len(sequence)) for path in paths]
     colors = [tracker_color(index) for index in range(len(names))]
     try:

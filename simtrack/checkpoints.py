@@ -9,7 +9,9 @@ Formats read (see docs/model.md, section "Checkpoints"):
     names with the unused CLIP text tower;
   * backbone initialisation only: OpenAI CLIP files (TorchScript archives or state_dicts) and
     timm / MAE ViT state_dicts.
-All of them become our names (timm's ViT naming under ``backbone.``); loading is strict.
+All of them become our names (timm's ViT naming under ``backbone.``); loading is strict. Files are
+checked before anything is allocated for them (``checkpoint_checks``): compressed or oversized tensor
+storages, and model configs of the wrong type or larger than any variant, are refused in one line.
 """
 import json
 import pickle
@@ -23,9 +25,12 @@ from typing import Any, Optional, Union
 
 import torch
 
+from .checkpoint_checks import check_torch_file, checked_config
 from .errors import CheckpointError
 from .formats.atomic import replacing
-from .model import VARIANTS, ModelConfig, build_model, get_config
+from .formats.json_data import parse_json
+from .formats.regular_files import not_regular
+from .model import VARIANTS, build_model, get_config
 from .model.simtrack import SimTrack
 
 PathLike = Union[str, Path]
@@ -142,7 +147,8 @@ def read_checkpoint(path):
     """Return ``(tensors, config)``: a flat name->tensor dict as stored, and our config dict or None."""
     path = Path(path)
     if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        other = not_regular(path)
+        what = "is a folder, not a file" if path.is_dir() else f"is {other}, not a file" if other else "does not exist"
         raise CheckpointError(f"checkpoint {path} {what} (pass the path of a .pth/.pth.tar/.pt/.safetensors file)")
     try:
         if path.suffix == ".safetensors":
@@ -150,8 +156,10 @@ def read_checkpoint(path):
             with safe_open(str(path), framework="pt") as f:
                 metadata = f.metadata() or {}
                 tensors = {k: f.get_tensor(k) for k in f.keys()}
-            config = json.loads(metadata["config"]) if "config" in metadata else None
+            config = parse_json(metadata["config"], f"{path} (its config)", CheckpointError) \
+                if "config" in metadata else None
             return tensors, config
+        check_torch_file(path)
         if _is_torchscript(path):
             with warnings.catch_warnings():  # torch.jit is deprecated, but OpenAI ships CLIP that way
                 warnings.simplefilter("ignore", FutureWarning)
@@ -239,6 +247,8 @@ def _kind(state):
 def _check_config(model, file_config, path):
     if file_config is None:
         return
+    if not isinstance(file_config, dict):
+        raise CheckpointError(f"{path}: the model config it carries is {type(file_config).__name__}, not a mapping")
     expected = model.config.to_dict()
     diff = {k: (file_config.get(k), v) for k, v in expected.items() if file_config.get(k) != v}
     if diff:
@@ -305,7 +315,7 @@ def load_model(path: PathLike, variant: Optional[str] = None) -> SimTrack:
     tensors, file_config = read_checkpoint(path)
     if variant is None:
         if file_config is not None:
-            model = build_model(ModelConfig.from_dict(file_config))
+            model = build_model(checked_config(file_config, path))
         else:
             guessed = guess_variant(to_our_names(tensors, source=str(path))[0])
             if guessed is None:

@@ -40,6 +40,10 @@ class SubmissionError(SimTrackError):
     """A benchmark-server submission that fails validation."""
 
 
+class ReportError(SimTrackError):
+    """A report that cannot be written whole: its folder is in use, is not a report, or a figure fails."""
+
+
 # How messages shorten long lists, the same way everywhere.
 LISTED_NAMES = 10       # names shown inline ("a, b, c and 7 more")
 LISTED_PROBLEMS = 20    # problems shown one per line, then "... and 7 more"

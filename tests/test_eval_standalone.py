@@ -72,7 +72,8 @@ def test_evaluate_scores_annotations_and_archives_without_torch_or_frames(tmp_pa
     for name in ("summary.md", "summary.csv", "summary.tex", "per_sequence.csv", "attributes_auc.md", "success.png",
                  "precision.png", "norm_precision.png", "attributes.png"):
         assert (report / name).stat().st_size > 0, name
-    assert not list(report.glob("*.pdf")) and not list(report.glob(".*"))     # PNG only; no temporary left
+    assert not list(report.glob("*.pdf")) and [p.name for p in report.glob(".*")] == [".simtrack-report.json"]
+    assert not list(tmp_path.glob(".*"))                       # PNG only; no temporary left, the manifest only
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["LaSOT", "toolkit", "raw", "ATOM_lasot.zip", "results", "report"])   # the archive was not extracted
 

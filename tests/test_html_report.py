@@ -157,11 +157,13 @@ def test_crop_keeps_the_boxes_in_the_thumbnail_aspect():
     assert report_frames.crop_region((720, 1280), [np.array([np.nan] * 4)]) == (0, 0, 1280, 720)
 
 
-def test_page_data_is_strict_json_and_cannot_close_its_script(tmp_path):
-    data = {"title": "x</script><b>", "value": float("nan")}
+@pytest.mark.parametrize("name", ["x</script><b>", "<!--<script>", "a&amp;\u2028b", "</SCRIPT >"])
+def test_page_data_is_strict_json_and_cannot_leave_its_script(name):
+    data = {"title": name, "value": float("nan")}
     page = html_report.render_page(html_report._clean(dict(data, trackers=[])))
-    assert page.count("</script>") == 2 and "x<\\/script>" in page
-    assert json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1).replace("<\\/", "</"))["value"] is None
+    block = re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1)
+    assert page.count("</script>") == 2 and not set("<>&\u2028") & set(block)    # names stay text
+    assert json.loads(block) == {"title": name, "value": None, "trackers": []}
 
 
 def test_thumbnails_go_to_the_sequences_worth_a_look():

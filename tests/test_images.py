@@ -70,7 +70,7 @@ def test_corrupt_structure_is_refused(tmp_path, damage, reason):
 def test_missing_and_unreadable_frames_name_the_path(tmp_path):
     with pytest.raises(TrackerInputError, match="gone.jpg does not exist"):
         read_image(tmp_path / "gone.jpg")
-    with pytest.raises(TrackerInputError, match=r"cannot be read \(Is a directory\)"):
+    with pytest.raises(TrackerInputError, match=r"is a folder, expected frame \(a file\)"):
         read_image(tmp_path)
 
 

@@ -5,14 +5,21 @@ when it is created, before the command reads any file: the child imports matplot
 fonts while the parent reads and scores the results, then draws the figures it is sent, forking
 once more per core so that they are drawn side by side. Where ``fork`` does not exist (Windows),
 the figures are drawn in the calling process. The interface is ``plots.Drawer``'s.
+
+The drawing processes ignore Ctrl-C (the command decides what an interruption means: ``abort``
+ends them) and run in their own process group, so that ``abort`` ends the grandchildren too. A
+failure (a full disk, a figure that cannot be drawn) comes back to the parent as one exception:
+the ``OSError`` with its file, or a ``ReportError`` naming the figure; a parent that has gone
+away is no reason for a traceback.
 """
 import multiprocessing
 import os
-import traceback
+import signal
 from multiprocessing.connection import Pipe
 from pathlib import Path
 
 from simtrack.cores import longest_first, usable_cores
+from simtrack.errors import ReportError
 
 from .plots import Drawer, cost, draw_figure
 
@@ -39,7 +46,7 @@ class ForkedDrawer:
         try:
             self._connection.send((figures, str(folder), tuple(formats)))
         except OSError:
-            raise RuntimeError("the figure process ended before drawing the figures") from None
+            raise ReportError("the figure process ended before drawing the figures") from None
 
     def finish(self):
         """The paths written; exceptions of the drawing re-raise here."""
@@ -48,7 +55,7 @@ class ForkedDrawer:
         try:
             status, value = self._connection.recv()
         except (EOFError, OSError):
-            raise RuntimeError("the figure process ended before drawing the figures") from None
+            raise ReportError("the figure process ended before drawing the figures") from None
         finally:
             self.close()
         if status == "error":
@@ -67,6 +74,16 @@ class ForkedDrawer:
             self._process.join()
             self._process = None
 
+    def abort(self):
+        """Stop drawing at once (the figures are not wanted any more): kill the drawing processes."""
+        if self._process is not None:
+            for kill in (os.killpg, os.kill):        # the group (its forks too), or it alone if not yet a leader
+                try:
+                    kill(self._process.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self.close()
+
     def __enter__(self):
         return self
 
@@ -76,16 +93,40 @@ class ForkedDrawer:
 
 def _serve(connection, parent_end):
     """The child: import and warm matplotlib, then draw one batch of figures and report."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
+    try:
+        os.setpgid(0, 0)                             # abort() ends this process and its forks together
+    except OSError:
+        pass
     parent_end.close()          # else the parent closing its end would not end our recv()
     try:
         _warm_up()
         figures, folder, formats = connection.recv()
-    except (EOFError, OSError, KeyboardInterrupt):
+    except (EOFError, OSError):
         return                                   # the parent finished (or failed) without figures
     try:
-        connection.send(("ok", _draw_side_by_side(figures, folder, formats)))
+        reply = ("ok", _draw_side_by_side(figures, folder, formats))
     except BaseException as error:  # handed to the parent, which raises it
-        connection.send(("error", error))
+        reply = ("error", _portable(error, figures))
+    _send(connection, reply)
+
+
+def _portable(error, figures):
+    """``error`` as the parent should raise it: an OSError as it is (its file names the figure), any
+    other failure as a one-line ReportError (it need not pickle)."""
+    if isinstance(error, (OSError, ReportError)):
+        return error
+    text = " ".join(str(error).split())[:300]
+    return ReportError(f"drawing the figure(s) {', '.join(figure.stem for figure in figures)} failed: "
+                       f"{type(error).__name__}: {text}")
+
+
+def _send(connection, reply):
+    """Send ``reply``; a parent that has gone (a closed pipe) is not an error of ours."""
+    try:
+        connection.send(reply)
+    except (OSError, EOFError, ValueError):
+        pass
 
 
 def _warm_up():
@@ -107,11 +148,11 @@ def _draw_side_by_side(figures, folder, formats):
         if pid == 0:                                    # grandchild: draw its share, report, exit at once
             receive.close()
             try:
-                send.send(("ok", [str(path) for figure in share for path in draw_figure(figure, folder, formats)]))
+                reply = ("ok", [str(path) for figure in share for path in draw_figure(figure, folder, formats)])
             except BaseException as error:
-                send.send(("error", RuntimeError(f"drawing {[f.stem for f in share]} failed:\n"
-                                                 f"{traceback.format_exc()}") if not isinstance(error, OSError)
-                           else error))
+                reply = ("error", _portable(error, share))
+            try:
+                _send(send, reply)
             finally:
                 os._exit(0)
         send.close()
@@ -122,7 +163,7 @@ def _draw_side_by_side(figures, folder, formats):
         try:
             status, value = receive.recv()
         except EOFError:
-            status, value = "error", RuntimeError("a figure process ended without drawing its figures")
+            status, value = "error", ReportError("a figure process ended without drawing its figures")
         os.waitpid(pid, 0)
         if status == "ok":
             paths += value

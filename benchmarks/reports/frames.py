@@ -11,18 +11,23 @@ frames exist), ``THUMBNAILS`` frames where the trackers fail (lowest mean IoU) o
 (largest IoU spread), cropped around the boxes, with the
 ground truth and each tracker's box drawn in the report colours, as small JPEGs. A frame whose
 shown region is several times larger than the thumbnail is decoded at 1/2, 1/4 or 1/8 of its size
-(the JPEG decoder's own scaling), which costs a third of a full decode.
+(the JPEG decoder's own scaling), which costs a third of a full decode. Scoring needs no frame, so a
+frame that is refused (not a regular file, or a header declaring more than
+``limits.MAX_THUMBNAIL_PIXELS``: four are decoded at once) only costs its thumbnail, with one note.
 """
 import base64
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from simtrack.data.files import MissingFrames
+from simtrack.errors import SimTrackError, TrackerInputError
 from simtrack.formats.palette import tracker_color
+from simtrack.limits import MAX_THUMBNAIL_PIXELS
 
 MAX_POINTS = 400
 IOU_LEVELS = 200            # IoU stored as round(200 * IoU): steps of 0.005
@@ -173,15 +178,20 @@ def reduction(boxes, size=THUMB_SIZE):
 
 
 def read_frame(path, factor):
-    """The frame as RGB, decoded at 1/``factor`` of its size (``read_image`` for full size)."""
+    """The frame as RGB, decoded at 1/``factor`` of its size (``read_image`` for full size); a frame
+    whose header declares more than ``MAX_THUMBNAIL_PIXELS`` is refused before decoding."""
     import cv2  # thumbnails only: reports of frameless data never load it
 
-    from simtrack.formats.images import read_image
+    from simtrack.formats.images import pixel_problem, read_frame_bytes, read_image
     if factor == 1:
-        return read_image(path)
-    image = cv2.imread(str(path), getattr(cv2, f"IMREAD_REDUCED_COLOR_{factor}"))
+        return read_image(path, MAX_THUMBNAIL_PIXELS)
+    data = read_frame_bytes(path)
+    problem = pixel_problem(data, MAX_THUMBNAIL_PIXELS)
+    if problem:
+        raise TrackerInputError(f"frame {path} {problem}")
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), getattr(cv2, f"IMREAD_REDUCED_COLOR_{factor}"))
     if image is None:
-        raise OSError(f"{path} cannot be decoded")
+        raise TrackerInputError(f"frame {path} cannot be decoded")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
@@ -189,8 +199,9 @@ def _scaled(boxes, factor):
     return [None if box is None else np.asarray(box, dtype=np.float64) / factor for box in boxes]
 
 
-def render_thumbnail(job, size=THUMB_SIZE):
-    """A ``data:image/jpeg`` URL of the job's frame region with every box drawn, or None if unreadable."""
+def render_thumbnail(job, size=THUMB_SIZE, notes=None):
+    """A ``data:image/jpeg`` URL of the job's frame region with every box drawn, or None if unreadable
+    (why a frame was refused is appended to ``notes``)."""
     import cv2
 
     from simtrack.formats.drawing import Mark, annotate, ground_truth_mark
@@ -203,7 +214,9 @@ def render_thumbnail(job, size=THUMB_SIZE):
             factor = 1
             image = read_frame(job.path, factor)
             x0, y0, x1, y1 = crop_region(image.shape, boxes, size)
-    except Exception:   # a missing or damaged frame costs its thumbnail, never the report
+    except Exception as error:   # a missing, damaged or refused frame costs its thumbnail, never the report
+        if notes is not None and isinstance(error, SimTrackError):
+            notes.append(str(error))
         return None
     truth, *tracker_boxes = _scaled(boxes, factor)
     crop = image[y0:y1, x0:x1]
@@ -266,8 +279,11 @@ def render_thumbnails(jobs_per_sequence):
         flat = []
     if not flat:
         return [[] for _ in jobs_per_sequence]
+    notes = []
     with ThreadPoolExecutor(READ_THREADS) as pool:
-        images = iter(list(pool.map(render_thumbnail, flat)))
+        images = iter(list(pool.map(partial(render_thumbnail, notes=notes), flat)))
+    if notes:
+        print(f"note: report.html lacks {len(notes)} thumbnail(s): {notes[0]}", file=sys.stderr)
     result = []
     for jobs in jobs_per_sequence:
         entries = []

@@ -209,10 +209,21 @@ def report_data(protocol, sequences, results, summary, sequences_long, attribute
     })
 
 
+# Names in the data are text: with every "<", ">" and "&" escaped as JSON \u escapes (JSON.parse gives the
+# same strings) no "</script", "<!--" or "<script" can change how the browser reads the script element;
+# U+2028 / U+2029 are line ends to older JavaScript engines.
+_DATA_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def data_block(data):
+    """``data`` as JSON that can sit inside ``<script type="application/json">`` whatever its strings hold."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).translate(_DATA_ESCAPES)
+
+
 def render_page(data):
     """The HTML text: template + inline CSS + inline script + the data block."""
     template = (ASSETS / "report.html").read_text(encoding="utf-8")
-    payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    payload = data_block(data)
     parts = {"TITLE": _escape(f"{data['title']}: evaluation report"),
              "CSS": (ASSETS / "report.css").read_text(encoding="utf-8"),
              "SCRIPT": (ASSETS / "report.js").read_text(encoding="utf-8"),

@@ -60,6 +60,8 @@ STYLE = {
     "xtick.major.size": 0, "ytick.major.size": 0, "font.size": 12, "axes.labelsize": 12, "axes.titlesize": 12,
     "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 9, "legend.title_fontsize": 9,
     "legend.frameon": True, "legend.edgecolor": "0.8",
+    # tracker, sequence and attribute names are text: "$\\frac{1}{$" must not be typeset (or fail) as math
+    "text.parse_math": False, "text.usetex": False,
 }
 
 
@@ -219,7 +221,8 @@ class Drawer:
     """Draws figure descriptions in this process, one after the other, when ``finish`` is called.
 
     Drawers take a batch with ``start(figures, folder, formats)`` and return the written paths from
-    ``finish()`` (``plot_worker.ForkedDrawer`` draws between the two); ``draw`` does both.
+    ``finish()`` (``drawer.ForkedDrawer`` draws between the two); ``draw`` does both, ``abort``
+    drops a batch that is no longer wanted.
     """
 
     def __init__(self):
@@ -236,3 +239,6 @@ class Drawer:
     def draw(self, figures, folder, formats=("png",)):
         self.start(figures, folder, formats)
         return self.finish()
+
+    def abort(self):
+        self._batch = None

@@ -1,6 +1,7 @@
 """The report of an evaluation: summary (scores with their intervals), paired comparisons, per-sequence
 and (LaSOT) per-attribute tables as Markdown, CSV and LaTeX, the sequences a length rule padded or
-cut, the figures, and report.html, every file written atomically.
+cut, the figures, and report.html, written as a whole (``folder.ReportFolder``: the files appear
+together when all are written, or not at all).
 
 Figures are described here and drawn by ``plots`` (in a process started ahead when the command
 gives one).
@@ -13,6 +14,7 @@ from simtrack.formats.atomic import atomic_write
 
 from ..scoring.scores import Evaluation
 from . import html_page, plots
+from .folder import ReportFolder
 from .summary import (
     attribute_table,
     comparison_display,
@@ -43,16 +45,18 @@ def write_table(table, path_stem, digits=1, caption=None, shown=None, footer=Non
     return paths
 
 
-def write_report(evaluation: Evaluation, report_dir: Union[str, Path], pdf: bool = False, drawer=None) -> Table:
-    """Write every table and figure of ``evaluation``, and report.html, into ``report_dir``; returns the
-    summary ``Table``.
+def write_report(evaluation: Evaluation, report_dir: Union[str, Path], pdf: bool = False, drawer=None,
+                 results_root: Union[str, Path, None] = None) -> Table:
+    """Write every table and figure of ``evaluation``, and report.html, into ``report_dir`` (replacing
+    the report there as a whole); returns the summary ``Table``.
 
     ``pdf`` adds a PDF of each figure next to its PNG. ``drawer`` (a ``plots.Drawer`` or
     ``drawer.ForkedDrawer``) draws the figures; by default they are drawn in this process.
+    ``results_root``: the results folder ``report_dir`` lies in by default, where no symbolic link
+    may lead the report elsewhere.
     """
     protocol, sequences, results = evaluation.protocol, evaluation.sequences, evaluation.results
     statistics = evaluation.statistics
-    report_dir = Path(report_dir)
     name = display_name(protocol.dataset)
     caption = f"{name}, {protocol.key} protocol: {protocol.description}"
     figures = plots.curve_figures(protocol, results, name, statistics)
@@ -61,31 +65,37 @@ def write_report(evaluation: Evaluation, report_dir: Union[str, Path], pdf: bool
     summary.attrs["notes"] = notes
     footer = ([summary.attrs["intervals"]] if summary.attrs.get("intervals") else []) + \
         [f"Note: {note}" for note in notes]
-    write_table(summary, report_dir / "summary", caption=caption, shown=display_table(summary), footer=footer)
     comparisons = comparison_table(statistics)
-    if comparisons is not None:
-        shown = comparison_display(comparisons)
-        write_table(comparisons, report_dir / "comparison", caption=f"Paired comparisons, {caption}", shown=shown,
-                    footer=[comparisons.attrs["method"]])
-        summary.attrs["comparison"] = shown.to_markdown() + comparisons.attrs["method"]
     changes = length_table(evaluation)
-    if changes is not None:
-        atomic_write(report_dir / "length_rules.csv", changes.to_csv().encode("utf-8"), durable=False)
     sequences_long = sequence_table(protocol, sequences, results)
-    atomic_write(report_dir / "per_sequence.csv", sequences_long.to_csv().encode("utf-8"), durable=False)
-    main = protocol.main_metric
-    per_sequence = pivot(sequences_long, main, ("Sequence", "Frames")).to_markdown()
-    atomic_write(report_dir / "per_sequence.md", f"{main} per sequence, {caption}\n\n{per_sequence}".encode("utf-8"),
-                 durable=False)
     attributes = attribute_table(protocol, sequences, results)
     if attributes is not None:
-        atomic_write(report_dir / "attributes.csv", attributes.to_csv().encode("utf-8"), durable=False)
-        write_table(pivot(attributes, "AUC", ("Attribute", "Sequences")), report_dir / "attributes_auc",
-                    caption=f"AUC per attribute, {caption}")
         figures.append(plots.attribute_figure(attributes, "attributes", f"AUC per attribute on {name}"))
     drawer = drawer or plots.Drawer()
-    drawer.start(figures, report_dir, ("png", "pdf") if pdf else ("png",))   # a forked drawer draws meanwhile
-    html_page.write_html_report(protocol, sequences, results, report_dir, summary, sequences_long, attributes, name,
-                                statistics=statistics, comparisons=comparisons, notes=notes)
-    drawer.finish()
+    with ReportFolder(report_dir, results_root) as folder:
+        try:
+            write_table(summary, folder / "summary", caption=caption, shown=display_table(summary), footer=footer)
+            if comparisons is not None:
+                shown = comparison_display(comparisons)
+                write_table(comparisons, folder / "comparison", caption=f"Paired comparisons, {caption}",
+                            shown=shown, footer=[comparisons.attrs["method"]])
+                summary.attrs["comparison"] = shown.to_markdown() + comparisons.attrs["method"]
+            if changes is not None:
+                atomic_write(folder / "length_rules.csv", changes.to_csv().encode("utf-8"), durable=False)
+            atomic_write(folder / "per_sequence.csv", sequences_long.to_csv().encode("utf-8"), durable=False)
+            main = protocol.main_metric
+            per_sequence = pivot(sequences_long, main, ("Sequence", "Frames")).to_markdown()
+            atomic_write(folder / "per_sequence.md",
+                         f"{main} per sequence, {caption}\n\n{per_sequence}".encode("utf-8"), durable=False)
+            if attributes is not None:
+                atomic_write(folder / "attributes.csv", attributes.to_csv().encode("utf-8"), durable=False)
+                write_table(pivot(attributes, "AUC", ("Attribute", "Sequences")), folder / "attributes_auc",
+                            caption=f"AUC per attribute, {caption}")
+            drawer.start(figures, folder, ("png", "pdf") if pdf else ("png",))   # a forked drawer draws meanwhile
+            html_page.write_html_report(protocol, sequences, results, folder, summary, sequences_long, attributes,
+                                        name, statistics=statistics, comparisons=comparisons, notes=notes)
+            drawer.finish()
+        except BaseException:
+            drawer.abort()          # no figure may land in the staging folder once it is removed
+            raise
     return summary

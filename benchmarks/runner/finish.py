@@ -25,7 +25,7 @@ def finish(outcome: RunOutcome, settings: RunSettings) -> int:
             report_dir = settings.report_dir(dataset)
             with ForkedDrawer() as drawer:
                 evaluation = score(dataset, {outcome.tracker_name: outcome.folder}, sequences)
-                summary = write_report(evaluation, report_dir, drawer=drawer)
+                summary = write_report(evaluation, report_dir, drawer=drawer, results_root=settings.results)
             print("\n".join(console_lines(summary, sequences, report_dir)))
         elif catalog.server(dataset) is not None:
             path = make_submission(dataset, outcome.tracker_name, outcome.folder, sequences)

@@ -16,6 +16,7 @@ import numpy as np
 from simtrack.errors import ResultsError
 from simtrack.formats.atomic import TEMP_SUFFIX
 from simtrack.formats.box_tables import format_boxes, format_seconds
+from simtrack.names import child_path
 
 from ..scoring.result_files import read_boxes, read_times
 
@@ -33,9 +34,10 @@ def run_folder(results_root, tracker_name, dataset, repeat=1):
 
 
 def result_paths(folder, name):
-    """``(boxes_path, times_path)`` of sequence ``name`` in ``folder``."""
-    folder = Path(folder)
-    return folder / f"{name}.txt", folder / f"{name}_time.txt"
+    """``(boxes_path, times_path)`` of sequence ``name`` in ``folder``; a name that is not a plain file
+    name, or a path that would resolve out of ``folder``, is refused (names come from downloads)."""
+    return (child_path(folder, name, ".txt", error=ResultsError),
+            child_path(folder, name, "_time.txt", error=ResultsError))
 
 
 def result_files(folder, name, boxes, times):
@@ -58,7 +60,7 @@ def result_is_complete(folder, name, frames):
     if not (boxes_path.is_file() and times_path.is_file()):
         return False
     try:
-        boxes, times = read_boxes(boxes_path), read_times(times_path)
+        boxes, times = read_boxes(boxes_path, frames), read_times(times_path, frames)
     except ResultsError:
         return False
     return (boxes.shape == (frames, 4) and times.shape == (frames, 1)

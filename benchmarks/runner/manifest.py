@@ -10,6 +10,7 @@ resume may keep is decided per sequence by ``benchmarks.runner.provenance``.
 """
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -21,6 +22,9 @@ import numpy as np
 import simtrack
 from simtrack.errors import ResultsError
 from simtrack.formats.atomic import atomic_write
+from simtrack.formats.json_data import parse_json
+from simtrack.formats.regular_files import read_regular
+from simtrack.limits import MAX_RECORD_BYTES
 
 from .tracking import TIMING_DEFINITION
 
@@ -98,11 +102,12 @@ def read_manifest(folder):
     """The manifest of ``folder`` as a dict, None when there is none; a ResultsError naming the file
     when it is there but does not parse or is not one of ours (it is never silently replaced)."""
     path = manifest_path(folder)
-    try:
-        manifest = json.loads(path.read_bytes())
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except (OSError, ValueError) as error:
+    try:
+        manifest = parse_json(read_regular(path, MAX_RECORD_BYTES, "run manifest", ResultsError, follow=False),
+                              path, ResultsError)
+    except ResultsError as error:
         raise ResultsError(f"{path} does not parse as a run manifest ({error})") from None
     checkpoint = manifest.get("checkpoint") if isinstance(manifest, dict) else None
     spec = manifest.get("tracker_spec") if isinstance(manifest, dict) else None

@@ -29,6 +29,10 @@ from pathlib import Path
 import simtrack
 from simtrack.errors import ResultsError
 from simtrack.formats.atomic import atomic_write
+from simtrack.formats.json_data import parse_json
+from simtrack.formats.regular_files import read_regular
+from simtrack.limits import MAX_RECORD_BYTES, table_bytes
+from simtrack.names import child_path
 
 from .folders import result_files, result_is_complete, result_paths, run_folder
 
@@ -50,7 +54,7 @@ def tracker_identity(record):
 
 
 def record_path(folder, name):
-    return Path(folder) / RECORDS_FOLDER / f"{name}.json"
+    return child_path(Path(folder) / RECORDS_FOLDER, name, ".json", error=ResultsError)
 
 
 def sha256(data):
@@ -89,11 +93,12 @@ class Verdict:
 
 def _read_record(path):
     """The record at ``path`` (None when absent); a ResultsError when it is there but unusable."""
-    try:
-        record = json.loads(path.read_bytes())
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except (OSError, ValueError) as error:
+    try:
+        record = parse_json(read_regular(path, MAX_RECORD_BYTES, "record", ResultsError, follow=False), path.name,
+                            ResultsError)
+    except ResultsError as error:
         raise ResultsError(f"its record {path.name} does not parse ({error})") from None
     if not (isinstance(record, dict) and isinstance(record.get("files"), dict)
             and isinstance(record.get("identity"), dict)):
@@ -138,7 +143,11 @@ def verify(folder, name, frames, identity):
     for path in present:
         if path.name not in record["files"]:
             return Verdict(State.UNVERIFIED, present, f"{path.name} is not listed in its record")
-        if sha256(path.read_bytes()) != record["files"][path.name]:
+        try:
+            data = read_regular(path, table_bytes(frames), "result file", ResultsError, follow=False)
+        except ResultsError as error:
+            return Verdict(State.UNVERIFIED, present, str(error))
+        if sha256(data) != record["files"][path.name]:
             return Verdict(State.UNVERIFIED, present, f"{path.name} differs from the checksum in its record "
                                                   f"(changed after the runner wrote it)")
     if len(present) < len(paths):

@@ -14,6 +14,7 @@ from typing import Optional, Union
 
 from simtrack.data.sequence import Sequence
 from simtrack.errors import ConfigError
+from simtrack.names import check_name
 
 from . import metrics
 from .merged import member_keys, score_merged
@@ -59,6 +60,7 @@ def tracker_folders(specs: SequenceList[str], results_root: Union[str, Path], da
         name, sep, folder = spec.partition("=")
         if not name or (sep and not folder):
             raise ConfigError(f"bad --trackers entry {spec!r}; expected NAME or NAME=RESULTS_DIR")
+        check_name(name, "tracker name", "--trackers", ConfigError)     # shown in reports, a folder name
         if name in trackers:
             raise ConfigError(f"tracker name {name!r} is given twice in --trackers; names must be unique")
         if sep:

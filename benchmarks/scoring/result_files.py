@@ -13,13 +13,15 @@ dataset prefixes (``nfs_``, ``uav_``, ``tpl_``) and the separator before a trail
 ``Jogging-1`` / ``Jogging_1`` / ``Jogging.1``, pysot's ``jogging_1``, ``bird1_1``), and OTB's
 ``Human4`` is also found as ``Human4_2``; two files that could both be a sequence are an error that
 names them. ``NAME=ARCHIVE`` (``.zip``, ``.tar.gz``, ``.tgz``, ``.tar.xz``, ``.tar``) is read in
-memory, nothing is extracted; when the folder (or archive) holds no result at its top, the folder
-below it that holds the most (``ATOM/lasot/``) is used.
+memory, nothing is extracted (``archives``); when the folder (or archive) holds no result at its top,
+the folder below it that holds the most (``ATOM/lasot/``) is used.
+
+Result folders are downloads: a file is read only when it is a regular file no larger than a table
+of its sequence's length can be (``simtrack.limits``), and a link that leads out of the results
+folder is refused by name, never followed.
 """
 import os
 import re
-import tarfile
-import zipfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +31,12 @@ import numpy as np
 
 from simtrack.errors import ResultsError, listed
 from simtrack.formats import box_tables
+from simtrack.formats.regular_files import leaving, read_regular
+from simtrack.limits import BYTES_PER_LINE, archive_member_count, archive_text_bytes, table_bytes
+
+from . import archives
 
 RESULTS_ROOT = Path("results")          # where the runner writes and the commands look by default
-ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
 DATASET_PREFIXES = ("nfs_", "uav_", "tpl_")  # pytracking writes nfs_<Name>.txt, uav_<name>.txt, tpl_<Seq>.txt
 SEARCH_DEPTH = 3                         # folder levels searched below a results folder with no result at its top
 _REPEAT_DIR = re.compile(r"^repeat(\d+)$")
@@ -52,14 +57,27 @@ def report_folder(results_root, dataset):
     return Path(results_root) / "reports" / dataset
 
 
-def read_boxes(path):
-    """The (K, 4) float boxes of a result file; raises ResultsError naming the first bad line."""
-    return box_tables.read_boxes(path, "result file", ResultsError)
+def file_cap(frames, longer=False):
+    """``(bytes, why)``: the most a result or time file of a sequence of ``frames`` frames may hold."""
+    lines = "the longest video" if frames is None else f"{frames} frames{' x 2' if longer else ''}"
+    return table_bytes(frames, longer), f"one line per frame: {lines} x {BYTES_PER_LINE} bytes per line"
 
 
-def read_times(path):
+def read_boxes(path, frames=None):
+    """The (K, 4) float boxes of a result file (of a sequence of ``frames`` frames, None: unknown);
+    raises ResultsError naming the first bad line."""
+    return _read_table(path, frames, 4, "result file")
+
+
+def read_times(path, frames=None):
     """The (K, C) per-frame seconds of a time file (C = 1, or one column per run as got10k writes)."""
-    return box_tables.read_seconds(path, ResultsError)
+    return _read_table(path, frames, None, "time file")
+
+
+def _read_table(path, frames, columns, what, longer=False):
+    cap, why = file_cap(frames, longer)
+    data = read_regular(path, cap, what, ResultsError, why)
+    return box_tables.parse_table(data, columns, str(path), ResultsError)
 
 
 def check_box_count(boxes, label, expected_frames, allow_longer=False, lengths=None):
@@ -92,9 +110,10 @@ def validate_box_file(path, expected_frames, allow_longer=False):
     Longer files are accepted with ``allow_longer`` (toolkits that cut them: LaSOT, pytracking).
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ResultsError(f"missing result file {path}; expected {box_tables.BOX_TABLE}")
-    return check_box_count(read_boxes(path), path, expected_frames, allow_longer)
+    boxes = _read_table(path, expected_frames, 4, "result file", allow_longer)
+    return check_box_count(boxes, path, expected_frames, allow_longer)
 
 
 def match_key(name):
@@ -123,7 +142,7 @@ class ResultsFolder:
     label: str                        # how messages name it
     files: set[str]
     dirs: dict[str, Union["ResultsFolder", Callable[[], "ResultsFolder"]]]   # built on first use (listed lazily)
-    read: Callable                    # file name -> bytes
+    read: Callable                    # (file name, cap in bytes, why that cap) -> bytes
     _index: Optional[dict] = field(default=None, repr=False)
 
     def child(self, name):
@@ -153,71 +172,96 @@ class ResultsFolder:
         return self._index
 
 
-def disk_folder(path, label=None):
-    """A ResultsFolder over a folder on disk (one listing, read once: result folders hold thousands of files)."""
+def disk_folder(path, label=None, root=None):
+    """A ResultsFolder over a folder on disk (one listing, read once: result folders hold thousands of
+    files); entries that are links leading out of ``root`` (default: ``path``) are refused when read."""
     path = Path(path)
-    files, dirs = set(), {}
+    root = root or path
+    label = str(label or path)
+    files, dirs, outside, linked = set(), {}, {}, set()
     try:
         with os.scandir(path) as entries:
             for entry in entries:
-                if entry.is_dir():
-                    dirs[entry.name] = (lambda sub=Path(entry.path), text=f"{label or path}/{entry.name}":
-                                        disk_folder(sub, text))
+                target = leaving(entry.path, root) if entry.is_symlink() else None
+                if target is not None:
+                    outside[entry.name] = target
+                elif entry.is_symlink():
+                    linked.add(entry.name)
+                if entry.is_dir() and target is None:
+                    dirs[entry.name] = (lambda sub=Path(entry.path), text=f"{label}/{entry.name}":
+                                        disk_folder(sub, text, root))
                 else:
                     files.add(entry.name)
     except OSError:
         pass
-    return ResultsFolder(str(label or path), files, dirs,
-                lambda name: box_tables.read_bytes(path / name, "result file", ResultsError))
+
+    def read(name, cap, why=""):
+        if name in outside:
+            raise ResultsError(f"{label}/{name} is a link to {outside[name]}, outside the results folder {root}; "
+                               "refused unread (copy the file into the folder instead of linking it)")
+        return read_regular(path / name, cap, "result file", ResultsError, why, follow=name in linked)
+    return ResultsFolder(label, files, dirs, read)
 
 
-def is_archive(path):
-    name = str(path).lower()
-    return name.endswith(ARCHIVE_SUFFIXES) or name.endswith(".7z")
+@dataclass(frozen=True)
+class ArchiveCaps:
+    """What a results archive for some sequences may hold (``simtrack.limits``)."""
+
+    members: int
+    total: int          # decompressed bytes
+    member: int         # one member: a table of the longest sequence
+
+    @classmethod
+    def of(cls, frame_counts, longer=False):
+        frame_counts = list(frame_counts)
+        longest = None if None in frame_counts else max(frame_counts, default=None)
+        return cls(archive_member_count(len(frame_counts)), archive_text_bytes(frame_counts, longer),
+                   table_bytes(longest, longer))
 
 
-def archive_folder(path):
-    """A ResultsFolder over an archive's members, read into memory (zip members on demand, tar in one pass)."""
+def archive_folder(path, caps):
+    """A ResultsFolder over an archive's members (``archives``: zip members on demand, tar in one pass)."""
     path = Path(path)
     if str(path).lower().endswith(".7z"):
         raise ResultsError(f"{path}: .7z archives are not read; extract it, or repack it as .zip or .tar.gz")
-    try:
-        if zipfile.is_zipfile(path):
-            archive = zipfile.ZipFile(path)
-            members = {info.filename: info.filename for info in archive.infolist() if not info.is_dir()}
-            return _tree(path, members, lambda member: archive.read(member))
-        with tarfile.open(path, "r:*") as archive:
-            contents = {member.name: archive.extractfile(member).read() for member in archive if member.isfile()}
-        return _tree(path, contents, lambda data: data)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
-        raise ResultsError(f"{path} is not a readable results archive (.zip, .tar.gz, .tar.xz): {error}") from None
+    archive = archives.open_archive(path, caps.members, caps.total, caps.member)
+    return _tree(path, archive)
 
 
-def _tree(archive, members, fetch):
-    """Nested Nodes from ``{member path: handle}``; macOS resource forks are skipped."""
+def _tree(path, archive):
+    """Nested ResultsFolders from the archive's member paths; macOS resource forks are skipped."""
     root = {"files": {}, "dirs": {}}
-    for member, handle in members.items():
+    for member in archive.names:
         parts = [part for part in member.split("/") if part and part != "."]
         if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
             continue
         node = root
         for part in parts[:-1]:
             node = node["dirs"].setdefault(part, {"files": {}, "dirs": {}})
-        node["files"][parts[-1]] = handle
+        node["files"][parts[-1]] = member
 
     def build(entry, label):
-        return ResultsFolder(label, set(entry["files"]), {name: build(sub, f"{label}/{name}") for name, sub in entry["dirs"].items()},
-                    lambda name: fetch(entry["files"][name]))
-    return build(root, f"{archive}:")
+        return ResultsFolder(label, set(entry["files"]),
+                             {name: build(sub, f"{label}/{name}") for name, sub in entry["dirs"].items()},
+                             lambda name, cap, why="": archive.read(entry["files"][name], cap, why))
+    return build(root, f"{path}:")
 
 
-def open_results(path):
-    """The ResultsFolder of a results folder or archive, or None when ``path`` does not exist."""
+def is_archive(path):
+    return archives.is_archive(path) or str(path).lower().endswith(".7z")
+
+
+def open_results(path, caps=None):
+    """The ResultsFolder of a results folder or archive (of at most ``caps``), or None when ``path``
+    does not exist."""
     path = Path(path)
     if path.is_file() and is_archive(path):
-        return archive_folder(path)
+        return archive_folder(path, caps or ArchiveCaps.of([None]))
     if path.is_dir():
         return disk_folder(path)
+    if os.path.lexists(path):
+        kind = "a link to nothing" if path.is_symlink() and not path.exists() else "not a folder or an archive"
+        raise ResultsError(f"results {path} is {kind}; give a results folder or a .zip/.tar.gz archive")
     return None
 
 
@@ -317,12 +361,12 @@ def _best_node(top, matcher, names):
     return best or top
 
 
-def locate_runs(results, names):
+def locate_runs(results, names, caps=None):
     """Run files of each sequence: (list per sequence of RunFile lists, list of problems).
 
-    ``results`` is a folder or archive path, or a ResultsFolder.
+    ``results`` is a folder or archive path (an archive of at most ``caps``), or a ResultsFolder.
     """
-    top = results if isinstance(results, ResultsFolder) else open_results(results)
+    top = results if isinstance(results, ResultsFolder) else open_results(results, caps)
     if top is None:
         return [[] for _ in names], [missing_folder_problem(results)]
     matcher = _Matcher(names)
@@ -406,7 +450,8 @@ def load_results(name, results_dir, sequences, lengths=True, allow_longer=None):
     rule = None if isinstance(lengths, bool) else lengths
     allow_longer = lengths if rule is None else rule.long != "refuse"
     names = [seq.name for seq in sequences]
-    located, problems = locate_runs(results_dir, names)
+    frame_counts = [len(seq) if seq.length_known else None for seq in sequences]
+    located, problems = locate_runs(results_dir, names, ArchiveCaps.of(frame_counts, allow_longer))
     n_runs = max((len(runs) for runs in located), default=0)
     boxes = [[None] * len(names) for _ in range(n_runs)]
     times = [[None] * len(names) for _ in range(n_runs)]
@@ -415,7 +460,7 @@ def load_results(name, results_dir, sequences, lengths=True, allow_longer=None):
         for run, files in enumerate(runs):  # every file found is checked, even when others are missing
             try:
                 boxes[run][index] = read_run(files, expected, allow_longer, rule)
-                times[run][index] = _run_times(files)
+                times[run][index] = _run_times(files, expected, allow_longer)
                 if expected is None:
                     expected = len(boxes[run][index])
             except ResultsError as error:
@@ -425,16 +470,17 @@ def load_results(name, results_dir, sequences, lengths=True, allow_longer=None):
 
 def read_run(files, expected_frames, allow_longer, lengths=None):
     """The checked (K, 4) boxes of one RunFile."""
-    data = files.node.read(files.boxes)
+    data = files.node.read(files.boxes, *file_cap(expected_frames, allow_longer))
     boxes = box_tables.parse_table(data, 4, files.label, ResultsError)
     return check_box_count(boxes, files.label, expected_frames, allow_longer, lengths)
 
 
-def _run_times(files):
+def _run_times(files, expected_frames, allow_longer):
     if files.times is None:
         return None
     label = files.times_node.file_label(files.times)
-    table = box_tables.parse_table(files.times_node.read(files.times), None, label, ResultsError)
+    data = files.times_node.read(files.times, *file_cap(expected_frames, allow_longer))
+    table = box_tables.parse_table(data, None, label, ResultsError)
     if table.shape[1] > files.time_column:
         return table[:, files.time_column]
     return None

@@ -19,8 +19,10 @@ from simtrack.data import catalog
 from simtrack.errors import ConfigError, SubmissionError, listed, problem_list
 from simtrack.formats.atomic import replacing
 from simtrack.formats.box_tables import format_boxes, format_seconds, strict_table_problems
+from simtrack.names import check_name
 
-from .result_files import load_results
+from . import archives
+from .result_files import ArchiveCaps, file_cap, load_results
 
 
 def server(dataset):
@@ -40,6 +42,7 @@ def submission_members(dataset, tracker_runs, sequences):
     """(zip member name, text) pairs of a submission, and the problems that prevent it."""
     members, problems = [], []
     for index, seq in enumerate(sequences):
+        check_name(seq.name, "sequence name", dataset, SubmissionError)     # it becomes a member path
         boxes = [run[index] for run in tracker_runs.boxes]
         if dataset == "trackingnet":
             boxes = boxes[:1]
@@ -123,19 +126,24 @@ def _check_got10k(archive, files, sequences, problems):
         if others:
             problems.append(f"{name}/: unexpected file(s) {', '.join(others)}")
         for run in runs:
-            problems += strict_table_problems(archive.read(f"{name}/{run}"), f"{name}/{run}", frames, 4)
+            problems += strict_table_problems(_read(archive, f"{name}/{run}", seq), f"{name}/{run}", frames, 4)
         if f"{name}_time.txt" not in by_sequence[name]:
             problems.append(f"{name}/: no {name}_time.txt (per-frame seconds, one column per run)")
         else:
-            problems += strict_table_problems(archive.read(f"{name}/{name}_time.txt"), f"{name}/{name}_time.txt",
-                                              frames)
+            problems += strict_table_problems(_read(archive, f"{name}/{name}_time.txt", seq),
+                                              f"{name}/{name}_time.txt", frames)
+
+
+def _read(archive, member, seq):
+    """A member of at most the bytes a table of ``seq``'s length can hold (``simtrack.limits``)."""
+    return archive.read(member, *file_cap(len(seq) if seq.length_known else None))
 
 
 def _frame_count(seq, archive, member):
     """The sequence's length, or for a test sequence read without frames the line count of ``member``."""
     if seq.length_known or member is None:
         return len(seq)
-    return sum(1 for line in archive.read(member).splitlines() if line.strip())
+    return sum(1 for line in _read(archive, member, seq).splitlines() if line.strip())
 
 
 def unchecked_lengths(sequences):
@@ -157,7 +165,7 @@ def _check_trackingnet(archive, files, sequences, problems):
         problems.append(f"{len(extra)} file(s) that are not test sequences: {listed(extra)}")
     for name, seq in expected.items():
         if name in top:
-            problems += strict_table_problems(archive.read(name), name, _frame_count(seq, archive, name), 4)
+            problems += strict_table_problems(_read(archive, name, seq), name, _frame_count(seq, archive, name), 4)
 
 
 def validate_submission(zip_path, sequences):
@@ -169,17 +177,16 @@ def validate_submission(zip_path, sequences):
         raise SubmissionError("no sequences to validate against: load the test split first")
     dataset = sequences[0].dataset
     destination = server(dataset)
-    try:
-        with zipfile.ZipFile(zip_path) as archive:
-            files = [name for name in archive.namelist() if not name.endswith("/")]
-            problems = []
-            hint = _nested_hint(files, 1 if dataset == "got10k_test" else 0)
-            if hint:
-                problems.append(hint)
-            else:
-                check = _check_got10k if dataset == "got10k_test" else _check_trackingnet
-                check(archive, files, sequences, problems)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SubmissionError(f"{zip_path} is not a readable zip file ({error})") from None
+    caps = ArchiveCaps.of([len(seq) if seq.length_known else None for seq in sequences])
+    with archives.open_archive(zip_path, caps.members, caps.total, caps.member, SubmissionError, "zip file",
+                               suffix=".zip") as archive:
+        files = archive.names
+        problems = []
+        hint = _nested_hint(files, 1 if dataset == "got10k_test" else 0)
+        if hint:
+            problems.append(hint)
+        else:
+            check = _check_got10k if dataset == "got10k_test" else _check_trackingnet
+            check(archive, files, sequences, problems)
     if problems:
         _refuse(f"{zip_path} is not a valid {destination} submission", problems)

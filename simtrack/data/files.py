@@ -2,7 +2,9 @@
 
 Benchmarks disagree on separators (LaSOT commas, OTB tabs or spaces, TrackingNet leading spaces and
 CRLF); the box tables are read by ``simtrack.formats.box_tables``, which accepts them all. Errors name the
-file, what was expected and what was found.
+file, what was expected and what was found. Annotation bundles are downloads: a file is read only when
+it is a regular file (a link is followed, a FIFO or device is refused by name) no larger than the
+longest video can need (``simtrack.limits``), and flags must be 0 or 1.
 """
 import os
 from collections.abc import Sequence as SequenceABC
@@ -15,6 +17,8 @@ import numpy as np
 from ..errors import DatasetError
 from ..formats import box_tables
 from ..formats.frame_files import image_names, natural_key
+from ..formats.regular_files import not_regular
+from ..limits import BYTES_PER_NUMBER, MAX_LIST_NAMES, MAX_NAME_BYTES, list_bytes, number_list_bytes
 
 
 def read_boxes(path, what="annotation file"):
@@ -22,15 +26,24 @@ def read_boxes(path, what="annotation file"):
     return box_tables.read_boxes(path, what, DatasetError)
 
 
-def read_numbers(path, dtype=np.int64):
-    """Read a flat list of numbers, one per line or all on one line (LaSOT flags, GOT-10k labels)."""
-    data = box_tables.read_bytes(path, "annotation file", DatasetError)
-    return box_tables.parse_numbers(data, str(path), DatasetError).astype(dtype)
+def read_numbers(path, dtype=np.int64, allowed=None):
+    """Read a flat list of numbers, one per line or all on one line (LaSOT flags, GOT-10k labels);
+    ``allowed`` (a ``range`` of ints) refuses any other value, naming the first one found."""
+    data = box_tables.read_bytes(path, "annotation file", DatasetError, number_list_bytes(),
+                                 f"the longest video x {BYTES_PER_NUMBER} bytes per number")
+    numbers = box_tables.parse_numbers(data, str(path), DatasetError)
+    if allowed is not None:
+        bad = (numbers < allowed.start) | (numbers >= allowed.stop) | (numbers != np.floor(numbers))   # NaN too
+        if bad.any():
+            index = int(np.flatnonzero(bad)[0])
+            raise DatasetError(f"{path}: value {index + 1} is {numbers[index]:g}; expected only "
+                               f"{', '.join(map(str, allowed))}")
+    return numbers.astype(dtype)
 
 
 def read_flags(path, count):
     """Read ``count`` 0/1 flags as a bool array; the count must match the sequence length."""
-    flags = read_numbers(path)
+    flags = read_numbers(path, allowed=range(2))
     if len(flags) != count:
         raise DatasetError(f"{path}: expected {count} flags (one per frame), found {len(flags)}")
     return flags.astype(bool)
@@ -43,7 +56,8 @@ def read_sentence(path):
 
 def read_lines(path):
     """Read the non-empty, stripped lines of a list file (split lists, list.txt)."""
-    return [line.strip() for line in _read_text(path).splitlines() if line.strip()]
+    lines = _read_text(path, "surrogateescape").splitlines()    # an undecodable name is refused by name
+    return [line.strip() for line in lines if line.strip()]
 
 
 def shipped_split(filename):
@@ -53,8 +67,11 @@ def shipped_split(filename):
 
 
 def require_file(path, what):
-    """Raise a DatasetError naming ``path`` unless it is a file; returns ``path`` as given, or as a Path."""
+    """Raise a DatasetError naming ``path`` unless it is a regular file; returns ``path`` as given, or as a Path."""
     if not os.path.isfile(path):
+        other = not_regular(path)
+        if other:
+            raise DatasetError(f"{what} {path} is {other}, not a regular file; refused unread")
         raise DatasetError(f"missing {what}: {path} does not exist")
     return path if isinstance(path, str) else Path(path)
 
@@ -196,5 +213,7 @@ def require_frames(sequence):
                            f"expected); put the dataset's frames in place to track it")
 
 
-def _read_text(path):
-    return box_tables.read_bytes(path, "annotation file", DatasetError).decode("utf-8-sig", errors="replace")
+def _read_text(path, errors="replace"):
+    data = box_tables.read_bytes(path, "annotation file", DatasetError, list_bytes(),
+                                 f"{MAX_LIST_NAMES:,} names of at most {MAX_NAME_BYTES} bytes")
+    return data.decode("utf-8-sig", errors=errors)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..errors import DatasetError
+from ..names import check_names
 from .catalog import ALIASES, get
 from .layouts import find_layout
 from .roots import candidate_root, missing_root_error
@@ -44,7 +45,8 @@ def load_dataset(name: str, root: Union[str, Path, None] = None, split: Optional
 
     ``root`` may hold the dataset's own folders or one of its annotation-only bundles (the LaSOT
     toolkit's ``annos/``, a pysot JSON file, or the folders without their frames); the layout is
-    recognised from what is there. ``frames_required=False`` (scoring) reads no frame and accepts
+    recognised from what is there. Sequence names (from lists, bundles, folder listings) must be valid
+    file names and listed once (``simtrack.names``). ``frames_required=False`` (scoring) reads no frame and accepts
     roots without any: sequences whose frames cannot be listed get a ``MissingFrames``.
     """
     key = dataset_key(name, split)
@@ -54,7 +56,7 @@ def load_dataset(name: str, root: Union[str, Path, None] = None, split: Optional
     if reader.generated is not None:
         reader.generated.prepare(path)
     source = find_layout(name, reader.layouts, path, split, frames_required)
-    available = source.names(split)
+    available = check_names(source.names(split), "sequence name", source.path)   # they become file names
     chosen = available if sequences is None else _check_requested(sequences, available, key, source.path)
     return [source.load(split, sequence, key, frames_required) for sequence in chosen]
 

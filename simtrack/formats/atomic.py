@@ -65,6 +65,11 @@ def replacing(path, durable=True):
             with open(temp, "rb+") as file:
                 os.fsync(file.fileno())
         os.replace(temp, path)
+    except OSError as error:
+        Path(temp).unlink(missing_ok=True)
+        if error.filename is None and error.errno is not None:   # a failed write names no file: say which
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        raise
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -1,8 +1,11 @@
 """The one owner of the ``x,y,w,h`` text tables: ground truth, tracker results, per-frame times, submissions.
 
 Reading accepts what benchmarks and toolkits write: commas, tabs, spaces or semicolons between
-numbers (mixed too), integers or floats, ``NaN`` rows, CRLF line ends, blank lines and a UTF-8
-BOM. Writing produces what our runner and the benchmark servers expect: comma-separated numbers,
+numbers (mixed too, one comma or semicolon at most between two numbers: ``1,,2,3,4`` would shift the
+columns, so it is refused; a trailing one is ignored), integers or floats, ``NaN`` rows, LF, CRLF or
+CR line ends, blank lines and a UTF-8 BOM. A number is what ``float()`` reads from printable ASCII.
+Files are read only when they are regular files no larger than the caller's cap
+(``simtrack.limits``: one line per frame of the sequence). Writing produces what our runner and the benchmark servers expect: comma-separated numbers,
 one line per frame. Each caller says which error type a bad file raises (``DatasetError`` for
 annotations, ``ResultsError`` for results), and every message names the file and the line.
 
@@ -17,16 +20,19 @@ import re
 import numpy as np
 
 from ..errors import ResultsError
+from ..limits import BYTES_PER_LINE, ground_truth_bytes
+from .regular_files import read_regular
 
 BOX_TABLE = "one 'x,y,w,h' line per frame, the first frame included (commas, tabs or spaces)"
 BOX_PRINTF = "%.4f"          # results and submissions: boxes
 SECONDS_PRINTF = "%.8f"      # per-frame times
 _BOM = b"\xef\xbb\xbf"
 _MAX_DIGITS = 15             # a mantissa of up to 15 digits is exact in float64
-_SEPARATOR, _NEWLINE, _DIGIT, _DOT, _MINUS, _OTHER = range(6)
+_SPACE, _COMMA, _NEWLINE, _DIGIT, _DOT, _MINUS, _OTHER = range(7)
 _CLASSES = np.full(256, _OTHER, dtype=np.uint8)
-_CLASSES[[ord(c) for c in ", ;\t\r"]] = _SEPARATOR
-_CLASSES[ord("\n")] = _NEWLINE
+_CLASSES[[ord(c) for c in " \t"]] = _SPACE
+_CLASSES[[ord(c) for c in ",;"]] = _COMMA
+_CLASSES[[ord(c) for c in "\r\n"]] = _NEWLINE      # CR alone ends a line too (old Mac tools); CRLF gives a blank line
 _CLASSES[ord("0"):ord("9") + 1] = _DIGIT
 _CLASSES[ord(".")] = _DOT
 _CLASSES[ord("-")] = _MINUS
@@ -35,6 +41,8 @@ _POWERS = 10.0 ** np.arange(_MAX_DIGITS + 1)
 _EXACT_MANTISSA = 2 ** 53    # integers below this are exact in float64
 _TO_SPACES = bytes.maketrans(b",;\t\r\n", b"     ")
 _NEGATIVE_ZERO = re.compile(rb"-[0.]*(?![0-9.])")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_FIELD_SEPARATOR = re.compile(r"[ \t]*[,;][ \t]*|[ \t]+")
 
 
 def _expected(columns):
@@ -74,40 +82,35 @@ def parse_numbers(data, source="list", error=ResultsError):
     parsed = _parse_plain_decimals(raw)
     if parsed is not None:
         return parsed[0]
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
-    tokens = text.replace(",", " ").replace(";", " ").split()
+    text = raw.decode("utf-8", errors="replace")
+    tokens = [token for line in _LINE_BREAK.split(text) for token in _fields(line)]
     for token in tokens:
         if not _is_number(token):
-            raise error(f"{source}: expected numbers separated by commas or whitespace, found {token!r}")
+            raise error(f"{source}: expected numbers separated by commas or whitespace, found {token[:20]!r}")
     return np.array(tokens, dtype=np.float64)
 
 
-def read_bytes(path, what, error=ResultsError):
-    """The bytes of a table file; a missing or unreadable file raises ``error`` naming ``what``."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise error(f"missing {what}: {path} does not exist") from None
-    except IsADirectoryError:
-        raise error(f"{path} is a folder, expected {what} (a text file)") from None
-    except OSError as failure:
-        raise error(f"cannot read {what} {path}: {failure.strerror or failure}") from None
+def read_bytes(path, what, error=ResultsError, cap=None, why=""):
+    """The bytes of a table file of at most ``cap`` bytes (default: ground truth of the longest video);
+    a missing, unreadable, oversized or non-regular file raises ``error`` naming ``what``."""
+    if cap is None:
+        cap, why = ground_truth_bytes(), f"the longest video x {BYTES_PER_LINE} bytes per line"
+    return read_regular(path, cap, what, error, why)
 
 
-def read_table(path, columns=None, what="table", error=ResultsError):
-    """``parse_table`` of a file."""
-    return parse_table(read_bytes(path, what, error), columns, str(path), error)
+def read_table(path, columns=None, what="table", error=ResultsError, cap=None):
+    """``parse_table`` of a file (of at most ``cap`` bytes, see ``read_bytes``)."""
+    return parse_table(read_bytes(path, what, error, cap), columns, str(path), error)
 
 
-def read_boxes(path, what="box file", error=ResultsError):
+def read_boxes(path, what="box file", error=ResultsError, cap=None):
     """The (K, 4) ``x, y, w, h`` rows of a ground-truth or result file."""
-    return read_table(path, 4, what, error)
+    return read_table(path, 4, what, error, cap)
 
 
-def read_seconds(path, error=ResultsError):
+def read_seconds(path, error=ResultsError, cap=None):
     """The (K, C) per-frame seconds of a time file (C = 1, or one column per run as got10k writes)."""
-    return read_table(path, None, "time file", error)
+    return read_table(path, None, "time file", error, cap)
 
 
 def format_table(values, printf):
@@ -179,6 +182,8 @@ def _parse_plain_decimals(raw):
     edges = np.flatnonzero(in_number[1:] != in_number[:-1])
     begins, ends = edges[::2], edges[1::2] - 1          # first and last byte of every number
     newlines = np.flatnonzero(kinds == _NEWLINE)
+    if np.greater(kinds == _COMMA, in_number[:-2]).any():
+        return None   # a comma not right after a number (",,", a line's first comma): the line parser decides
     count = len(begins)
     if count == 0:
         return np.empty(0), np.zeros(len(newlines) + 1, dtype=np.int64)
@@ -242,21 +247,35 @@ def _digit_sums(raw, kinds, begins, minuses, dots):
     return numbers
 
 
+def _fields(line):
+    """The fields of one line: separated by one comma or semicolon (spaces around it allowed) or by
+    spaces and tabs; a trailing comma is dropped, an empty field between two is kept (and refused)."""
+    stripped = line.strip(" \t")
+    if not stripped:
+        return []
+    fields = _FIELD_SEPARATOR.split(stripped)
+    return fields[:-1] if len(fields) > 1 and fields[-1] == "" else fields
+
+
 def _parse_lines(text, columns, source, error):
     """Line-by-line parse of any table ``float()`` can read; names the first line that does not fit."""
     rows = []
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        tokens = line.replace(",", " ").replace(";", " ").split()
+    for number, line in enumerate(_LINE_BREAK.split(text.lstrip("\ufeff")), start=1):
+        tokens = _fields(line)
         if not tokens:
             continue
         width = columns or (len(rows[0]) if rows else len(tokens))
         if len(tokens) != width or not all(_is_number(token) for token in tokens):
-            raise error(f"{source}, line {number}: expected {_expected(columns)}, found {line.strip()[:60]!r}")
+            empty = " (an empty field between two separators would shift the columns)" if "" in tokens else ""
+            raise error(f"{source}, line {number}: expected {_expected(columns)}, found "
+                        f"{line.strip(' ')[:60]!r}{empty}")
         rows.append([float(token) for token in tokens])
     return np.array(rows, dtype=np.float64).reshape(len(rows), columns or (len(rows[0]) if rows else 1))
 
 
 def _is_number(token):
+    if not (token.isascii() and token.isprintable()):
+        return False
     try:
         float(token)
     except ValueError:

@@ -6,14 +6,22 @@ and are wrong, so ``read_image`` checks a JPEG's segment structure before decodi
 must chain from start-of-image through every scan to the end-of-image marker. PNG, BMP and WebP
 decoders already refuse truncated files; a PNG's chunk chain is checked all the same because it
 is as cheap. ``benchmarks/perf/frame_check.py`` measures the cost (docs/running.md quotes it).
+
+Frames are downloads too: a frame is read only when it is a regular file (a FIFO would block the
+read forever) of at most ``limits.MAX_FRAME_BYTES``, and its width and height are taken from its
+header before any decoder allocates them: a 256 KB PNG can declare 16384 x 16384 pixels (800 MB
+decoded). Frames above ``limits.MAX_FRAME_PIXELS`` are refused.
 """
+import os
 import re
-from pathlib import Path
+import struct
 
 import cv2
 import numpy as np
 
 from ..errors import TrackerInputError
+from ..limits import MAX_FRAME_BYTES, MAX_FRAME_PIXELS
+from .regular_files import read_regular
 
 _JPEG_START = b"\xff\xd8"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -92,18 +100,104 @@ def frame_problem(data):
     return None
 
 
-def read_image(path):
-    """Read an image file as an RGB uint8 array, verified: raises TrackerInputError naming the frame
-    when it is missing, unreadable, truncated or corrupt."""
+def image_size(data):
+    """``(width, height)`` from the header of an encoded PNG, JPEG, BMP, WebP or TIFF image, or None
+    for another format or a header that cannot be read (nothing is decoded)."""
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise TrackerInputError(f"frame {path} does not exist") from None
-    except OSError as error:
-        raise TrackerInputError(f"frame {path} cannot be read ({error.strerror or error})") from None
+        if data.startswith(_PNG_SIGNATURE):
+            return struct.unpack(">II", data[16:24]) if data[12:16] == b"IHDR" else None
+        if data.startswith(_JPEG_START):
+            return _jpeg_size(data)
+        if data.startswith(b"BM"):
+            width, height = struct.unpack("<ii", data[18:26])
+            return abs(width), abs(height)                      # a negative height: rows top-down
+        if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+            return _webp_size(data)
+        if data[:4] in (b"II*\0", b"MM\0*"):
+            return _tiff_size(data)
+    except (struct.error, IndexError, ValueError):
+        return None
+    return None
+
+
+def _jpeg_size(data):
+    """Walk the segments by their lengths to the first start-of-frame marker."""
+    position = 2
+    while position + 9 <= len(data):
+        while data[position] == 0xFF and data[position + 1] == 0xFF:     # fill bytes
+            position += 1
+        if data[position] != 0xFF:
+            return None
+        code = data[position + 1]
+        if code == _TEM or 0xD0 <= code <= 0xD8:
+            position += 2
+            continue
+        if 0xC0 <= code <= 0xCF and code not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[position + 5:position + 9])
+            return width, height
+        if code in (_END_OF_IMAGE, _START_OF_SCAN):
+            return None
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+    return None
+
+
+def _webp_size(data):
+    kind, body = data[12:16], data[20:30]
+    if kind == b"VP8X":
+        return 1 + int.from_bytes(body[4:7], "little"), 1 + int.from_bytes(body[7:10], "little")
+    if kind == b"VP8L":
+        bits = int.from_bytes(body[1:5], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if kind == b"VP8 ":
+        width, height = struct.unpack("<HH", body[6:10])
+        return width & 0x3FFF, height & 0x3FFF
+    return None
+
+
+def _tiff_size(data):
+    """ImageWidth (256) and ImageLength (257) of the first image file directory."""
+    order = "<" if data[:2] == b"II" else ">"
+    (offset,) = struct.unpack(order + "I", data[4:8])
+    (count,) = struct.unpack(order + "H", data[offset:offset + 2])
+    sizes = {}
+    for entry in range(min(count, 512)):
+        tag, kind, _, value = struct.unpack(order + "HHI4s", data[offset + 2 + 12 * entry:offset + 14 + 12 * entry])
+        if tag in (256, 257):
+            sizes[tag] = struct.unpack(order + ("H" if kind == 3 else "I"), value[:2 if kind == 3 else 4])[0]
+    return (sizes[256], sizes[257]) if len(sizes) == 2 else None
+
+
+def pixel_problem(data, max_pixels):
+    """Why the encoded frame ``data`` must not be decoded (its header declares more than ``max_pixels``
+    pixels, or cannot be read), or None."""
+    size = image_size(data)
+    if size is None:
+        return ("cannot be decoded as an image: it has no PNG, JPEG, BMP, WebP or TIFF header, so its size is "
+                "unknown; convert it to JPEG or PNG")
+    width, height = size
+    if width * height > max_pixels:
+        return (f"is {width} x {height} pixels, more than the {max_pixels:,} a frame may have (8K video is "
+                "7680 x 4320); refused before decoding")
+    return None
+
+
+def read_frame_bytes(path, error=TrackerInputError):
+    """The encoded bytes of frame ``path``: a regular file of at most ``MAX_FRAME_BYTES``."""
+    if not os.path.lexists(path):
+        raise error(f"frame {path} does not exist")
+    return read_regular(path, MAX_FRAME_BYTES, "frame", error, "an 8K frame as a PNG is ~50 MB")
+
+
+def read_image(path, max_pixels=MAX_FRAME_PIXELS):
+    """Read an image file as an RGB uint8 array, verified: raises TrackerInputError naming the frame
+    when it is missing, not a regular file, unreadable, truncated, corrupt or too large to decode."""
+    data = read_frame_bytes(path)
     problem = frame_problem(data)
     if problem is not None:
         raise TrackerInputError(f"frame {path} {problem}; {_FIX}")
+    problem = pixel_problem(data, max_pixels)
+    if problem is not None:
+        raise TrackerInputError(f"frame {path} {problem}")
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise TrackerInputError(f"frame {path} cannot be decoded as an image; {_FIX}")

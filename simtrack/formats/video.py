@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ConfigError, TrackerInputError
 from .frame_files import IMAGE_EXTENSIONS, image_names
 from .images import FrameSize, read_image
+from .regular_files import not_regular
 
 # FFmpeg's own log lines ("marker does not match f_code" per damaged block) would bury our one-line
 # errors; the failures they describe are reported by FrameSource instead. Read when a capture opens.
@@ -52,7 +53,11 @@ class FrameSource:
                                         f"({', '.join(IMAGE_EXTENSIONS)}) named in frame order")
             self.kind = "folder"
         elif path.exists():
-            if not path.is_file() or not os.access(path, os.R_OK):
+            other = not_regular(path)
+            if other:
+                raise TrackerInputError(f"{self.spec} is {other}, not a video file or a folder of frames; refused "
+                                        "unread")
+            if not os.access(path, os.R_OK):
                 raise TrackerInputError(f"{self.spec}: cannot be read (check its permissions)")
             if path.stat().st_size == 0:
                 raise TrackerInputError(f"{self.spec}: the file is empty (0 bytes), so there is no frame to track")

@@ -1,9 +1,17 @@
 """Named SimTrack variants: every size the model, tracker and training need lives here."""
 import dataclasses
+import math
+import typing
 from dataclasses import dataclass
 from typing import Union
 
 from ..errors import ConfigError
+from ..limits import MAX_CONFIG_INT
+
+# Sizes that divide or are divided by others: zero would fail deep in the model.
+_POSITIVE = ("patch_size", "embed_dim", "depth", "num_heads", "pretrain_grid", "template_size", "search_size",
+             "foveal_size", "hidden_dim", "head_channels", "mlp_ratio", "norm_eps", "template_factor",
+             "search_factor")
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,9 @@ class ModelConfig:
     head_channels: int = 256            # first conv width of each corner branch (then /2, /4, /8)
 
     def __post_init__(self):
+        for name in _POSITIVE:
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"variant {self.name!r}: {name} must be positive, got {getattr(self, name)!r}")
         for name in ("template_size", "search_size", "foveal_size"):
             if getattr(self, name) % self.patch_size:
                 raise ConfigError(
@@ -90,12 +101,29 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, values):
-        """Build from a mapping; unknown keys are an error (a typo must not be ignored)."""
+        """Build from a mapping; unknown keys and values of the wrong type are an error (a typo must not
+        be ignored, and configs come from files: ``"embed_dim": "128"`` must not reach the model).
+        Ints lie in [0, ``limits.MAX_CONFIG_INT``], floats are finite."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"unknown model config key(s) {unknown}; known keys: {sorted(known)}")
+        hints = typing.get_type_hints(cls)
+        for key, value in values.items():
+            if not _fits(hints[key], value):
+                raise ConfigError(f"model config {key} = {value!r} is not a {hints[key].__name__}"
+                                  + (f" in [0, {MAX_CONFIG_INT}]" if hints[key] in (int, float) else "")
+                                  + "; fix the value in the config")
         return cls(**values)
+
+
+def _fits(kind, value):
+    """``value`` has type ``kind`` as a config field (a bool is no number, an int is a float) and a sane size."""
+    if kind is bool or kind is str:
+        return type(value) is kind
+    if type(value) is int or (kind is float and type(value) is float):
+        return math.isfinite(value) and 0 <= value <= MAX_CONFIG_INT
+    return False
 
 
 VARIANTS = {

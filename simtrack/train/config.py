@@ -11,12 +11,13 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..devices import parse_device
 from ..errors import ConfigError
+from ..formats.regular_files import read_regular
+from ..limits import MAX_RECIPE_BYTES
 from ..model import VARIANTS
 from ..speed import PRECISIONS
+from .recipe_yaml import parse_recipe
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class DatasetEntry:
     """One training source and its share of the samples.
 
     ``name`` is a ``simtrack.data`` dataset key (lasot, got10k, trackingnet, coco) or ``synthetic``;
-    ``split`` is a split of that reader (a list concatenates several, e.g. TrackingNet chunks).
+    ``split`` is a split of that reader, or a list of splits (concatenated, e.g. TrackingNet chunks).
     ``sequences`` / ``frames`` size the on-the-fly synthetic source and are ignored otherwise.
     """
 
@@ -110,12 +111,10 @@ class TrainConfig:
 def load_config(path):
     """Read and validate a recipe file; the recipe's name is the file stem."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"training config {path} does not exist (recipes live in simtrack/configs/*.yaml)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path} is not valid YAML: {error}") from None
+    data = read_regular(path, MAX_RECIPE_BYTES, "training config", ConfigError, "the shipped recipes are ~1 KB")
+    raw = parse_recipe(data.decode("utf-8", errors="replace"), path)
     if raw is None:
         raw = {}
     config = config_from_dict(raw, source=str(path))
@@ -226,5 +225,10 @@ def _validate(config, source):
     if not config.data.datasets:
         raise ConfigError(f"{source}: data.datasets is empty; list at least one dataset")
     for entry in config.data.datasets:
+        split = entry.split
+        if not (split is None or isinstance(split, str)
+                or (isinstance(split, list) and split and all(isinstance(item, str) for item in split))):
+            raise ConfigError(f"{source}: dataset {entry.name!r} has split {split!r}; a split is a name or a "
+                              "list of names")
         if entry.ratio <= 0:
             raise ConfigError(f"{source}: dataset {entry.name!r} has ratio {entry.ratio}; ratios must be > 0")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from ..checkpoint_checks import check_torch_file
 from ..checkpoints import load_weights, read_failure, save_checkpoint
 from ..errors import CheckpointError
 from ..formats.atomic import replacing
@@ -58,6 +59,7 @@ def resume_path(output_dir, resume):
 
 def load_state(path, model):
     """Read a state file, check it belongs to ``model``'s variant, load the weights it names."""
+    check_torch_file(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for foreign or corrupt files

@@ -10,6 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from ...errors import DatasetError
+from ...formats.regular_files import open_regular
 from ..files import require_file
 from ..sequence import Sequence
 
@@ -32,10 +33,11 @@ def load(root, split, name, dataset, frames_required=True):
 
 @lru_cache(maxsize=2)
 def _index(root, split):
-    """name -> (image path, (W, H), category name, box) for the non-crowd instances."""
+    """name -> (image path, (W, H), category name, box) for the non-crowd instances. The file is read
+    whole, without a size cap: COCO's train2017 file is 450 MB, and only training (not scoring) reads it."""
     path = require_file(os.path.join(root, "annotations", f"instances_{split}.json"), "COCO annotations")
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_regular(path, "COCO annotations", DatasetError) as handle:   # a FIFO is refused, not waited on
             data = json.load(handle)
         images = {image["id"]: image for image in data["images"]}
         categories = {category["id"]: category["name"] for category in data["categories"]}
@@ -47,6 +49,8 @@ def _index(root, split):
             index[f"{ann['image_id']}_{ann['id']}"] = (
                 os.path.join(root, split, image["file_name"]), (image["width"], image["height"]),
                 categories.get(ann["category_id"], str(ann["category_id"])), ann["bbox"])
+    except RecursionError:
+        raise DatasetError(f"{path}: JSON nested too deeply to be a COCO instances file") from None
     except (ValueError, KeyError, TypeError) as error:
         raise DatasetError(f"{path}: not a COCO instances file (images, categories, annotations with "
                            f"image_id, id, bbox): {error!r}") from None

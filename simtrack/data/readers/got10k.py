@@ -58,7 +58,7 @@ def load(root, split, name, dataset, frames_required=True):
     frames = FrameList.checked(folder, "{:08d}.jpg", range(1, count + 1), gt_path, frames_required)
     absent = read_flags(require_file(folder / "absence.label", "GOT-10k absence labels"), count)
     cover_path = require_file(folder / "cover.label", "GOT-10k cover labels")
-    cover = read_numbers(cover_path)
+    cover = read_numbers(cover_path, allowed=range(9))
     if len(cover) != count:
         raise DatasetError(f"{cover_path}: expected {count} cover levels (0-8, one per frame), found {len(cover)}")
     meta["cover"] = cover

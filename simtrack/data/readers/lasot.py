@@ -82,7 +82,7 @@ def read_attributes(path, attributes=ATTRIBUTES):
     """The flags of a toolkit att file (LaSOT's 14 by default) as name -> bool; {} when there is no such file."""
     if not path.is_file():
         return {}
-    flags = read_numbers(path)
+    flags = read_numbers(path, allowed=range(2))
     if len(flags) != len(attributes):
         raise DatasetError(f"{path}: expected {len(attributes)} comma-separated attribute flags "
                            f"({', '.join(abbr for abbr, _ in attributes)}), found {len(flags)}")
