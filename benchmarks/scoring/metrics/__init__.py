@@ -40,15 +40,15 @@ from .ground_truth import CHUNK_FRAMES, GroundTruth
 from .lengths import LengthChange, LengthRule
 from .protocols import PROTOCOLS, Protocol, get_protocol, protocol_sequences
 from .rules import (
-                        GOT10K_EPS,
-                        FrameErrors,
-                        got10k_otb_rule,
-                        got10k_val_rule,
-                        matlab_rule,
-                        pysot_rule,
-                        pytracking_rule,
-                        tc128_rule,
-                        trackingnet_rule,
+    GOT10K_EPS,
+    FrameErrors,
+    got10k_otb_rule,
+    got10k_val_rule,
+    matlab_rule,
+    pysot_rule,
+    pytracking_rule,
+    tc128_rule,
+    trackingnet_rule,
 )
 from .thresholds import NORMALIZED_0_050, PIXELS_0_50, PYTRACKING_OVERLAP, matlab_colon
 
