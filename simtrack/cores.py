@@ -1,9 +1,10 @@
 """The CPU side of where work runs: the cores this process may use, how many threads torch and
 OpenCV take, and how work is shared out among several processes (longest first)."""
 import os
-from typing import Callable, List, Sequence, TypeVar
+from typing import Callable, List, Optional, Sequence, TypeVar
 
 Item = TypeVar("Item")
+_chosen_threads: Optional[int] = None     # set_threads' count, for the engines that make their own pools
 
 
 def usable_cores() -> int:
@@ -13,13 +14,20 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def set_threads(threads: int) -> None:
-    """Give this process ``threads`` threads for torch's intra-op work and OpenCV's pool.
+def set_threads(threads: int, torch_too: bool = True) -> None:
+    """Give this process ``threads`` threads for torch's intra-op work, OpenCV's pool and the engines'
+    sessions (``chosen_threads``).
 
     torch's inter-op pool gets one thread (it can only be set before the first parallel work;
-    later calls keep what was set).
+    later calls keep what was set). ``torch_too=False`` leaves torch alone (not even imported): for
+    the engines other than torch.
     """
+    global _chosen_threads
     import cv2
+    _chosen_threads = threads
+    if not torch_too:
+        cv2.setNumThreads(threads)
+        return
     import torch
     torch.set_num_threads(threads)
     try:
@@ -27,6 +35,11 @@ def set_threads(threads: int) -> None:
     except RuntimeError:
         pass
     cv2.setNumThreads(threads)
+
+
+def chosen_threads() -> Optional[int]:
+    """The thread count ``set_threads`` gave this process (None: never called, each library's default)."""
+    return _chosen_threads
 
 
 def longest_first(items: Sequence[Item], parts: int, weight: Callable[[Item], float]) -> List[List[Item]]:
