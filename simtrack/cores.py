@@ -25,16 +25,18 @@ def set_threads(threads: int, torch_too: bool = True) -> None:
     global _chosen_threads
     import cv2
     _chosen_threads = threads
+    cv2.setNumThreads(threads)
     if not torch_too:
-        cv2.setNumThreads(threads)
         return
-    import torch
+    try:
+        import torch
+    except ImportError:        # the torch-free install: the engines read chosen_threads()
+        return
     torch.set_num_threads(threads)
     try:
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    cv2.setNumThreads(threads)
 
 
 def chosen_threads() -> Optional[int]:

@@ -113,8 +113,12 @@ class SpeedOptions:
         return cls(**options)
 
     def as_dict(self) -> dict:
-        """The options as ``Tracker`` keyword arguments (and as the manifest and the provenance records
-        hold them; ``engine`` only when it is not torch, so that older records keep their identity)."""
+        """The options as ``Tracker`` keyword arguments."""
+        return asdict(self)
+
+    def record(self) -> dict:
+        """The options as the manifest and the provenance records hold them: ``engine`` only when it is
+        not torch, so that the records of runs made before engines existed keep their identity."""
         values = asdict(self)
         for name, default in _RECORDED_WHEN_SET.items():
             if values[name] == default:

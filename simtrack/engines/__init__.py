@@ -81,6 +81,9 @@ def load_exported(path, variant=None, speed=None) -> ExportedModel:
     cached quantised model of either."""
     from ..speed import SpeedOptions
     speed = speed or SpeedOptions(engine=default_engine(path))
+    if speed.engine == "torch":
+        raise ConfigError(f"{path}: engine torch runs weights files; an exported model runs on --engine "
+                          f"onnxruntime, openvino or tensorrt")
     if is_exported(path):
         exported = read_exported(path, variant)
     else:

@@ -171,7 +171,7 @@ class OpenVinoRunner(HostRunner):
         self._search_request = self._search_model.create_infer_request()
         self._template_model = self._compile(exported.template_onnx(), "fp32")
 
-    def config(self, precision):
+    def plugin_config(self, precision):
         config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": OPENVINO_PRECISIONS[precision]}
         if self.threads:
             config["INFERENCE_NUM_THREADS"] = int(self.threads)
@@ -179,7 +179,7 @@ class OpenVinoRunner(HostRunner):
 
     def _compile(self, model, precision):
         try:
-            return self.core.compile_model(self.core.read_model(model), "CPU", self.config(precision))
+            return self.core.compile_model(self.core.read_model(model), "CPU", self.plugin_config(precision))
         except Exception as error:   # OpenVINO raises RuntimeError with multi-line reports
             where = self.exported.path if isinstance(model, str) else f"the template step of {self.exported.path}"
             raise CheckpointError(f"openvino cannot load {where}: {_first_line(error)}") from None
