@@ -40,7 +40,8 @@ HELP = {
     "crop": "where search crops are cut: auto (on the GPU with --fast on CUDA, else OpenCV), cv2 or torch; "
             "both give the same pixels (default: auto)",
     "batch_sequences": "sequences tracked in lock-step, their frames in one forward pass (default: 1)",
-    "threads": "torch and OpenCV threads per process (default: the cores split between the processes)",
+    "threads": "torch (or the engine's) and OpenCV threads per process (default: the cores split between the "
+               "processes)",
     "dataset": f"dataset name; the benchmarks: {', '.join(catalog.benchmark_keys())} (docs/datasets.md)",
     "data_root": "dataset folder, or the folder that holds it under its usual name "
                  "(default: $SIMTRACK_DATA/<Dataset>, else ./data/<Dataset>)",
