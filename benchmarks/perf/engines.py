@@ -51,17 +51,17 @@ def child_environment(threads):
 
 # ----------------------------------------------------------------------------------- one case (child)
 
-def peak_candidates(threads):
+def peak_candidates(threads, sizes=PEAK_SIZES):
     """Callables computing square fp32 matrix products with every library present, and their FLOPs."""
     import torch
     candidates, rng = {}, np.random.default_rng(0)
-    for n in PEAK_SIZES:
+    for n in sizes:
         a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
         out = np.empty_like(a)
         candidates[f"numpy {n}"] = (lambda a=a, b=b, out=out: np.matmul(a, b, out=out), 2.0 * n ** 3)
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         candidates[f"torch {n}"] = (lambda ta=ta, tb=tb: torch.mm(ta, tb), 2.0 * n ** 3)
-    n = PEAK_SIZES[0]
+    n = sizes[0]
     a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
     try:
         model = _matmul_onnx(b)
@@ -101,7 +101,13 @@ def _matmul_onnx(weight):
     return model.SerializeToString()
 
 
-def run_case(variant, threads, batch, engines, iterations):
+def weights_file(variant):
+    """The demo model's file for tiny (exports of a file are cached by its hash), else None."""
+    from simtrack.weights import EMBEDDED_CHECKPOINT
+    return EMBEDDED_CHECKPOINT if variant == "tiny" and EMBEDDED_CHECKPOINT.is_file() else None
+
+
+def run_case(variant, threads, batch, engines, iterations, peak_sizes=PEAK_SIZES):
     """Times of every engine and the peak products, taking turns; returns the case's record."""
     import torch
 
@@ -112,7 +118,7 @@ def run_case(variant, threads, batch, engines, iterations):
     from simtrack.cores import set_threads
     from simtrack.data import render_sequence
     set_threads(threads)
-    model = model_for(variant)
+    model, source = model_for(variant), weights_file(variant)
     gflop = count_flops(model)["per_frame_gflops"] * batch
     video = render_sequence(seed=1_000_004, num_frames=2, size=FRAME_SIZE)
     first, frame, box = video.frames[0], video.frames[1], video.boxes[0]
@@ -121,7 +127,8 @@ def run_case(variant, threads, batch, engines, iterations):
         start = time.perf_counter()
         options = SPEED_OPTIONS[name]
         if batch == 1:
-            tracker = simtrack.Tracker(model, device="cpu", **options)
+            tracker = (simtrack.Tracker.from_checkpoint(source, device="cpu", **options) if source
+                       else simtrack.Tracker(model, device="cpu", **options))
             tracker.init(first, box)
             state = list(tracker.state)
 
@@ -129,7 +136,8 @@ def run_case(variant, threads, batch, engines, iterations):
                 t.state = list(s)
                 return t.update(frame)
         else:
-            tracker = BatchTracker(model, batch, device="cpu", **options)
+            tracker = (BatchTracker.from_checkpoint(source, batch, device="cpu", **options) if source
+                       else BatchTracker(model, batch, device="cpu", **options))
             for slot in range(batch):
                 tracker.init(slot, first, box)
             frames = dict.fromkeys(range(batch), frame)
@@ -146,7 +154,7 @@ def run_case(variant, threads, batch, engines, iterations):
         calls[f"frame {name}"] = whole
         trackers[name] = whole
         setup[name] = time.perf_counter() - start
-    peak_calls = peak_candidates(threads)
+    peak_calls = peak_candidates(threads, peak_sizes)
     for label, (call, _) in peak_calls.items():
         calls[f"peak {label}"] = call
     with torch.inference_mode():
@@ -189,7 +197,7 @@ def run_boxes(engines, data_root, threads):
     for name in engines:
         if name == "torch":
             continue
-        tracker = simtrack.Tracker(model, device="cpu", **SPEED_OPTIONS[name])
+        tracker = simtrack.Tracker.from_checkpoint(weights_file("tiny"), device="cpu", **SPEED_OPTIONS[name])
         fed, free, per_sequence = [], [], []
         for s in sequences:
             images, truth = frames[s.name], expected[s.name]
