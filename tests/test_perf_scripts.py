@@ -98,3 +98,11 @@ def test_engines_case_and_boxes(exported_tiny, tmp_path):
     root = ensure_demo_dataset(tmp_path / "demo", num_sequences=2, num_frames=6)
     boxes = engines.run_boxes(["torch", "onnxruntime"], root, 1)
     assert boxes["frames"] == 10 and boxes["engines"]["onnxruntime"]["fed_max_px"] < 1e-3
+
+
+def test_the_gpu_script_refuses_to_start_without_a_gpu(capsys):
+    from benchmarks.perf import gpu_engines
+    if gpu_engines.available(["torch fp32"]) and __import__("torch").cuda.is_available():
+        pytest.skip("a GPU is present: the script runs there (see docs/deploy.md)")
+    assert gpu_engines.main([]) == 2
+    assert "needs a CUDA GPU" in capsys.readouterr().err
