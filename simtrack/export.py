@@ -61,9 +61,8 @@ def main(argv=None):
         raise ConfigError("give the weights to export and the file to write: --checkpoint FILE --out model.onnx")
     out = output_path(args.out, args.force)
     from .engines import is_exported
-    from .engines.export import check_packages
+    from .engines.exported import check_packages
     from .weights import resolve_checkpoint
-    check_packages()
     source = resolve_checkpoint(args.checkpoint)
     if Path(source).resolve() == out.resolve():
         raise ConfigError("--checkpoint and --out are the same file; give another --out")
@@ -73,14 +72,16 @@ def main(argv=None):
             raise ConfigError(f"{source} is already exported; python -m simtrack.export takes an .onnx checkpoint "
                               f"only to quantise it: add --precision int8")
         from .engines import read_exported
-        from .engines.export import quantise
+        from .engines.quantise import quantise
         exported = read_exported(source, args.variant)
         quantise(exported.path, out)
         print(f"wrote {out} (variant {exported.variant}, int8, {out.stat().st_size / 1e6:.1f} MB) in "
               f"{time.perf_counter() - start:.0f} s; int8 boxes drift from torch's, see docs/deploy.md")
         return 0
+    check_packages()
     from .checkpoints import load_model
-    from .engines.export import checkpoint_sha256, export_model, quantise
+    from .engines.export import checkpoint_sha256, export_model
+    from .engines.quantise import quantise
     model = load_model(source, args.variant)
     if args.precision == "fp32":
         worst = export_model(model, out, checkpoint_sha256(source), Path(source).name)

@@ -95,7 +95,7 @@ def exported_checkpoint(path, variant=None):
             return candidate
     _needs_torch(f"running {path} on another engine than torch")
     from ..checkpoints import load_model
-    from .export import check_packages
+    from .exported import check_packages
     check_packages()
     model = load_model(path, variant)
     return _export(model, sha256, Path(path).name)
@@ -111,7 +111,8 @@ def _export(model, sha256, source):
     target = export_path(model.config.name, sha256)
     if _valid(target, sha256):
         return target
-    from .export import check_packages, export_model
+    from .export import export_model
+    from .exported import check_packages
     check_packages()
     with locked(target):
         if not _valid(target, sha256):      # another process may have made it while we waited
@@ -125,7 +126,7 @@ def quantised(exported):
     versions = _digest([simtrack.__version__] + _versions("onnxruntime", "onnx"))
     target = cache_root() / "onnx" / f"{name[:40]}-{exported.sha256[:16]}-int8-{versions}.onnx"
     if not _valid(target, exported.checkpoint_sha256):
-        from .export import quantise
+        from .quantise import quantise
         with locked(target):
             if not _valid(target, exported.checkpoint_sha256):
                 quantise(exported.path, target)

@@ -1,4 +1,4 @@
-"""Export a SimTrack model to our ONNX file (``exported``), check it against torch, quantise it to int8.
+"""Export a SimTrack model to our ONNX file (``exported``) and check it against torch.
 
 The per-frame step and the template step are exported separately by ``torch.onnx.export`` (the
 dynamo exporter, opset 18) through two thin wrappers; both have a dynamic batch dimension. The
@@ -10,7 +10,6 @@ import base64
 import contextlib
 import io
 import json
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from torch import nn
 import simtrack
 
 from ..crop import IMAGENET_MEAN, IMAGENET_STD
-from ..errors import CheckpointError, ConfigError
+from ..errors import CheckpointError
 from ..formats.atomic import replacing
 from .exported import (
     FORMAT,
@@ -32,6 +31,7 @@ from .exported import (
     TEMPLATE_INPUTS,
     TEMPLATE_KEY,
     TEMPLATE_OUTPUTS,
+    check_packages,
     file_sha256,
     read_exported,
 )
@@ -41,7 +41,6 @@ CHECK_BATCHES = (1, 2)
 # The check refuses a graph whose boxes (normalised to the crop) differ from torch's by more than this:
 # 1e-5 of a 224-pixel crop is 2e-3 px, before the scale-back; fp32 exports measure about 1e-7.
 CHECK_TOLERANCE = 1e-5
-EXPORT_PACKAGES = ("onnx", "onnxscript", "onnxruntime")
 
 
 class TemplateStep(nn.Module):
@@ -65,15 +64,6 @@ class SearchStep(nn.Module):
     def forward(self, template_tokens, search):
         output = self.model.forward_search(template_tokens, search)
         return output["boxes"], output["confidence"]
-
-
-def check_packages():
-    """Refuse, before any work, an environment without the exporter's packages (one line naming the extra)."""
-    import importlib.util
-    missing = [name for name in EXPORT_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ConfigError(f"exporting to ONNX needs {', '.join(missing)}: pip install 'simtrack[export]' "
-                          f"(onnx, onnxscript and onnxruntime)")
 
 
 def sample_inputs(config, batch, seed=0):
@@ -164,38 +154,6 @@ def check_export(model, path):
                               f"{worst['confidence']:.2g} in the confidence (allowed {CHECK_TOLERANCE:g}); nothing "
                               f"was written. Please report this with the versions of torch and onnxscript")
     return worst
-
-
-def quantise(source, out):
-    """Write ``source`` (our fp32 file) to ``out`` with the per-frame step's matrix products in int8
-    (ONNX Runtime's dynamic quantisation: int8 weights, activations quantised per call). The metadata
-    (template step included, which stays fp32) is kept, with ``precision`` int8."""
-    import importlib.util
-    if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
-        raise ConfigError("making the int8 model needs onnx and onnxruntime: pip install 'simtrack[export]', or "
-                          "export it where they are installed: python -m simtrack.export --precision int8")
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-    source = read_exported(source)
-    if source.precision != "fp32":
-        raise ConfigError(f"{source.path} is already {source.precision}")
-    with tempfile.TemporaryDirectory() as folder:
-        prepared, quantised = Path(folder) / "prepared.onnx", Path(folder) / "int8.onnx"
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            quant_pre_process(str(source.path), str(prepared), skip_symbolic_shape=True)
-            quantize_dynamic(str(prepared), str(quantised), weight_type=QuantType.QInt8,
-                             op_types_to_quantize=["MatMul"])
-        proto = onnx.load(str(quantised))
-        del proto.metadata_props[:]
-        facts = dict(source.metadata, **{PREFIX + "precision": "int8", PREFIX + "quantised_from": source.sha256})
-        for key, value in facts.items():
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = key, value
-        with replacing(Path(out)) as temporary:
-            onnx.save(proto, str(temporary))
-    return Path(out)
 
 
 def state_sha256(model):

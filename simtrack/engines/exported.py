@@ -28,6 +28,23 @@ INPUTS = ("template_tokens", "search")
 OUTPUTS = ("boxes", "confidence")
 TEMPLATE_INPUTS = ("template", "template_anno")
 TEMPLATE_OUTPUTS = ("template_tokens",)
+EXPORT_PACKAGES = ("torch", "onnx", "onnxscript", "onnxruntime")
+
+
+def check_packages():
+    """Refuse, before any work, an environment without the exporter's packages (one line naming them)."""
+    import importlib.util
+    missing = []
+    for name in EXPORT_PACKAGES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    if missing:
+        raise ConfigError(f"exporting to ONNX needs {', '.join(missing)}, not installed here: pip install "
+                          f"'simtrack[export]' (onnx, onnxscript, onnxruntime) and torch (requirements.txt)")
 
 
 def file_sha256(path, chunk=1 << 20):
