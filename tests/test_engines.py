@@ -125,7 +125,7 @@ def test_a_weights_file_on_another_engine_is_exported_once_into_the_cache(export
     assert first.with_name(first.name + ".lock").exists()
 
 
-def test_a_model_in_memory_runs_on_an_engine_and_in_batches(exported_tiny, sequences, torch_boxes):
+def test_an_exported_model_runs_in_batches(exported_tiny, sequences, torch_boxes):
     sequence = sequences[0]
     batch = BatchTracker.from_checkpoint(exported_tiny[0], 2, device="cpu")
     assert batch.runner.name == "onnxruntime"
@@ -239,3 +239,29 @@ def test_the_template_step_travels_inside_the_file(exported_tiny, tmp_path):
         frame = np.full((80, 100, 3), 100, np.uint8)
         tracker.init(frame, (30, 20, 30, 30))
         assert tracker.update(frame).shape == (4,)
+
+
+def test_a_model_in_memory_is_exported_by_the_hash_of_its_weights(exported_tiny, sequences, torch_boxes,
+                                                                   monkeypatch):
+    from simtrack.checkpoints import load_model
+    model = load_model(simtrack.EMBEDDED_CHECKPOINT)
+    asked = []
+    monkeypatch.setattr(cache, "exported_model", lambda given: asked.append(given) or exported_tiny[0])
+    tracker = simtrack.Tracker(model, device="cpu", engine="openvino")
+    assert asked == [model] and tracker.runner.name == "openvino" and str(tracker.device) == "cpu"
+    sequence = sequences[1]
+    tracker.init(sequence.frames[0], sequence.boxes[0])
+    assert np.abs(tracker.update(sequence.frames[1]) - torch_boxes[1][1]).max() < 1e-3
+    from simtrack.engines.export import state_sha256
+    assert state_sha256(model) == state_sha256(load_model(simtrack.EMBEDDED_CHECKPOINT)) != state_sha256(
+        simtrack.build_model("tiny"))
+
+
+def test_the_got10k_adapter_takes_the_engine(exported_tiny, sequences, torch_boxes):
+    pytest.importorskip("got10k")
+    from simtrack.adapters.got10k import SimTrackGOT10k
+    tracker = SimTrackGOT10k.from_checkpoint(exported_tiny[0], device="cpu", engine="onnxruntime")
+    assert tracker.tracker.runner.name == "onnxruntime"
+    sequence = sequences[0]
+    tracker.init(sequence.frames[0], sequence.boxes[0])
+    assert np.abs(tracker.update(sequence.frames[1]) - torch_boxes[0][1]).max() < 1e-3

@@ -111,7 +111,10 @@ def export_model(model, out, checkpoint_sha256, source="", check=True):
     """Write ``model`` (a SimTrack, weights loaded) to ``out`` as our ONNX file; returns the check's
     largest differences (``{}`` without ``check``). ``out`` appears only complete and checked."""
     check_packages()
-    model = model.float().eval()
+    if any(parameter.dtype != torch.float32 for parameter in model.parameters()):
+        import copy
+        model = copy.deepcopy(model).float()     # the caller's model keeps its dtype
+    model = model.eval()
     template, anno, search = sample_inputs(model.config, 2)
     with torch.no_grad():
         tokens = model.embed_template(template, anno)

@@ -71,7 +71,9 @@ class HostRunner:
         """``{"boxes": (B, 4) float32 cx, cy, w, h normalised to the crop, "confidence": (B,)}``."""
         batch = search.shape[0]
         if template_tokens.shape[0] != batch:       # the exported graph takes one token row per crop
-            template_tokens = np.repeat(template_tokens[:1], batch, axis=0)
+            if template_tokens.shape[0] != 1:
+                raise ValueError(f"{template_tokens.shape[0]} template token rows for {batch} search crops")
+            template_tokens = np.repeat(template_tokens, batch, axis=0)
         boxes, confidence = self._search(np.ascontiguousarray(template_tokens, dtype=np.float32),
                                          np.ascontiguousarray(search, dtype=np.float32))
         return {"boxes": boxes, "confidence": confidence}
@@ -237,8 +239,14 @@ class TensorRtRunner(HostRunner):
         if self.engine is None:
             raise CheckpointError(f"TensorRT could not load its cached engine {path}; delete it and rerun")
         self.context = self.engine.create_execution_context()
-        from ..speed import SpeedOptions
-        self._template_runner = OrtRunner(exported, _cpu(), SpeedOptions(engine="onnxruntime"))
+        try:
+            import onnxruntime
+        except ImportError:
+            raise ConfigError(f"engine tensorrt runs the template step on onnxruntime: {install_hint('tensorrt')}") from None
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._template_session = onnxruntime.InferenceSession(exported.template_onnx(), options,
+                                                              providers=["CPUExecutionProvider"])
 
     def _built(self, path):
         from .cache import locked
@@ -253,7 +261,7 @@ class TensorRtRunner(HostRunner):
     def _build(self):
         trt, cfg = self.trt, self.config
         builder = trt.Builder(self.logger)
-        network = builder.create_network(0)    # explicit batch (the only mode of TensorRT 10)
+        network = builder.create_network(0)    # explicit batch: the only mode of TensorRT >= 10 (the extra's minimum)
         parser = trt.OnnxParser(network, self.logger)
         if not parser.parse_from_file(str(self.exported.path)):
             errors = "; ".join(str(parser.get_error(index)) for index in range(parser.num_errors))
@@ -273,7 +281,7 @@ class TensorRtRunner(HostRunner):
         return bytes(serialized)
 
     def _template(self, template, anno):
-        return self._template_runner._template(template, anno)
+        return self._template_session.run(["template_tokens"], {"template": template, "template_anno": anno})[0]
 
     def _search(self, tokens, search):
         torch, batch = self.torch, search.shape[0]
@@ -292,11 +300,6 @@ class TensorRtRunner(HostRunner):
         if not self.context.execute_async_v3(torch.cuda.current_stream(self.cuda).cuda_stream):
             raise RuntimeError("TensorRT execution failed")
         return outputs["boxes"].cpu().numpy(), outputs["confidence"].cpu().numpy()
-
-
-def _cpu():
-    from ..devices import EngineDevice
-    return EngineDevice("cpu")
 
 
 RUNNERS = {"onnxruntime": OrtRunner, "onnxruntime-tensorrt": OrtRunner, "openvino": OpenVinoRunner,
