@@ -265,3 +265,12 @@ def test_the_got10k_adapter_takes_the_engine(exported_tiny, sequences, torch_box
     sequence = sequences[0]
     tracker.init(sequence.frames[0], sequence.boxes[0])
     assert np.abs(tracker.update(sequence.frames[1]) - torch_boxes[0][1]).max() < 1e-3
+
+
+def test_the_run_header_names_a_faster_engine_when_one_is_installed(monkeypatch):
+    from simtrack.engines import faster_engine_note
+    monkeypatch.setattr("simtrack.engines.engine_installed", lambda engine: engine == "openvino")
+    assert faster_engine_note("torch", ["cpu"]).startswith("note: openvino is installed; --engine openvino ran b16")
+    assert faster_engine_note("openvino", ["cpu"]) == faster_engine_note("torch", ["cuda:0"]) == ""
+    monkeypatch.setattr("simtrack.engines.engine_installed", lambda engine: False)
+    assert faster_engine_note("torch", ["cpu"]) == ""

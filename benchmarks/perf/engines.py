@@ -294,7 +294,7 @@ def main(argv=None):
     cpu, _ = _cpu_info()
     print(f"{cpu}; {os.cpu_count()} logical cores; engines {', '.join(engines)}", flush=True)
     report = {"cpu": cpu, "engines": engines, "cases": [], "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    for variant in args.variants.split(","):
+    for variant in filter(None, args.variants.split(",")):     # --variants "": only boxes and demo runs
         for threads in map(int, args.threads.split(",")):
             for batch in map(int, args.batches.split(",")):
                 record = spawn({"kind": "case", "variant": variant, "threads": threads, "batch": batch,
