@@ -274,3 +274,22 @@ def test_the_run_header_names_a_faster_engine_when_one_is_installed(monkeypatch)
     assert faster_engine_note("openvino", ["cpu"]) == faster_engine_note("torch", ["cuda:0"]) == ""
     monkeypatch.setattr("simtrack.engines.engine_installed", lambda engine: False)
     assert faster_engine_note("torch", ["cpu"]) == ""
+
+
+def test_the_host_pipeline_is_the_torch_pipeline_bit_for_bit():
+    """The engines' numpy normalisation and scale-back give the torch path's bits: only the network differs."""
+    import torch
+
+    from simtrack.crop import normalize
+    from simtrack.tracker import locate
+    rng = np.random.default_rng(0)
+    for size in (8, 56, 112, 224):
+        patch = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+        ours = normalize(patch)
+        assert ours.dtype == np.float32 and ours.flags.c_contiguous and ours.shape == (1, 3, size, size)
+        assert np.array_equal(ours, normalize(torch.from_numpy(patch)).numpy())
+    for _ in range(2000):
+        box = rng.uniform(0, 1, 4).astype(np.float32)
+        state, factor, size = list(rng.uniform(5, 300, 4)), float(rng.uniform(0.2, 5)), int(rng.choice([112, 224]))
+        assert locate(state, box, factor, size, (480, 640, 3)) == locate(state, torch.from_numpy(box), factor, size,
+                                                                        (480, 640, 3))
