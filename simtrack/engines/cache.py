@@ -60,14 +60,15 @@ def locked(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _valid(path, sha256):
-    """Whether ``path`` is a readable exported model of the weights ``sha256``."""
+def _valid(path, sha256, precision="fp32"):
+    """Whether ``path`` is a readable exported model of the weights ``sha256`` in ``precision``."""
     if not path.is_file():
         return False
     try:
-        return read_exported(path).checkpoint_sha256 == sha256
+        exported = read_exported(path)
     except (CheckpointError, ConfigError):
         return False
+    return exported.checkpoint_sha256 == sha256 and exported.precision == precision
 
 
 def export_path(variant, sha256) -> Path:
@@ -125,9 +126,9 @@ def quantised(exported):
     name = exported.path.stem
     versions = _digest([simtrack.__version__] + _versions("onnxruntime", "onnx"))
     target = cache_root() / "onnx" / f"{name[:40]}-{exported.sha256[:16]}-int8-{versions}.onnx"
-    if not _valid(target, exported.checkpoint_sha256):
+    if not _valid(target, exported.checkpoint_sha256, "int8"):
         from .quantise import quantise
         with locked(target):
-            if not _valid(target, exported.checkpoint_sha256):
+            if not _valid(target, exported.checkpoint_sha256, "int8"):
                 quantise(exported.path, target)
     return target
