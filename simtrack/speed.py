@@ -142,6 +142,13 @@ class SpeedOptions:
                               f"pass --device cpu, or --engine tensorrt --precision fp16 on a GPU")
         if self.engine != "torch" and not engine_installed(self.engine):
             raise ConfigError(f"engine {self.engine} is not installed in this environment: {install_hint(self.engine)}")
+        if self.engine.startswith("onnxruntime") and device.type == "cuda":
+            import onnxruntime
+            wanted = "TensorrtExecutionProvider" if self.engine == "onnxruntime-tensorrt" else "CUDAExecutionProvider"
+            if wanted not in onnxruntime.get_available_providers():
+                raise ConfigError(f"engine {self.engine} on {device} needs ONNX Runtime's {wanted}, which this "
+                                  f"onnxruntime ({onnxruntime.__version__}) lacks: pip install onnxruntime-gpu "
+                                  f"(in place of onnxruntime), or pass --device cpu")
         if isinstance(self.compile, str):
             import torch
             backends = torch.compiler.list_backends(exclude_tags=())

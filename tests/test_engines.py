@@ -216,6 +216,14 @@ def test_the_python_interface_refuses_the_same_way(exported_tiny):
         SpeedOptions(engine="openvino", fast=True)
     with pytest.raises(ConfigError, match="engine 'onnx' is not one of torch, onnxruntime"):
         SpeedOptions(engine="onnx")
+    from simtrack.devices import EngineDevice
+    if engine_installed("onnxruntime"):
+        import onnxruntime
+        if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+            with pytest.raises(ConfigError, match="needs ONNX Runtime's CUDAExecutionProvider.*onnxruntime-gpu"):
+                SpeedOptions(engine="onnxruntime").checked(EngineDevice("cuda", 0))
+    with pytest.raises(ConfigError, match="engine openvino runs on the CPU here"):
+        SpeedOptions(engine="openvino").checked(EngineDevice("cuda", 0))
     assert SpeedOptions().record() == {k: v for k, v in SpeedOptions().as_dict().items() if k != "engine"}
     assert SpeedOptions(engine="openvino").record()["engine"] == "openvino"
 
