@@ -12,7 +12,7 @@ MODULES = {
     "simtrack-submit": "benchmarks.submit", "simtrack-profile": "benchmarks.profile",
     "simtrack-convert": "simtrack.convert", "simtrack-train": "simtrack.train.__main__",
     "simtrack-vot": "simtrack.adapters.vot", "simtrack-visualize": "benchmarks.visualize",
-    "simtrack-track": "simtrack.track",
+    "simtrack-track": "simtrack.track", "simtrack-export": "simtrack.export",
 }
 
 
@@ -23,4 +23,4 @@ def _command(name):
     return start
 
 
-run, evaluate, submit, profile, convert, train, vot, visualize, track = (_command(name) for name in MODULES)
+run, evaluate, submit, profile, convert, train, vot, visualize, track, export = (_command(name) for name in MODULES)

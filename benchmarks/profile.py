@@ -3,7 +3,9 @@
 Reports parameters, FLOPs counted over one forward pass (``torch.utils.flop_counter``), model-only
 latency at batch 1, the end-to-end time of a frame split into decode / crop+normalise / model /
 post-processing, and tracker throughput at batch K against batch 1, with the hardware and software
-it ran on. Random weights unless ``--checkpoint`` is given (speed does not depend on them).
+it ran on. Random weights unless ``--checkpoint`` is given (speed does not depend on them). With
+``--engine`` another than torch, the network time is that engine's (the model is exported once into
+the cache); parameters and FLOPs are counted on the torch model.
 The measurements live in ``benchmarks.perf.measure``, shared with the ratio scripts in ``benchmarks/perf``.
 """
 import json
@@ -14,6 +16,7 @@ from simtrack.cli import options, run_cli
 from simtrack.cli.paths import check_output_file
 from simtrack.cores import set_threads
 from simtrack.devices import resolve_device
+from simtrack.engines import is_exported, load_exported
 from simtrack.formats.atomic import atomic_write
 from simtrack.formats.images import read_image
 from simtrack.weights import resolve_checkpoint
@@ -51,20 +54,29 @@ def build_parser():
 
 def profile(args):
     """Run every measurement; returns the report as a dict."""
+    speed = options.speed_options(args)
     if args.threads:
         set_threads(args.threads)
     device = resolve_device(args.device, "--device")
-    speed = options.speed_options(args).checked(device)
-    if args.checkpoint:
+    speed.checked(device)
+    network = None      # what the tracker runs: the torch model, or an exported file
+    if args.checkpoint and is_exported(args.checkpoint):
+        network = load_exported(resolve_checkpoint(args.checkpoint), args.variant, speed)
+        model = simtrack.build_model(network.variant)      # random weights: parameters and FLOPs only
+    elif args.checkpoint:
         from simtrack.checkpoints import load_model
         model = load_model(resolve_checkpoint(args.checkpoint), args.variant)
     else:
         model = simtrack.build_model(args.variant or "b16")
     model.eval()
+    network = network or model
     report = {"variant": model.config.name, "path": "fast" if args.fast else "exact",
-              "precision": args.precision, "speed": speed.as_dict(), "environment": fingerprint(device),
+              "precision": args.precision, "engine": speed.engine, "speed": speed.as_dict(),
+              "environment": fingerprint(device),
               "parameters": parameter_counts(model), "flops": count_flops(model)}
-    tracker = simtrack.Tracker(model, device=device, **speed.as_dict())
+    tracker = simtrack.Tracker(network, device=device, **speed.as_dict())
+    if speed.engine != "torch":
+        report["engine_record"] = tracker.runner.describe()
     with tempfile.TemporaryDirectory() as folder:
         frame_path, box = demo_frame(folder)
         stages = stage_times(tracker, frame_path, box, args.iterations)
@@ -72,15 +84,15 @@ def profile(args):
     report["model_latency_batch1"] = summary_ms(model_latency(tracker, args.iterations))
     report["frame_stages"] = {name: summary_ms(values) for name, values in stages.items()}
     report["frame_stages"]["total"] = summary_ms(sum(stages.values()))
-    report["throughput"] = throughput(model, device, args.batch_sequences, image, box, speed, args.iterations)
+    report["throughput"] = throughput(network, device, args.batch_sequences, image, box, speed, args.iterations)
     return report
 
 
 def format_report(report):
     env, flops, params = report["environment"], report["flops"], report["parameters"]
     lines = [
-        f"SimTrack {report['variant']}  path={report['path']}  precision={report['precision']}  "
-        f"device={env['device']}",
+        f"SimTrack {report['variant']}  path={report['path']}  engine={report['engine']}  "
+        f"precision={report['precision']}  device={env['device']}",
         f"  {env['cpu']} ({env['usable_cores']} usable cores, torch threads {env['torch_threads']}, "
         f"{env['cpu_capability']}, features: {' '.join(env['cpu_features']) or 'none'}; {bf16_note(env)})"
         + (f"; GPU {env['gpu']}" if env["gpu"] else ""),

@@ -2,9 +2,10 @@
 OpenCV take, and how work is shared out among several processes (longest first)."""
 import os
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Optional, TypeVar
 
 Item = TypeVar("Item")
+_chosen_threads: Optional[int] = None     # set_threads' count, for the engines that make their own pools
 
 
 def usable_cores() -> int:
@@ -14,34 +15,43 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def set_threads(threads: int) -> None:
-    """Give this process ``threads`` threads for torch's intra-op work and OpenCV's pool.
+def set_threads(threads: int, torch_too: bool = True) -> None:
+    """Give this process ``threads`` threads for torch's intra-op work, OpenCV's pool and the engines'
+    sessions (``chosen_threads``).
 
     torch's inter-op pool gets one thread (it can only be set before the first parallel work;
-    later calls keep what was set).
+    later calls keep what was set). ``torch_too=False`` leaves torch alone (not even imported): for
+    the engines other than torch.
     """
+    global _chosen_threads
     import cv2
-    import torch
+    _chosen_threads = threads
+    cv2.setNumThreads(threads)
+    if not torch_too:
+        return
+    try:
+        import torch
+    except ImportError:        # the torch-free install: the engines read chosen_threads()
+        return
     torch.set_num_threads(threads)
     try:
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    cv2.setNumThreads(threads)
+
+
+def chosen_threads() -> Optional[int]:
+    """The thread count ``set_threads`` gave this process (None: never called, each library's default)."""
+    return _chosen_threads
 
 
 def limit_threads(threads: int) -> None:
     """``set_threads`` for a process that may never load torch (another ``--tracker``): OpenCV's pool
     now, torch's if it is loaded, and the OpenMP/BLAS variables that libraries loaded later read."""
     import sys
-
-    import cv2
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
-    cv2.setNumThreads(threads)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(threads)
+    set_threads(threads, torch_too="torch" in sys.modules)
 
 
 def longest_first(items: Sequence[Item], parts: int, weight: Callable[[Item], float]) -> list[list[Item]]:

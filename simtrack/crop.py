@@ -7,16 +7,22 @@ needed (the last image column/row is dropped whenever the window reaches that ed
 ``sample_target`` is the reference (OpenCV, host memory). ``sample_target_torch`` computes the
 same pixels from a frame tensor on any device (the GPU fast path): it reads only the pixels the
 bilinear filter touches and reproduces OpenCV's fixed-point arithmetic, so the two agree exactly.
+
+``normalize`` is the official normalisation, written once for numpy arrays (the engines, which run
+without torch) and torch tensors (the torch path, on the model's device). Importing this module
+needs no torch; the torch functions import it when called.
 """
 import math
 from functools import lru_cache
 
 import cv2
 import numpy as np
-import torch
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+# float32, as torch.tensor(IMAGENET_MEAN) rounds them; shaped for (1, 3, H, W) crops
+_MEAN = np.array(IMAGENET_MEAN, np.float32).reshape(1, 3, 1, 1)
+_STD = np.array(IMAGENET_STD, np.float32).reshape(1, 3, 1, 1)
 
 
 def crop_window(box, factor):
@@ -100,6 +106,7 @@ def _axis_taps(start, side, size, output_size, clamp_weights, device):
     index = offsets + start
     weights = weights * ((index >= 0) & (index < readable_limit(start, side, size)))
     index = np.clip(index, 0, size - 1)
+    import torch
     both = torch.from_numpy(np.stack([index, weights])).to(device, torch.int64)
     return both[0], both[1].to(torch.int32)
 
@@ -111,6 +118,7 @@ def sample_target_torch(frame, box, factor, output_size):
     device, and the resize factor. Bit-exact with OpenCV's vectorised INTER_LINEAR (OpenCV's
     switch to INTER_AREA for an exact 2x reduction gives the same numbers); see docs/speed.md.
     """
+    import torch
     x1, y1, side = crop_window(box, factor)
     height, width = frame.shape[:2]
     if not (_overlaps(x1, side, width) and _overlaps(y1, side, height)):
@@ -128,20 +136,48 @@ def sample_target_torch(frame, box, factor, output_size):
     return patch, output_size / side
 
 
-class Normalizer:
-    """uint8 HWC patch -> float32 (1, 3, H, W) tensor with ImageNet mean/std, as the official code.
+def normalize(patch):
+    """uint8 H x W x 3 patch -> float32 (1, 3, H, W) with ImageNet mean/std, as the official code.
 
-    Accepts a numpy array or a tensor (e.g. from ``sample_target_torch``); the arithmetic and its
-    order are the official ones, done in place on the one float copy.
+    ``patch`` is a numpy array (-> numpy, on the host) or a torch tensor (-> tensor on its device).
+    The arithmetic and its order are the official ones, in float32 and in place on the one float
+    copy: ``/ 255``, ``- mean``, ``/ std``. Each step is one correctly rounded IEEE operation per
+    element in numpy and in torch on the CPU, so both give the same bits.
     """
+    if isinstance(patch, np.ndarray):
+        image = np.ascontiguousarray(patch.transpose(2, 0, 1), dtype=np.float32)[None]
+        mean, std = _MEAN, _STD
+    else:
+        import torch
+        image = patch.to(torch.float32, copy=True).permute(2, 0, 1).unsqueeze(0)
+        mean, std = _torch_mean_std(image.device)
+    image /= 255.0
+    image -= mean
+    image /= std
+    return image
+
+
+@lru_cache(maxsize=8)
+def _torch_mean_std(device):
+    import torch
+    return torch.from_numpy(_MEAN).to(device), torch.from_numpy(_STD).to(device)
+
+
+def crop_normalised(image, box, factor, output_size):
+    """``sample_target`` then ``normalize``, on the host: (float32 (1, 3, S, S) array, resize factor)."""
+    patch, resize_factor = sample_target(image, box, factor, output_size)
+    return normalize(patch), resize_factor
+
+
+class Normalizer:
+    """``normalize`` for crops that go to ``device``: a numpy patch is uploaded, then normalised there."""
 
     def __init__(self, device="cpu"):
+        import torch
         self.device = torch.device(device)
-        self.mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1).to(self.device)
-        self.std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1).to(self.device)
 
     def __call__(self, patch):
+        import torch
         if isinstance(patch, np.ndarray):
             patch = torch.from_numpy(np.ascontiguousarray(patch))
-        tensor = patch.to(self.device).to(torch.float32, copy=True).permute(2, 0, 1).unsqueeze(0)
-        return tensor.div_(255.0).sub_(self.mean).div_(self.std)
+        return normalize(patch.to(self.device))

@@ -4,11 +4,14 @@
 a GPU / MIG UUID as ``nvidia-smi -L`` prints it (``GPU-5c7b6b0f-...``, ``MIG-c6d4f1ef-...``, or the old
 ``MIG-GPU-<uuid>/<gi>/<ci>`` form). A name that is not a device, or a GPU that this machine does not
 have, is a ``ConfigError`` that lists what is present, raised before any model is loaded. torch is
-imported only to count GPUs and read their UUIDs; ``nvidia-smi -L`` is read only when a UUID is named.
+imported only to count GPUs and read their UUIDs; ``nvidia-smi -L`` is read only when a UUID is named,
+or to count GPUs where torch is not installed (the torch-free install of the engines).
 """
+import os
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Optional
 
 from .errors import ConfigError
 
@@ -73,9 +76,29 @@ def list_gpus():
 
 
 def cuda_count():
-    """GPUs visible to this process (0 without CUDA)."""
-    import torch
+    """GPUs visible to this process (0 without CUDA). Without torch: the GPUs of ``nvidia-smi -L``,
+    as many as CUDA_VISIBLE_DEVICES lets through."""
+    try:
+        import torch
+    except ImportError:
+        gpus = len(list_gpus())
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+        if visible is None or not gpus:
+            return gpus
+        return min(gpus, len([entry for entry in visible.split(",") if entry.strip()]))
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+@dataclass(frozen=True)
+class EngineDevice:
+    """Where an engine other than torch runs, without torch: ``type`` ("cpu" or "cuda") and ``index``
+    (the CUDA device number), as a ``torch.device`` has them."""
+
+    type: str
+    index: Optional[int] = None
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
 
 def visible_uuids():

@@ -1,8 +1,9 @@
-"""How a tracker runs the network: crop method, precision, compilation, CUDA graphs.
+"""How a tracker runs the network on torch: crop method, precision, compilation, CUDA graphs.
 
 With every option off (the default) the tracker computes exactly what the official tracker
 computes. Each option trades at most a little float round-off for speed; docs/speed.md gives the
-measured effect of each on boxes and time.
+measured effect of each on boxes and time. The other engines (ONNX Runtime, OpenVINO, TensorRT)
+have runners of the same shape in ``simtrack.engines``.
 """
 import contextlib
 import copy
@@ -112,12 +113,34 @@ class ModelRunner:
             search = CudaGraphSearch(search)
         self._search = search
 
+    @staticmethod
+    def mode():
+        """The context the tracker's steps run in: no autograd bookkeeping."""
+        return torch.inference_mode()
+
+    @staticmethod
+    def concat(crops):
+        """Search crops of several targets as one batch."""
+        return torch.cat(crops)
+
+    @staticmethod
+    def allocate_tokens(capacity, tokens):
+        """Zeroed template tokens for ``capacity`` targets, shaped and typed like ``tokens`` (1, N, C)."""
+        return tokens.new_zeros((capacity,) + tuple(tokens.shape[1:]))
+
+    @staticmethod
+    def to_host(values):
+        return values.cpu()
+
     def autocast(self):
         if self.dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype, cache_enabled=self._cache_casts)
 
     def embed_template(self, template, template_anno):
+        """Template tokens (1, N, C); ``template_anno`` may be the float64 numpy box of ``template_annotation``."""
+        if isinstance(template_anno, np.ndarray):
+            template_anno = torch.from_numpy(template_anno).to(self.device)
         with self.autocast():
             return self.model.embed_template(template, template_anno)
 

@@ -39,7 +39,7 @@ def build_parser():
     parser.add_argument("--label", default="SimTrack", help="the tracker's name in the video legend")
     options.add_checkpoint(parser)
     options.add_device(parser)
-    options.add_threads(parser, default_help="torch's choice")
+    options.add_threads(parser, default_help="torch's or the engine's choice")
     options.add_speed(parser)
     return parser
 
@@ -147,11 +147,11 @@ def load_tracker(args):
     path = resolve_checkpoint(args.checkpoint)
     if is_embedded(path):
         print(DEMO_NOTICE, file=sys.stderr)
+    speed = options.speed_options(args)
     if args.threads:
-        set_threads(args.threads)
+        set_threads(args.threads, torch_too=speed.engine == "torch")
     from .tracker import Tracker
-    return Tracker.from_checkpoint(path, variant=args.variant, device=args.device,
-                                   **options.speed_options(args).as_dict())
+    return Tracker.from_checkpoint(path, variant=args.variant, device=args.device, **speed.as_dict())
 
 
 def track(args):

@@ -10,6 +10,41 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 torch.set_num_threads(1)     # module-scoped fixtures run before the per-test fixture below
 
 
+@pytest.fixture(scope="session", autouse=True)
+def engine_cache(tmp_path_factory):
+    """Exports made on the fly (``simtrack.engines.cache``) go to a folder of this session, not ~/.cache."""
+    folder = tmp_path_factory.mktemp("simtrack-cache")
+    previous = os.environ.get("SIMTRACK_CACHE")
+    os.environ["SIMTRACK_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("SIMTRACK_CACHE", None)
+    else:
+        os.environ["SIMTRACK_CACHE"] = previous
+
+
+@pytest.fixture(scope="session")
+def exported_tiny(tmp_path_factory, engine_cache):
+    """``(path, printed line)``: the embedded demo model exported by ``python -m simtrack.export``, once
+    per test process (an export takes 10-20 s), and placed in the cache as its on-the-fly export."""
+    import contextlib
+    import io
+    import shutil
+
+    import simtrack
+    from simtrack import export
+    from simtrack.engines.cache import export_path
+    from simtrack.engines.exported import file_sha256
+    path = tmp_path_factory.mktemp("exported") / "tiny.onnx"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert export.main(["--checkpoint", str(simtrack.EMBEDDED_CHECKPOINT), "--out", str(path)]) == 0
+    cached = export_path("tiny", file_sha256(simtrack.EMBEDDED_CHECKPOINT))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, cached)
+    return path, printed.getvalue()
+
+
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """Every test runs on one torch thread, whatever earlier code under test set.

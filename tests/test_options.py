@@ -65,11 +65,16 @@ def test_sequence_lists_are_read_by_one_function(command):
 
 
 def test_speed_options_reach_the_tracker_from_every_tracking_command():
-    for command in ("simtrack-run", "simtrack-profile", "simtrack-vot"):
-        args = parser_of(command).parse_args(["--fast", "--precision", "bf16", "--compile", "aot_eager",
-                                              "--cuda-graphs", "--crop", "torch"])
+    for command in ("simtrack-run", "simtrack-profile", "simtrack-vot", "simtrack-track"):
+        start = ["clip.mp4"] if command == "simtrack-track" else []
+        args = parser_of(command).parse_args(start + ["--fast", "--precision", "bf16", "--compile", "aot_eager",
+                                                      "--cuda-graphs", "--crop", "torch"])
         assert options.speed_options(args) == SpeedOptions(fast=True, precision="bf16", compile="aot_eager",
-                                                           cuda_graphs=True, crop="torch")
+                                                           cuda_graphs=True, crop="torch", engine="torch")
+        args = parser_of(command).parse_args(start + ["--engine", "openvino", "--precision", "fp16"])
+        assert options.speed_options(args) == SpeedOptions(engine="openvino", precision="fp16")
+        args = parser_of(command).parse_args(start + ["--checkpoint", "model.onnx"])   # an export: not torch
+        assert options.speed_options(args).engine in ("onnxruntime", "openvino")
 
 
 def test_vot_environment_variables_mirror_the_option_names(monkeypatch):
@@ -78,9 +83,10 @@ def test_vot_environment_variables_mirror_the_option_names(monkeypatch):
     monkeypatch.setenv("SIMTRACK_CUDA_GRAPHS", "yes")
     monkeypatch.setenv("SIMTRACK_COMPILE", "aot_eager")
     monkeypatch.setenv("SIMTRACK_THREADS", "3")
+    monkeypatch.setenv("SIMTRACK_ENGINE", "onnxruntime")
     args = parser_of("simtrack-vot").parse_args([])
-    assert (args.checkpoint, args.device, args.cuda_graphs, args.compile, args.threads) == (
-        "/w.pth", "cuda:1", True, "aot_eager", 3)
+    assert (args.checkpoint, args.device, args.cuda_graphs, args.compile, args.threads, args.engine) == (
+        "/w.pth", "cuda:1", True, "aot_eager", 3, "onnxruntime")
     for action in visible_options(parser_of("simtrack-vot")):
         if action.dest in options.HELP:
             assert options.environment_name(action.dest) in action.help
@@ -94,7 +100,8 @@ def test_vot_environment_variables_mirror_the_option_names(monkeypatch):
     (["--threads", "0"], "--threads must be at least 1, got 0"),
     (["--device", "tpu"], "--device 'tpu' is not a device name; expected auto, cpu, cuda or cuda:N"),
     (["--variant", "b32"], "invalid choice: 'b32'"),
-    (["--precision", "int8"], "invalid choice: 'int8'"),
+    (["--precision", "int4"], "invalid choice: 'int4'"),
+    (["--engine", "tflite"], "invalid choice: 'tflite'"),
 ])
 def test_bad_values_are_one_line_errors_naming_the_option(argv, message, capsys):
     parser = parser_of("simtrack-profile")

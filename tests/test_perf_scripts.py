@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from benchmarks.perf import batching, end_to_end, fast_vs_exact, frame_check, precision
+from benchmarks.perf import batching, end_to_end, engines, fast_vs_exact, frame_check, precision
+from simtrack.data import ensure_demo_dataset
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +85,24 @@ def test_eval_command_times_whole_processes(tmp_path):
     assert set(result["wall_s"]) == {"ours", "got10k"} and all_positive(result["wall_s"].values())
     assert all_positive([result["whole_command_ratio"], result["metrics_only_ratio"], result["read_ground_truth_s"]])
     assert result["sequences"] == 3 and 0 < result["auc"] <= 1
+
+
+def test_engines_case_and_boxes(exported_tiny, tmp_path):
+    """One case of the engine comparison in this process (the script runs each in a process of its own)."""
+    names = ["torch", "onnxruntime", "onnxruntime-int8"]
+    case = engines.run_case("tiny", 1, 1, names, 1, peak_sizes=(256,))
+    assert set(case["engines"]) == set(names) and all_positive(case["peak_gflops"].values())
+    assert case["engines"]["torch"]["box_difference_px"] == 0 and case["engines"]["torch"]["frame_vs_torch"] == 1
+    assert case["engines"]["onnxruntime"]["box_difference_px"] < 1e-3
+    assert all_positive(values["fraction_of_peak"] for values in case["engines"].values())
+    root = ensure_demo_dataset(tmp_path / "demo", num_sequences=2, num_frames=6)
+    boxes = engines.run_boxes(["torch", "onnxruntime"], root, 1)
+    assert boxes["frames"] == 10 and boxes["engines"]["onnxruntime"]["fed_max_px"] < 1e-3
+
+
+def test_the_gpu_script_refuses_to_start_without_a_gpu(capsys):
+    from benchmarks.perf import gpu_engines
+    if gpu_engines.available(["torch fp32"]) and __import__("torch").cuda.is_available():
+        pytest.skip("a GPU is present: the script runs there (see docs/deploy.md)")
+    assert gpu_engines.main([]) == 2
+    assert "needs a CUDA GPU" in capsys.readouterr().err

@@ -188,6 +188,14 @@ def test_results_of_other_speed_options_are_refused(lasot, checkpoint, tmp_path,
     assert snapshot(tmp_path / "out") == before
 
 
+def test_results_of_another_engine_are_refused(lasot, checkpoint, tmp_path, capsys):
+    our_results(tmp_path, checkpoint, engine="onnxruntime")
+    before = snapshot(tmp_path / "out")
+    err = refused(command(lasot, checkpoint), capsys)
+    assert "written with engine onnxruntime (this run: default) (rerun with those to resume)" in err
+    assert snapshot(tmp_path / "out") == before
+
+
 def test_our_own_complete_results_are_kept_without_starting_a_worker(lasot, checkpoint, tmp_path, capsys):
     folder = our_results(tmp_path, checkpoint)
     before = {name: data for name, data in snapshot(folder).items() if name.endswith(".txt")}

@@ -62,7 +62,8 @@ def fingerprint(device):
 # ---------------------------------------------------------------- timing helpers
 
 def synchronize(device):
-    if device.type == "cuda":
+    """Wait for ``device``'s queued work (a torch CUDA device; the engines return when done)."""
+    if isinstance(device, torch.device) and device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
@@ -131,11 +132,21 @@ def count_flops(model, batch=1):
             "per_frame_gmacs": search_flops / 2e9, "readme_gflops": README_GFLOPS}
 
 
+def network_inputs(tracker, batch=1, seed=0):
+    """Template tokens and random search crops for ``batch`` targets, in the form ``tracker``'s engine takes."""
+    cfg, device = tracker.config, tracker.device
+    if tracker.options.engine == "torch":
+        generator = torch.Generator().manual_seed(seed)
+        search = torch.randn(batch, 3, cfg.search_size, cfg.search_size, generator=generator).to(device)
+        return tracker.template_tokens.expand(batch, -1, -1), search
+    search = np.random.default_rng(seed).standard_normal((batch, 3, cfg.search_size, cfg.search_size), np.float32)
+    return np.repeat(tracker.template_tokens, batch, axis=0), search
+
+
 def model_latency(tracker, repeats, batch=1):
     """Per-frame network time alone (crop already on the device) of an initialised ``tracker``."""
-    cfg, device = tracker.config, tracker.device
-    search = torch.randn(batch, 3, cfg.search_size, cfg.search_size, device=device)
-    tokens = tracker.template_tokens.expand(batch, -1, -1)
+    device = tracker.device
+    tokens, search = network_inputs(tracker, batch)
 
     def forward():
         with torch.inference_mode():

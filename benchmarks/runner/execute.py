@@ -15,6 +15,7 @@ from simtrack.cli.paths import check_writable
 from simtrack.data import dataset_key, load_dataset, resolve_root
 from simtrack.data.files import MissingFrames
 from simtrack.data.sequence import Sequence
+from simtrack.engines import faster_engine_note
 from simtrack.errors import ConfigError, DatasetError, ResultsError
 from simtrack.speed import SpeedOptions
 from simtrack.trackers.spec import TrackerSpec
@@ -47,8 +48,12 @@ def tracker_name_for(name: Optional[str], checkpoint: Optional[Path], spec: Opti
     return name
 
 
-def model_config(checkpoint: Path, variant: Optional[str]) -> dict:
-    """Load the model once here so a wrong file or variant fails before any worker starts."""
+def model_config(checkpoint: Path, variant: Optional[str], speed: SpeedOptions = SpeedOptions()) -> dict:
+    """Load the model once here so a wrong file or variant fails before any worker starts (another engine
+    than torch: read the exported file, or export the weights into the cache for the workers)."""
+    if speed.engine != "torch":
+        from simtrack.engines import model_config as exported_config
+        return exported_config(checkpoint, variant, speed)
     from simtrack.checkpoints import load_model
     return load_model(checkpoint, variant).config.to_dict()
 
@@ -58,11 +63,9 @@ def check_devices(settings: RunSettings) -> None:
     cluster's devices are counted when it is reached)."""
     if settings.backend != "local":
         return
-    import torch
-
-    from simtrack.devices import cuda_count
+    from simtrack.devices import EngineDevice, cuda_count
     for device in parse_devices(settings.devices, cuda_count()):
-        settings.speed.checked(torch.device("cpu" if device.name == "cpu" else "cuda"))
+        settings.speed.checked(EngineDevice("cpu" if device.name == "cpu" else "cuda"))
 
 
 @dataclass
@@ -109,9 +112,9 @@ def check_run(settings: RunSettings) -> CheckedRun:
                            f"(an annotation-only copy?); tracking needs the images, scoring does not: "
                            f"python -m benchmarks.evaluate works on this folder")
     if checkpoint is not None:
-        config = model_config(checkpoint, settings.variant)
+        config = model_config(checkpoint, settings.variant, settings.speed)
         identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
-                                           {**settings.speed.as_dict(), "batch_sequences": settings.batch_sequences})
+                                           {**settings.speed.record(), "batch_sequences": settings.batch_sequences})
     else:   # the tracker's code is located and hashed here; only the workers import it
         config, identity = {}, provenance.tracker_identity(tracker_provenance(spec))
     run = CheckedRun(dataset, data_root, checkpoint, sequences, config, tracker_name,
@@ -208,7 +211,8 @@ def execute_run(settings: RunSettings) -> RunOutcome:
             sequences=[s.name for s in sequences], repeats=settings.repeat, backend=backend.name, slots=plan.slots,
             tracker_spec=None if simtrack else run.identity)
         if simtrack:
-            manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.speed.as_dict()}
+            manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.speed.record()}
+            manifest["runs"][0]["engine"] = engine_record(spec, plan)
         else:
             manifest["runs"][0]["tracker_spec"] = run.identity
             manifest["timing"] = SPEC_TIMING
@@ -219,6 +223,9 @@ def execute_run(settings: RunSettings) -> RunOutcome:
         with lock.exclusive():  # other parts append their invocation too
             write_manifest(run.folder, manifest)
         print(header(plan, len(done), run.folder), flush=True)
+        note = simtrack and faster_engine_note(settings.speed.engine, sorted({slot.device for slot in plan.slots}))
+        if note and plan.jobs:
+            print(note, flush=True)
         recorder = Recorder(settings.results, run.tracker_name, run.dataset, plan, skipped=len(done),
                             identity=run.identity, guard=lock.exclusive)
         try:
@@ -227,6 +234,20 @@ def execute_run(settings: RunSettings) -> RunOutcome:
             summary = recorder.close()
         running = lock.finish() if settings.shard else []
     return RunOutcome(summary, run.dataset, run.tracker_name, run.folder, sequences, running, run.identity)
+
+
+def engine_record(spec: WorkerSpec, plan: Plan) -> dict[str, Any]:
+    """What runs the network, for the manifest: torch's version, or the engine, its version and providers
+    on the run's devices (and, for an exported file, what it was exported from)."""
+    devices = sorted({"cpu" if slot.device == "cpu" else "cuda" for slot in plan.slots}) or ["cpu"]
+    if spec.speed.engine == "torch":
+        return {"name": "torch", "precision": spec.speed.precision}
+    from simtrack.devices import EngineDevice
+    from simtrack.engines import describe, is_exported, read_exported
+    record = {"name": spec.speed.engine, "on": [describe(spec.speed, EngineDevice(kind)) for kind in devices]}
+    if is_exported(spec.checkpoint):
+        record["exported"] = read_exported(spec.checkpoint).summary()
+    return record
 
 
 def header(plan: Plan, skipped: int, folder: Path) -> str:

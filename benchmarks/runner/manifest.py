@@ -55,8 +55,13 @@ def git_commit(folder=None):
 
 
 def versions():
-    import torch  # here, not at import time: Ray nodes hash checkpoints with file_sha256 without torch
-    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+    try:
+        import torch  # here, not at import time: Ray nodes hash checkpoints with file_sha256 without torch
+    except ImportError:    # the torch-free install, running an exported model on another engine
+        torch_version = None
+    else:
+        torch_version = torch.__version__
+    return {"python": platform.python_version(), "torch": torch_version, "numpy": np.__version__,
             "simtrack": simtrack.__version__}
 
 

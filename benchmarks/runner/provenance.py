@@ -112,6 +112,8 @@ def _flat(identity):
 
 
 def _shown(value):
+    if value is None:
+        return "default"      # an option recorded only when set (simtrack.speed.SpeedOptions.record)
     return f"{value[:12]}..." if isinstance(value, str) and len(value) == 64 else value   # a sha256
 
 

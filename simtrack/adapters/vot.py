@@ -7,7 +7,7 @@ initialisation when it sees it.
 
 Settings come from the command line or, for each option, its environment variable (``env_*``
 lines in trackers.ini): ``--checkpoint`` is ``SIMTRACK_CHECKPOINT`` and so on for ``--variant``,
-``--device``, ``--threads`` and the speed options ``--precision``, ``--fast``, ``--compile``,
+``--device``, ``--threads`` and the speed options ``--engine``, ``--precision``, ``--fast``, ``--compile``,
 ``--cuda-graphs`` and ``--crop`` (docs/options.md says what each means). Two are the server's own:
 
   SIMTRACK_VOT_REGIONS  region formats to advertise, comma-separated subset of
@@ -162,12 +162,12 @@ def build_tracker(settings):
     from ..weights import is_embedded, resolve_checkpoint
     path = resolve_checkpoint(settings.checkpoint, "SIMTRACK_CHECKPOINT (--checkpoint)")
     if settings.threads:
-        set_threads(settings.threads)
+        set_threads(settings.threads, torch_too=settings.speed.engine == "torch")
     start = time.perf_counter()
     tracker = Tracker.from_checkpoint(path, variant=settings.variant or None, device=settings.device,
                                       **settings.speed.as_dict())
-    log.info("loaded %s (variant %s) on %s in %.1f s", path, tracker.config.name, tracker.device,
-             time.perf_counter() - start)
+    log.info("loaded %s (variant %s) on %s, engine %s, in %.1f s", path, tracker.config.name, tracker.device,
+             tracker.options.engine, time.perf_counter() - start)
     if is_embedded(path):
         log.warning("running the tiny demo model; set SIMTRACK_CHECKPOINT for real SimTrack weights")
     return tracker

@@ -14,7 +14,7 @@ from ..data import catalog
 from ..devices import DEVICE_SYNTAX, parse_device
 from ..errors import ConfigError
 from ..model.config import VARIANTS
-from ..speed import CROPS, PRECISIONS, SpeedOptions
+from ..speed import CROPS, ENGINES, PRECISIONS, SpeedOptions
 
 ENV_PREFIX = "SIMTRACK_"
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
@@ -27,7 +27,12 @@ HELP = {
     "devices": "devices to spread work over: auto (every GPU, else the CPU), cpu, cuda (every GPU) or a "
                "comma-separated list of device names (cuda:N, GPU/MIG UUIDs) such as cuda:0,cuda:1; NAMExK "
                "gives a device K workers, e.g. cuda:0x2,cuda:1; each worker sees only its device (default: auto)",
-    "precision": "arithmetic of the network: fp32 (exact), bf16 or fp16 autocast (default: fp32)",
+    "precision": "arithmetic of the network: fp32 (exact), bf16 or fp16 (torch autocast, openvino, tensorrt), "
+                 "int8 (onnxruntime's dynamic quantisation; boxes drift) (default: fp32)",
+    "engine": "what runs the network: torch (the exact path), or the model's ONNX export on onnxruntime (CPU, or "
+              "CUDA on a GPU), onnxruntime-tensorrt, openvino (CPU) or tensorrt (GPU); the crop and the "
+              "post-processing are the same (default: torch; for an exported .onnx checkpoint onnxruntime, else "
+              "openvino; docs/deploy.md)",
     "fast": "on a GPU, crop on the GPU (same pixels and boxes as the exact path); no effect on the CPU",
     "compile": "torch.compile the per-frame forward; optionally name the backend, e.g. --compile "
                "aot_eager (default: off; inductor when given without a name)",
@@ -35,7 +40,8 @@ HELP = {
     "crop": "where search crops are cut: auto (on the GPU with --fast on CUDA, else OpenCV), cv2 or torch; "
             "both give the same pixels (default: auto)",
     "batch_sequences": "sequences tracked in lock-step, their frames in one forward pass (default: 1)",
-    "threads": "torch and OpenCV threads per process (default: the cores split between the processes)",
+    "threads": "torch (or the engine's) and OpenCV threads per process (default: the cores split between the "
+               "processes)",
     "dataset": f"dataset name; the benchmarks: {', '.join(catalog.benchmark_keys())} (docs/datasets.md)",
     "data_root": "dataset folder, or the folder that holds it under its usual name "
                  "(default: $SIMTRACK_DATA/<Dataset>, else ./data/<Dataset>)",
@@ -164,9 +170,11 @@ def add_devices(parser):
 
 
 def add_speed(parser, batching=False, env=False, batch_default=1):
-    """The tracker's speed options: ``--precision --fast --compile [BACKEND] --cuda-graphs --crop``
+    """The tracker's speed options: ``--engine --precision --fast --compile [BACKEND] --cuda-graphs --crop``
     (+ ``--batch-sequences``)."""
-    group = parser.add_argument_group("speed options (see docs/speed.md)")
+    group = parser.add_argument_group("speed options (see docs/speed.md and docs/deploy.md)")
+    group.add_argument("--engine", choices=ENGINES, default=_from_env("engine", None, env, ENGINES),
+                       help=_env_help("engine", HELP["engine"], env))
     group.add_argument("--precision", choices=PRECISIONS, default=_from_env("precision", "fp32", env, PRECISIONS),
                        help=_env_help("precision", HELP["precision"], env))
     group.add_argument("--fast", action="store_true", default=env_flag("fast", env),
@@ -205,9 +213,14 @@ def _threads_env(env):
 
 
 def speed_options(args) -> SpeedOptions:
-    """The ``SpeedOptions`` record of the speed options in ``args`` (a namespace of ``add_speed``)."""
+    """The ``SpeedOptions`` record of the speed options in ``args`` (a namespace of ``add_speed``); without
+    ``--engine``, the engine of ``--checkpoint`` (``simtrack.engines.default_engine``)."""
+    engine = args.engine
+    if engine is None:
+        from ..engines import default_engine
+        engine = default_engine(getattr(args, "checkpoint", None))
     return SpeedOptions(fast=args.fast, precision=args.precision, compile=args.compile,
-                        cuda_graphs=args.cuda_graphs, crop=args.crop)
+                        cuda_graphs=args.cuda_graphs, crop=args.crop, engine=engine)
 
 
 def add_dataset(parser, required=False, default=None, split=True, sequences=True):

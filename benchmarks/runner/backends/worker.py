@@ -117,7 +117,7 @@ def open_tracker(spec, device, threads):
         return tracker
     from simtrack import Tracker
     from simtrack.batch import BatchTracker
-    set_threads(threads)
+    set_threads(threads, torch_too=spec.speed.engine == "torch")
     options = {"variant": spec.variant, "device": device, **spec.speed.as_dict()}
     if spec.batch_sequences > 1:
         return BatchTracker.from_checkpoint(spec.checkpoint, spec.batch_sequences, **options)

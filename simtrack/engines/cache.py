@@ -1,0 +1,134 @@
+"""Exports made on the fly: a weights file (or a model in memory) run by another engine than torch is
+exported once into the cache, and later runs find it there.
+
+The cache folder is ``$SIMTRACK_CACHE``, else ``$XDG_CACHE_HOME/simtrack``, else ``~/.cache/simtrack``.
+A file's name holds everything its content depends on: the variant, the sha256 of the weights, and a
+digest of the versions that produced it (ours, torch, onnx, onnxscript, the opset); an int8 file adds
+ONNX Runtime's. Writes are atomic (``formats.atomic``), and one process at a time exports a given
+file (a lock file next to it), so concurrent workers neither corrupt nor duplicate the work. A file
+found there is checked like any exported model before use, and made again when it does not pass.
+"""
+import hashlib
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import simtrack
+
+from ..errors import CheckpointError, ConfigError
+from .exported import OPSET, read_exported
+
+
+def cache_root() -> Path:
+    """Where exports made on the fly and TensorRT engines are kept."""
+    if os.environ.get("SIMTRACK_CACHE"):
+        return Path(os.environ["SIMTRACK_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "simtrack"
+
+
+def _versions(*modules):
+    from importlib.metadata import PackageNotFoundError, version
+    found = []
+    for name in modules:
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=none")
+    return found
+
+
+def _digest(parts):
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
+@contextmanager
+def locked(path):
+    """Hold an exclusive lock on ``path`` + ``.lock`` (POSIX ``flock``; elsewhere, no lock: the atomic
+    rename still keeps the file whole, only the work may be done twice)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:     # pragma: no cover - Windows
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _valid(path, sha256, precision="fp32"):
+    """Whether ``path`` is a readable exported model of the weights ``sha256`` in ``precision``."""
+    if not path.is_file():
+        return False
+    try:
+        exported = read_exported(path)
+    except (CheckpointError, ConfigError):
+        return False
+    return exported.checkpoint_sha256 == sha256 and exported.precision == precision
+
+
+def export_path(variant, sha256) -> Path:
+    """The cache file of the fp32 export of weights ``sha256`` (``variant`` ``*``: a pattern for any)."""
+    versions = _digest([simtrack.__version__, f"opset={OPSET}"] + _versions("torch", "onnx", "onnxscript"))
+    return cache_root() / "onnx" / f"{variant}-{sha256[:16]}-{versions}.onnx"
+
+
+def _needs_torch(what):
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ConfigError(f"{what} needs torch to export it to ONNX, and torch is not installed here; export it "
+                          f"where torch is: python -m simtrack.export --checkpoint FILE --format onnx --out "
+                          f"model.onnx, then pass --checkpoint model.onnx") from None
+
+
+def exported_checkpoint(path, variant=None):
+    """The cached export of the weights file ``path`` (made now if missing); returns its path."""
+    from .exported import file_sha256
+    sha256 = file_sha256(path)
+    pattern = export_path(variant or "*", sha256)
+    for candidate in sorted(pattern.parent.glob(pattern.name)):   # found without loading torch
+        if _valid(candidate, sha256):
+            return candidate
+    _needs_torch(f"running {path} on another engine than torch")
+    from ..checkpoints import load_model
+    from .exported import check_packages
+    check_packages()
+    model = load_model(path, variant)
+    return _export(model, sha256, Path(path).name)
+
+
+def exported_model(model):
+    """The cached export of ``model``, a SimTrack in memory (keyed by its weights' hash); returns its path."""
+    from .export import state_sha256
+    return _export(model, state_sha256(model), "a model in memory")
+
+
+def _export(model, sha256, source):
+    target = export_path(model.config.name, sha256)
+    if _valid(target, sha256):
+        return target
+    from .export import export_model
+    from .exported import check_packages
+    check_packages()
+    with locked(target):
+        if not _valid(target, sha256):      # another process may have made it while we waited
+            export_model(model, target, sha256, source)
+    return target
+
+
+def quantised(exported):
+    """The int8 version of the fp32 exported model ``exported`` (an ``ExportedModel``), cached."""
+    name = exported.path.stem
+    versions = _digest([simtrack.__version__] + _versions("onnxruntime", "onnx"))
+    target = cache_root() / "onnx" / f"{name[:40]}-{exported.sha256[:16]}-int8-{versions}.onnx"
+    if not _valid(target, exported.checkpoint_sha256, "int8"):
+        from .quantise import quantise
+        with locked(target):
+            if not _valid(target, exported.checkpoint_sha256, "int8"):
+                quantise(exported.path, target)
+    return target

@@ -1,0 +1,47 @@
+"""int8 models: ONNX Runtime's dynamic quantisation of an exported model's per-frame step.
+
+The matrix products of the per-frame step get int8 weights and activations quantised on every call
+(``MatMul`` only: per-tensor, the fastest variant measured; the template step stays fp32). Needs
+onnx and onnxruntime, not torch. Boxes drift (docs/deploy.md): never a default.
+"""
+import contextlib
+import importlib.util
+import io
+import tempfile
+import warnings
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..formats.atomic import replacing
+from .exported import PREFIX, read_exported
+
+
+def quantise(source, out):
+    """Write ``source`` (our fp32 file) to ``out`` with the per-frame step's matrix products in int8
+    (ONNX Runtime's dynamic quantisation: int8 weights, activations quantised per call). The metadata
+    (template step included, which stays fp32) is kept, with ``precision`` int8."""
+    if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
+        raise ConfigError("making the int8 model needs onnx and onnxruntime: pip install 'simtrack[export]', or "
+                          "export it where they are installed: python -m simtrack.export --precision int8")
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    source = read_exported(source)
+    if source.precision != "fp32":
+        raise ConfigError(f"{source.path} is already {source.precision}")
+    with tempfile.TemporaryDirectory() as folder:
+        prepared, quantised = Path(folder) / "prepared.onnx", Path(folder) / "int8.onnx"
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            quant_pre_process(str(source.path), str(prepared), skip_symbolic_shape=True)
+            quantize_dynamic(str(prepared), str(quantised), weight_type=QuantType.QInt8,
+                             op_types_to_quantize=["MatMul"])
+        proto = onnx.load(str(quantised))
+        del proto.metadata_props[:]
+        facts = dict(source.metadata, **{PREFIX + "precision": "int8", PREFIX + "quantised_from": source.sha256})
+        for key, value in facts.items():
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = key, value
+        with replacing(Path(out)) as temporary:
+            onnx.save(proto, str(temporary))
+    return Path(out)
