@@ -4,9 +4,11 @@ baseline that needs no weights, behind ``init(image, box)`` / ``update(image) ->
 What this wrapper handles, measured on opencv-python 5.0.0.93 (docs/own_tracker.md):
 
 * repeatability: MIL draws its Haar features with the C library's ``rand()``, which
-  ``cv2.setRNGSeed`` does not touch, so two runs of one sequence differ from the second frame on.
-  ``srand(seed)`` right before ``init`` makes every run give the same boxes, in any process and
-  order (resume, ``--shard`` and the got10k comparison depend on that);
+  ``cv2.setRNGSeed`` does not touch, so two runs of one sequence differ from the second frame on;
+  and its sampler copies the calling thread's OpenCV RNG (``theRNG``), which any OpenCV call that
+  draws random numbers earlier in the process advances. ``srand(seed)`` and ``cv2.setRNGSeed(seed)``
+  right before ``init`` make every run give the same boxes, in any process and order (resume,
+  ``--shard`` and the got10k comparison depend on that; seed 0 is OpenCV's initial RNG state);
 * boxes OpenCV cannot take: ``init`` wants integers, raises for a box sticking out of the frame,
   and never returns for a box under 25 pixels (4 x 4). The box is rounded, clipped to the frame
   and enlarged to at least 5 x 5 pixels around its centre (the reported first box is the given one).
@@ -72,6 +74,7 @@ class MILTracker:
         if width < 2 * MIN_SIDE or height < 2 * MIN_SIDE:
             raise ValueError(f"MIL needs frames of at least {2 * MIN_SIDE} x {2 * MIN_SIDE} pixels, got {width} x {height}")
         _libc().srand(self.seed)                  # repeatable Haar features
+        self._cv2.setRNGSeed(self.seed)           # repeatable samples, whatever ran before in this thread
         self._tracker = self._cv2.TrackerMIL.create(self.params)
         self._tracker.init(image, fit_box(box, width, height))
         self.box = np.array(box, dtype=np.float64).reshape(4)
