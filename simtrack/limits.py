@@ -74,6 +74,14 @@ MAX_CONFIG_INT = 1 << 16
 PARAMS_MARGIN = 1.5
 CHECKPOINT_BYTES_MARGIN = 4       # a training checkpoint: weights + two Adam moments + slack
 
+# ------------------------------------------------------------------ exported models (.onnx)
+# simtrack.export writes one protobuf message without external data, and protobuf serialises at
+# most 2 GiB (l14 in fp32: 1.2 GB). Its metadata holds the template step as base64 (l14: about
+# 15 MB) and a few short facts; a ModelProto has a handful of top-level fields.
+MAX_ONNX_BYTES = 2 << 30
+MAX_ONNX_METADATA_BYTES = 64 * MIB
+MAX_ONNX_FIELDS = 10_000
+
 
 def table_bytes(frames, longer=False):
     """Most bytes a table of ``frames`` lines may have (None: a sequence of unknown length)."""

@@ -301,3 +301,93 @@ def test_the_host_pipeline_is_the_torch_pipeline_bit_for_bit():
         state, factor, size = list(rng.uniform(5, 300, 4)), float(rng.uniform(0.2, 5)), int(rng.choice([112, 224]))
         assert locate(state, box, factor, size, (480, 640, 3)) == locate(state, torch.from_numpy(box), factor, size,
                                                                         (480, 640, 3))
+
+
+def with_metadata(path, _graph=None, **facts):
+    """``path``: an ONNX model (``_graph``'s, else a foreign one) carrying simtrack's metadata, with ``facts``
+    replacing the good ones."""
+    import onnx
+    from onnx import helper
+    proto = onnx.load(str(_graph or foreign_onnx(path)))
+    good = {"format": "simtrack-onnx/1", "config": json.dumps(simtrack.VARIANTS["tiny"].to_dict()),
+            "mean": "[0.485, 0.456, 0.406]", "std": "[0.229, 0.224, 0.225]", "template_onnx": ""}
+    helper.set_model_props(proto, {PREFIX + key: value for key, value in {**good, **facts}.items()})
+    onnx.save(proto, str(path))
+    return path
+
+
+@pytest.mark.parametrize("facts, message", [
+    ({"config": "[" * 100_000}, "nested too deeply"),
+    ({"config": "[1, 2]"}, "simtrack.config is a list, not a dict"),
+    ({"config": '{"embed_dim": "128"}'}, "embed_dim = '128' is not a int"),
+    ({"mean": "0.5"}, "simtrack.mean is a float, not a list"),
+    ({"std": "{"}, "not valid JSON"),
+    ({"mean": "[0.5, 0.5, 0.5]"}, "expects another normalisation"),
+])
+def test_damaged_metadata_is_refused_in_one_error(facts, message, tmp_path):
+    """An .onnx is a download like any other: its metadata is read within bounds and checked, never trusted."""
+    path = with_metadata(tmp_path / "model.onnx", **facts)
+    with pytest.raises(CheckpointError, match=message):
+        read_exported(path)
+
+
+def test_exported_files_are_read_within_bounds(tmp_path, monkeypatch):
+    import os
+
+    from simtrack.formats import onnx_file
+    good = with_metadata(tmp_path / "model.onnx")
+    assert read_exported(good).variant == "tiny"
+    monkeypatch.setattr(onnx_file, "MAX_ONNX_METADATA_BYTES", 100)
+    with pytest.raises(CheckpointError, match="more than 100 bytes of metadata"):
+        read_exported(good)
+    monkeypatch.setattr(onnx_file, "MAX_ONNX_BYTES", 100)
+    with pytest.raises(CheckpointError, match="more than the 100 it can hold.*without external data"):
+        read_exported(good)
+    fifo = tmp_path / "fifo.onnx"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match=r"is a FIFO \(named pipe\), not a regular file"):
+        read_exported(fifo)
+    lying = tmp_path / "lying.onnx"               # field 14 (metadata) claims 1 GB in a 6-byte file
+    lying.write_bytes(bytes([14 << 3 | 2]) + (1 << 30).to_bytes(5, "little"))
+    with pytest.raises(CheckpointError, match="not an ONNX model, or it is damaged"):
+        read_exported(lying)
+
+
+def graph_of_another_size(path):
+    """An ONNX file with simtrack's metadata (tiny) and the exported graphs' names, but sizes of no variant."""
+    import base64
+
+    import onnx
+    from onnx import TensorProto, helper
+
+    def model(nodes, inputs, outputs):
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(name, TensorProto.FLOAT if name != "template_anno"
+                                                                             else TensorProto.DOUBLE, shape)
+                                              for name, shape in inputs],
+                                  [helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in outputs])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+    search = model([helper.make_node("ReduceMean", ["template_tokens"], ["boxes"], axes=[1], keepdims=0),
+                    helper.make_node("ReduceMean", ["search"], ["confidence"], axes=[1, 2, 3], keepdims=0)],
+                   [("template_tokens", ["B", 5, 7]), ("search", ["B", 3, 8, 8])], ["boxes", "confidence"])
+    template = model([helper.make_node("Identity", ["template"], ["template_tokens"]),
+                      helper.make_node("Identity", ["template_anno"], ["unused"])],
+                     [("template", [1, 3, 8, 8]), ("template_anno", [1, 4])], ["template_tokens"])
+    del template.graph.output[:]
+    template.graph.output.extend([helper.make_tensor_value_info("template_tokens", TensorProto.FLOAT, None)])
+    onnx.save(search, str(path))
+    return with_metadata(path, _graph=path, template_onnx=base64.b64encode(template.SerializeToString()).decode())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_graphs_that_are_not_simtracks_are_refused_when_loaded(engine, tmp_path):
+    """Metadata can claim anything: each engine checks the graphs' names and sizes against the variant."""
+    import base64
+    foreign_template = base64.b64encode(foreign_onnx(tmp_path / "template.onnx").read_bytes()).decode()
+    options = SpeedOptions(engine=engine)
+    for path, message in ((with_metadata(tmp_path / "foreign.onnx", template_onnx=foreign_template),
+                           r"\(per-frame step\) has inputs and outputs \['x', 'y'\]"),
+                          (graph_of_another_size(tmp_path / "sizes.onnx"),
+                           r"template_tokens has shape \('B', 5, 7\), variant tiny has \('B', 65, 128\)")):
+        with pytest.raises(CheckpointError, match=message):
+            simtrack.Tracker(read_exported(path), device="cpu", **options.as_dict())

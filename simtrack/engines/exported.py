@@ -9,13 +9,13 @@ precision, opset and versions. Reading it needs neither torch nor onnx (``format
 import base64
 import binascii
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from ..crop import IMAGENET_MEAN, IMAGENET_STD
 from ..errors import CheckpointError, ConfigError
+from ..formats.json_data import parse_json
 from ..formats.onnx_file import read_metadata
 from ..model.config import ModelConfig
 
@@ -101,9 +101,6 @@ def read_exported(path, variant=None) -> ExportedModel:
     """The exported model at ``path``; a ``CheckpointError`` for a file that is not one of ours, or a
     ``ConfigError`` when ``variant`` is given and the file holds another."""
     path = Path(path)
-    if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
-        raise CheckpointError(f"exported model {path} {what}; give an .onnx file written by python -m simtrack.export")
     metadata = read_metadata(path)
     found = metadata.get(PREFIX + "format")
     if found is None:
@@ -114,9 +111,9 @@ def read_exported(path, variant=None) -> ExportedModel:
         raise CheckpointError(f"{path} is in simtrack's exported format {found!r}, which this version ({FORMAT}) "
                               f"does not read; export the weights again with this version")
     try:
-        config = ModelConfig.from_dict(json.loads(metadata[PREFIX + "config"]))
-        mean, std = json.loads(metadata[PREFIX + "mean"]), json.loads(metadata[PREFIX + "std"])
-    except (KeyError, ValueError, TypeError, ConfigError) as error:
+        config = ModelConfig.from_dict(_json_fact(metadata, "config", dict))
+        mean, std = _json_fact(metadata, "mean", list), _json_fact(metadata, "std", list)
+    except (KeyError, ValueError, TypeError, ConfigError, CheckpointError) as error:
         raise CheckpointError(f"{path}: its simtrack metadata is incomplete or damaged ({error}); export the model "
                               f"again with python -m simtrack.export") from None
     if tuple(mean) != IMAGENET_MEAN or tuple(std) != IMAGENET_STD:
@@ -131,3 +128,11 @@ def read_exported(path, variant=None) -> ExportedModel:
     if TEMPLATE_KEY not in metadata:
         raise CheckpointError(f"{path}: its template step ({TEMPLATE_KEY}) is missing; export the model again")
     return ExportedModel(path, metadata, config, precision)
+
+
+def _json_fact(metadata, key, kind):
+    """The JSON value of metadata ``simtrack.<key>``, which must be a ``kind`` (a TypeError otherwise)."""
+    value = parse_json(metadata[PREFIX + key], f"{PREFIX}{key}", CheckpointError)
+    if not isinstance(value, kind):
+        raise TypeError(f"{PREFIX}{key} is a {type(value).__name__}, not a {kind.__name__}")
+    return value

@@ -14,7 +14,7 @@ import numpy as np
 from ..cores import chosen_threads
 from ..errors import CheckpointError, ConfigError
 from ..speed import install_hint
-from .exported import INPUTS, OUTPUTS
+from .exported import INPUTS, OUTPUTS, TEMPLATE_INPUTS, TEMPLATE_OUTPUTS
 
 # Largest batch a TensorRT engine is built for (BatchTracker capacity); ONNX Runtime and OpenVINO take any.
 TENSORRT_MAX_BATCH = 64
@@ -61,6 +61,29 @@ class HostRunner:
     @staticmethod
     def to_host(values):
         return values
+
+    def check_graphs(self, search, template):
+        """Refuse graphs other than the ones ``simtrack.export`` writes for this file's variant (a file's
+        metadata can claim anything): names of every input and output, and the per-frame step's fixed
+        sizes. ``search`` and ``template`` map each name to its shape (None or text: a dynamic size)."""
+        cfg = self.config
+        tokens = cfg.template_grid ** 2 + cfg.foveal_grid ** 2
+        expected = {"template_tokens": (None, tokens, cfg.embed_dim), "search": (None, 3, cfg.search_size, cfg.search_size),
+                    "boxes": (None, 4), "confidence": (None,)}
+        for step, found, names in (("per-frame step", search, INPUTS + OUTPUTS),
+                                   ("template step", template, TEMPLATE_INPUTS + TEMPLATE_OUTPUTS)):
+            where = f"{self.exported.path} ({step})"
+            if sorted(found) != sorted(names):
+                raise CheckpointError(f"{where} has inputs and outputs {sorted(found)}, not {sorted(names)}: not a graph "
+                                      f"written by python -m simtrack.export; export the model again")
+            for name in names:
+                want = expected.get(name)
+                got = tuple(size if isinstance(size, int) else "B" for size in found[name])   # B: any size
+                if want is not None and (len(got) != len(want) or any(
+                        size != "B" and fixed is not None and size != fixed for size, fixed in zip(got, want))):
+                    shown = tuple("B" if fixed is None else fixed for fixed in want)
+                    raise CheckpointError(f"{where}: {name} has shape {got}, variant {self.exported.variant} has "
+                                          f"{shown}; export the model again")
 
     def embed_template(self, template, template_anno):
         """Template tokens (1, N, C) float32 of a normalised template crop and its float64 box."""
@@ -128,6 +151,8 @@ class OrtRunner(HostRunner):
         self._search_session = self._session(str(exported.path), self.providers)
         # The template step (0.1 GFLOP, float64 box arithmetic) runs once per target, on the CPU.
         self._template_session = self._session(exported.template_onnx(), ["CPUExecutionProvider"])
+        self.check_graphs(*({item.name: item.shape for item in session.get_inputs() + session.get_outputs()}
+                            for session in (self._search_session, self._template_session)))
 
     def _session_options(self):
         options = self.ort.SessionOptions()
@@ -172,6 +197,8 @@ class OpenVinoRunner(HostRunner):
         self._search_model = self._compile(str(exported.path), options.precision)
         self._search_request = self._search_model.create_infer_request()
         self._template_model = self._compile(exported.template_onnx(), "fp32")
+        self.check_graphs(*({port.get_any_name(): _openvino_shape(port) for port in model.inputs + model.outputs}
+                            for model in (self._search_model, self._template_model)))
 
     def plugin_config(self, precision):
         config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": OPENVINO_PRECISIONS[precision]}
@@ -195,6 +222,10 @@ class OpenVinoRunner(HostRunner):
         request.infer(dict(zip(INPUTS, (tokens, search))))
         return (np.array(request.get_tensor(OUTPUTS[0]).data, dtype=np.float32),
                 np.array(request.get_tensor(OUTPUTS[1]).data, dtype=np.float32))
+
+
+def _openvino_shape(port):
+    return tuple(dim.get_length() if dim.is_static else None for dim in port.get_partial_shape())
 
 
 # ------------------------------------------------------------------------------------------ TensorRT

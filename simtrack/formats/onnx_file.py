@@ -3,16 +3,17 @@
 An ONNX file is one protobuf ``ModelProto``. Its ``metadata_props`` (field 14: key/value strings)
 hold what ``simtrack.export`` records about the model. This reader walks the top-level fields and
 seeks past the others (the graph, hundreds of MB for b16), so that a command can refuse a foreign,
-damaged or mismatched file in milliseconds, before an engine spends seconds loading it. Every length
-is checked against the file size before anything is read.
+damaged or mismatched file in milliseconds, before an engine spends seconds loading it. Only a
+regular file is opened, no larger than protobuf can hold, and every length is checked against the
+file size and the metadata cap (``limits``) before anything is read.
 """
 import os
 
 from ..errors import CheckpointError
+from ..limits import MAX_ONNX_BYTES, MAX_ONNX_FIELDS, MAX_ONNX_METADATA_BYTES
+from .regular_files import open_regular, too_big
 
 _IR_VERSION, _GRAPH, _METADATA = 1, 7, 14
-MAX_ENTRY_BYTES = 64 << 20     # one metadata value (the template step of l14 is about 15 MB as text)
-MAX_FIELDS = 10_000            # top-level fields of a ModelProto: a handful in practice
 
 
 class _Reader:
@@ -81,8 +82,11 @@ def read_metadata(path):
     """The ``metadata_props`` of the ONNX model at ``path`` as a dict; a CheckpointError when the file is
     not an ONNX model (or is damaged)."""
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as handle:
+        with open_regular(path, "exported model", CheckpointError) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_ONNX_BYTES:
+                raise CheckpointError(too_big(f"exported model {path}", size, MAX_ONNX_BYTES,
+                                              "one ONNX protobuf message without external data"))
             return _walk(_Reader(handle, size), path)
     except OSError as error:
         raise CheckpointError(f"cannot read {path} ({error.strerror or error})") from None
@@ -92,8 +96,8 @@ def read_metadata(path):
 
 
 def _walk(reader, path):
-    metadata, seen = {}, set()
-    for _ in range(MAX_FIELDS):
+    metadata, seen, metadata_bytes = {}, set(), 0
+    for _ in range(MAX_ONNX_FIELDS):
         if reader.position() >= reader.size:
             break
         tag = reader.varint()
@@ -110,8 +114,9 @@ def _walk(reader, path):
         elif wire == 2:
             length = reader.varint()
             if field == _METADATA:
-                if length > MAX_ENTRY_BYTES:
-                    raise ValueError(f"a metadata entry of {length} bytes")
+                metadata_bytes += length
+                if metadata_bytes > MAX_ONNX_METADATA_BYTES:
+                    raise ValueError(f"more than {MAX_ONNX_METADATA_BYTES:,} bytes of metadata")
                 key, value = _entry(reader.read(length))
                 metadata[key] = value
             else:
@@ -119,7 +124,7 @@ def _walk(reader, path):
         else:
             raise ValueError(f"wire type {wire} at byte {reader.position()}")
     else:
-        raise ValueError(f"more than {MAX_FIELDS} top-level fields")
+        raise ValueError(f"more than {MAX_ONNX_FIELDS:,} top-level fields")
     if _IR_VERSION not in seen or _GRAPH not in seen:
         raise ValueError("no IR version or no graph")
     return metadata
