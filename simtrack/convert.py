@@ -33,12 +33,7 @@ def output_path(text, force):
     if path.suffix not in OUR_SUFFIXES + OFFICIAL_SUFFIXES:
         raise ConfigError(f"--out {text}: cannot write a {path.suffix or 'suffix-less'} file; end it in .safetensors "
                           f"(our format) or {' / '.join(OFFICIAL_SUFFIXES)} (official state_dict)")
-    if path.is_dir():
-        raise ConfigError(f"--out {text} is a folder; give a file name ending in .safetensors or .pth")
-    if path.exists() and not force:
-        raise ConfigError(f"--out {text} already exists; pass --force to overwrite it or choose another name")
-    check_output_file(path, "--out")
-    return path
+    return check_output_file(path, "--out", force)
 
 
 def main(argv=None):

@@ -43,12 +43,7 @@ def output_path(text, force):
     path = Path(text).expanduser()
     if path.suffix.lower() != ".onnx":
         raise ConfigError(f"--out {text}: --format onnx writes an .onnx file; end the name in .onnx")
-    if path.is_dir():
-        raise ConfigError(f"--out {text} is a folder; give a file name ending in .onnx")
-    if path.exists() and not force:
-        raise ConfigError(f"--out {text} already exists; pass --force to overwrite it or choose another name")
-    check_output_file(path, "--out")
-    return path
+    return check_output_file(path, "--out", force)
 
 
 def _differences(worst):
@@ -80,15 +75,16 @@ def main(argv=None):
         return 0
     check_packages()
     from .checkpoints import load_model
-    from .engines.export import checkpoint_sha256, export_model
+    from .engines.export import export_model
     from .engines.quantise import quantise
+    from .formats.file_hash import file_sha256
     model = load_model(source, args.variant)
     if args.precision == "fp32":
-        worst = export_model(model, out, checkpoint_sha256(source), Path(source).name)
+        worst = export_model(model, out, file_sha256(source), Path(source).name)
     else:
         with tempfile.TemporaryDirectory(dir=out.parent) as folder:
             fp32 = Path(folder) / "fp32.onnx"
-            worst = export_model(model, fp32, checkpoint_sha256(source), Path(source).name)
+            worst = export_model(model, fp32, file_sha256(source), Path(source).name)
             quantise(fp32, out)
     print(f"wrote {out} (variant {model.config.name}, {args.precision}, {out.stat().st_size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - start:.0f} s; largest difference from torch"

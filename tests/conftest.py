@@ -34,7 +34,7 @@ def exported_tiny(tmp_path_factory, engine_cache):
     import simtrack
     from simtrack import export
     from simtrack.engines.cache import export_path
-    from simtrack.engines.exported import file_sha256
+    from simtrack.formats.file_hash import file_sha256
     path = tmp_path_factory.mktemp("exported") / "tiny.onnx"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):

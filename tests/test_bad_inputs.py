@@ -27,7 +27,6 @@ import simtrack
 from benchmarks import evaluate, profile, run, submit, visualize
 from benchmarks.reports import evaluate as evaluate_api
 from benchmarks.runner import provenance
-from benchmarks.runner.manifest import file_sha256
 from benchmarks.scoring.submission import make_submission
 from simtrack import convert, track
 from simtrack.batch import BatchTracker
@@ -35,6 +34,7 @@ from simtrack.checkpoints import load_model, save_checkpoint
 from simtrack.cli import run_cli
 from simtrack.data import load_dataset, render_sequence
 from simtrack.errors import CheckpointError, ConfigError, DatasetError, ResultsError, SubmissionError, TrackerInputError
+from simtrack.formats.file_hash import file_sha256
 from simtrack.formats.images import FrameSize, read_image
 from simtrack.inference import SpeedOptions
 from simtrack.train import __main__ as train

@@ -18,8 +18,9 @@ from simtrack.batch import BatchTracker
 from simtrack.cli import run_cli
 from simtrack.data.synthetic.generator import DEMO_SEED_BASE, render_sequence
 from simtrack.engines import cache, load_exported, read_exported
-from simtrack.engines.exported import PREFIX, TEMPLATE_KEY, file_sha256
+from simtrack.engines.exported import PREFIX, TEMPLATE_KEY
 from simtrack.errors import CheckpointError, ConfigError
+from simtrack.formats.file_hash import file_sha256
 from simtrack.speed import SpeedOptions, engine_installed
 
 ENGINES = [pytest.param(name, marks=pytest.mark.skipif(not engine_installed(name), reason=f"{name} not installed"))

@@ -15,10 +15,10 @@ import simtrack
 from benchmarks import run
 from benchmarks.runner import folders as outputs
 from benchmarks.runner import provenance
-from benchmarks.runner.manifest import file_sha256
 from benchmarks.runner.provenance import Inspection, State, inspect, record_path, run_identity, verify, write_sequence
 from simtrack.cli import run_cli
 from simtrack.data import load_dataset
+from simtrack.formats.file_hash import file_sha256
 
 SPEED = {"fast": False, "precision": "fp32", "compile": False, "cuda_graphs": False, "crop": "auto",
          "batch_sequences": 1}

@@ -17,6 +17,7 @@ from simtrack.data.files import MissingFrames
 from simtrack.data.sequence import Sequence
 from simtrack.engines import faster_engine_note
 from simtrack.errors import ConfigError, DatasetError, ResultsError
+from simtrack.formats.file_hash import file_sha256
 from simtrack.speed import SpeedOptions
 from simtrack.trackers.spec import TrackerSpec
 from simtrack.trackers.spec import provenance as tracker_provenance
@@ -28,7 +29,7 @@ from .backends.worker import RunInputs, WorkerSpec
 from .batched import TIMING_DEFINITION as BATCHED_TIMING
 from .folders import dataset_folder, remove_partial_files, run_folder
 from .locks import RunLock
-from .manifest import build_manifest, check_same_weights, file_sha256, manifest_path, read_manifest, write_manifest
+from .manifest import build_manifest, check_same_weights, manifest_path, read_manifest, write_manifest
 from .planning import Plan, parse_devices, plan_jobs
 from .recorder import Recorder, Summary
 from .settings import RunSettings

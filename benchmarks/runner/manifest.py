@@ -8,7 +8,6 @@ folder is refused, so one folder never mixes two trackers' boxes, and so is a ma
 not parse. Which files a
 resume may keep is decided per sequence by ``benchmarks.runner.provenance``.
 """
-import hashlib
 import json
 import os
 import platform
@@ -29,14 +28,6 @@ from simtrack.limits import MAX_RECORD_BYTES
 from .tracking import TIMING_DEFINITION
 
 MANIFEST_NAME = "manifest.json"
-
-
-def file_sha256(path, chunk=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def git_commit(folder=None):

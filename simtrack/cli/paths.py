@@ -26,10 +26,13 @@ def check_writable(folders, option):
         _check_creatable(folder, option)
 
 
-def check_output_file(text, option):
-    """Refuse an output file ``text`` that is a folder or that could not be created (or replaced)."""
+def check_output_file(text, option, force=True):
+    """Refuse an output file ``text`` that is a folder, that could not be created (or replaced), or,
+    without ``force``, that exists."""
     path = Path(text).expanduser()
     if path.is_dir():
         raise ConfigError(f"{option} {text} is a folder; give a file name inside it")
+    if path.exists() and not force:
+        raise ConfigError(f"{option} {text} already exists; pass --force to overwrite it or choose another name")
     _check_creatable(path.parent if path.exists() else path, option)   # replacing a file: its folder counts
     return path

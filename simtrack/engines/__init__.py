@@ -20,7 +20,7 @@ from .exported import ExportedModel, read_exported
 
 EXPORTED_SUFFIXES = (".onnx",)
 # Measured per b16 frame on a CPU against torch fp32 (docs/deploy.md), for the run header's hint.
-CPU_SPEEDUPS = {"openvino": "1.2x", "onnxruntime": "1.1x"}
+CPU_SPEEDUPS = {"openvino": "1.2-1.4x", "onnxruntime": "1.1-1.3x"}
 
 __all__ = ["ExportedModel", "HostPreprocessor", "default_engine", "describe", "faster_engine_note", "is_exported",
            "load_exported", "model_config", "open_runner", "read_exported", "resolve_engine_device"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import simtrack
 
 from ..errors import CheckpointError, ConfigError
+from ..formats.file_hash import file_sha256
 from .exported import OPSET, read_exported
 
 
@@ -88,7 +89,6 @@ def _needs_torch(what):
 
 def exported_checkpoint(path, variant=None):
     """The cached export of the weights file ``path`` (made now if missing); returns its path."""
-    from .exported import file_sha256
     sha256 = file_sha256(path)
     pattern = export_path(variant or "*", sha256)
     for candidate in sorted(pattern.parent.glob(pattern.name)):   # found without loading torch

@@ -32,7 +32,6 @@ from .exported import (
     TEMPLATE_KEY,
     TEMPLATE_OUTPUTS,
     check_packages,
-    file_sha256,
     read_exported,
 )
 
@@ -167,7 +166,3 @@ def state_sha256(model):
         digest.update(name.encode())
         digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
     return digest.hexdigest()
-
-
-def checkpoint_sha256(path):
-    return file_sha256(path)

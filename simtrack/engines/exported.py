@@ -8,13 +8,13 @@ precision, opset and versions. Reading it needs neither torch nor onnx (``format
 """
 import base64
 import binascii
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from ..crop import IMAGENET_MEAN, IMAGENET_STD
 from ..errors import CheckpointError, ConfigError
+from ..formats.file_hash import file_sha256
 from ..formats.json_data import parse_json
 from ..formats.onnx_file import read_metadata
 from ..model.config import ModelConfig
@@ -45,14 +45,6 @@ def check_packages():
     if missing:
         raise ConfigError(f"exporting to ONNX needs {', '.join(missing)}, not installed here: pip install "
                           f"'simtrack[export]' (onnx, onnxscript, onnxruntime) and torch (requirements.txt)")
-
-
-def file_sha256(path, chunk=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

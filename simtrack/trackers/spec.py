@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from ..errors import ConfigError, TrackerError
+from ..formats.file_hash import file_sha256
 
 SIMTRACK = "simtrack"
 # built-in name -> the spec it stands for
@@ -233,14 +234,6 @@ def package_version(spec: TrackerSpec) -> tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def provenance(spec: TrackerSpec) -> dict:
     """What identifies the spec's tracker, as provenance records and the manifest hold it.
 
@@ -254,7 +247,7 @@ def provenance(spec: TrackerSpec) -> dict:
     distribution, version = package_version(spec)
     record = {"tracker": spec.text, "factory": spec.factory, "options": as_json(spec.options),
               "distribution": distribution, "version": version, "source_sha256": digest, "source_files": count}
-    files = {key: _file_sha256(Path(value).expanduser()) for key, value in sorted(spec.options.items())
+    files = {key: file_sha256(Path(value).expanduser()) for key, value in sorted(spec.options.items())
              if isinstance(value, str) and value and Path(value).expanduser().is_file()}
     if files:
         record["option_files"] = files

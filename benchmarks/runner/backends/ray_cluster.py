@@ -73,8 +73,7 @@ class TrackingActor:
 def check_node(inputs, checkpoint_size, frames, version):
     """Runs on one node: the first problem that would stop work there, or None."""
     import simtrack
-
-    from ..manifest import file_sha256
+    from simtrack.formats.file_hash import file_sha256
     if not os.path.isdir(inputs.data_root):
         return f"cannot see the dataset folder {inputs.data_root}"
     for path, size in frames:
