@@ -392,3 +392,23 @@ def test_graphs_that_are_not_simtracks_are_refused_when_loaded(engine, tmp_path)
                            r"template_tokens has shape \('B', 5, 7\), variant tiny has \('B', 65, 128\)")):
         with pytest.raises(CheckpointError, match=message):
             simtrack.Tracker(read_exported(path), device="cpu", **options.as_dict())
+
+
+@pytest.mark.skipif(not engine_installed("openvino"), reason="openvino not installed")
+def test_openvino_computes_in_fp32_on_unpinned_threads(exported_tiny, monkeypatch):
+    """OpenVINO's CPU plugin picks bf16 on CPUs with bf16 units (boxes then move by pixels) and pins
+    each process's threads, which put one-thread runner workers on the same core: both are overridden."""
+    import openvino
+
+    from simtrack.devices import EngineDevice
+    from simtrack.engines.runners import OpenVinoRunner
+    monkeypatch.setattr("simtrack.engines.runners.chosen_threads", lambda: 1)      # as set_threads(1) leaves it
+
+    def compiled(precision):
+        options = SpeedOptions(engine="openvino", precision=precision)
+        return OpenVinoRunner(read_exported(exported_tiny[0]), EngineDevice("cpu"), options)._search_model
+
+    fp32 = compiled("fp32")
+    assert fp32.get_property("INFERENCE_PRECISION_HINT") == openvino.Type.f32
+    assert fp32.get_property("ENABLE_CPU_PINNING") is False
+    assert fp32.get_property("INFERENCE_NUM_THREADS") == 1
