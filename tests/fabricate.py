@@ -371,13 +371,7 @@ def make_dtb70_toolkit(root, expected):
 def make_vasttrack_toolkit(root, expected):
     """VastTrack's MATLAB toolkit layout (``annos/``, ``annos/absent``, ``annos/att``, a CRLF
     ``sequence_evaluation_config/testing_set.txt``) for ``make_vasttrack``'s sequences."""
-    root = Path(root)
-    for name, truth in expected.items():
-        write_rows(root / "annos" / f"{name}.txt", truth.boxes, fmt="{:.0f}")
-        (root / "annos" / "absent").mkdir(parents=True, exist_ok=True)
-        (root / "annos" / "absent" / f"{name}.txt").write_text("\n".join(map(str, truth.absent.astype(int))) + "\n")
-        write_rows(root / "annos" / "att" / f"{name}.txt", [truth.extra["attribute_flags"]], fmt="{:d}")
-    (root / "sequence_evaluation_config").mkdir(parents=True, exist_ok=True)
+    root = make_lasot_toolkit(root, expected)
     (root / "sequence_evaluation_config" / "testing_set.txt").write_bytes("\r\n".join(expected).encode() + b"\r\n")
     return root
 

@@ -180,19 +180,16 @@ def test_an_unreadable_manifest_is_refused_not_replaced(lasot, checkpoint, tmp_p
     assert snapshot(tmp_path / "out") == before
 
 
-def test_results_of_other_speed_options_are_refused(lasot, checkpoint, tmp_path, capsys):
-    our_results(tmp_path, checkpoint, precision="bf16")
+@pytest.mark.parametrize("option, message", [
+    ({"precision": "bf16"}, "written with precision bf16 (this run: fp32) (rerun with those to resume)"),
+    ({"engine": "onnxruntime"}, "written with engine onnxruntime (this run: default) (rerun with those to resume)"),
+])
+def test_results_of_other_speed_options_or_another_engine_are_refused(option, message, lasot, checkpoint, tmp_path,
+                                                                      capsys):
+    our_results(tmp_path, checkpoint, **option)
     before = snapshot(tmp_path / "out")
     err = refused(command(lasot, checkpoint), capsys)
-    assert "written with precision bf16 (this run: fp32) (rerun with those to resume)" in err
-    assert snapshot(tmp_path / "out") == before
-
-
-def test_results_of_another_engine_are_refused(lasot, checkpoint, tmp_path, capsys):
-    our_results(tmp_path, checkpoint, engine="onnxruntime")
-    before = snapshot(tmp_path / "out")
-    err = refused(command(lasot, checkpoint), capsys)
-    assert "written with engine onnxruntime (this run: default) (rerun with those to resume)" in err
+    assert message in err
     assert snapshot(tmp_path / "out") == before
 
 
