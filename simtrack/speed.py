@@ -24,6 +24,8 @@ ENGINE_PRECISIONS = {
     "openvino": ("fp32", "bf16", "fp16"),
     "tensorrt": ("fp32", "fp16"),
 }
+# What training offers: torch's autocast precisions (int8 is an exported model's, never a training one).
+TORCH_PRECISIONS = ENGINE_PRECISIONS["torch"]
 # The Python module each engine imports, and the extra of setup.cfg that installs it.
 ENGINE_PACKAGES = {
     "torch": ("torch", "torch"),
