@@ -412,3 +412,39 @@ def test_openvino_computes_in_fp32_on_unpinned_threads(exported_tiny, monkeypatc
     assert fp32.get_property("INFERENCE_PRECISION_HINT") == openvino.Type.f32
     assert fp32.get_property("ENABLE_CPU_PINNING") is False
     assert fp32.get_property("INFERENCE_NUM_THREADS") == 1
+
+
+def test_a_fifo_weights_file_is_refused_in_one_error_not_a_hang(tmp_path):
+    """Hashing a weights file to find its export opened it blindly: a FIFO named like a checkpoint blocked
+    forever. The subprocess bounds the test should it hang again."""
+    import os
+    import subprocess
+    import sys
+    fifo = tmp_path / "fifo.pth"
+    os.mkfifo(fifo)
+    code = ("from simtrack.engines import load_exported\nfrom simtrack.errors import CheckpointError\n"
+            "from simtrack.speed import SpeedOptions\ntry:\n"
+            f"    load_exported({str(fifo)!r}, speed=SpeedOptions(engine='onnxruntime'))\n"
+            "except CheckpointError as error:\n    print('refused:', error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, MPLBACKEND="Agg"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"refused: file {fifo} is a FIFO (named pipe), not a regular file; refused unread"
+
+
+def test_a_files_hash_is_read_once_per_process_until_the_file_changes(tmp_path, monkeypatch):
+    import hashlib
+    import os
+
+    from simtrack.formats import file_hash
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"weights" * 1000)
+    assert file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    reads, sha256 = [], hashlib.sha256
+    monkeypatch.setattr(file_hash.hashlib, "sha256", lambda: reads.append(1) or sha256())
+    expected = {text: sha256(text * 1000).hexdigest() for text in (b"weights", b"other")}
+    assert file_sha256(tmp_path / ".." / tmp_path.name / "weights.bin") == expected[b"weights"]
+    assert reads == []                              # the same file, by another path: remembered
+    path.write_bytes(b"other" * 1000)
+    os.utime(path, ns=(1, 1))
+    assert file_sha256(path) == expected[b"other"] and reads == [1]
