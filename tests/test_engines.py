@@ -448,3 +448,24 @@ def test_a_files_hash_is_read_once_per_process_until_the_file_changes(tmp_path, 
     path.write_bytes(b"other" * 1000)
     os.utime(path, ns=(1, 1))
     assert file_sha256(path) == expected[b"other"] and reads == [1]
+
+
+def test_a_crafted_variant_name_writes_nothing_outside_the_cache(monkeypatch, engine_cache):
+    """The variant comes from a checkpoint's or an exported file's config, so it can be "../../x": the
+    cache's file names keep real variant names and turn anything else into a plain name inside it."""
+    from types import SimpleNamespace
+
+    from simtrack.engines import export as exporting
+    from simtrack.engines.runners import tensorrt_engine_path
+    written = []
+    monkeypatch.setattr(exporting, "export_model", lambda model, out, *rest: written.append(out) or out.write_bytes(b"x"))
+    crafted = SimpleNamespace(config=SimpleNamespace(name="../../escaped"))
+    target = cache._export(crafted, "ab" * 32, "crafted")
+    assert written == [target] and target.parent == engine_cache / "onnx" and target.name.startswith("escaped-")
+    assert not (engine_cache.parent / "escaped").exists() and not list(engine_cache.parent.glob("escaped*"))
+    engine = tensorrt_engine_path(SimpleNamespace(sha256="cd" * 32, variant="../../../x"), "fp16", "../GPU name",
+                                  (9, 0), "10.3")
+    assert engine.parent.parent == engine_cache / "tensorrt" and engine.name.startswith("x-")
+    assert engine.parent.name == "GPU-name-sm90-trt10.3"
+    assert cache.export_path("b16_mae", "ef" * 32).name.startswith("b16_mae-")     # real names stay as they are
+    assert cache.export_path(None, "ef" * 32).name.startswith("*-")                   # the pattern for any

@@ -39,6 +39,14 @@ def _versions(*modules):
     return found
 
 
+def file_name_part(text, limit=64):
+    """``text`` (a variant or GPU name: read from a file, so anything) as part of a cache file's name:
+    letters, digits, ``_``, ``.`` and ``-`` kept (real variant names, e.g. ``b16_mae``, stay as they
+    are), anything else (a ``/`` of ``../../x`` included) a ``-``; no leading dot; at most ``limit``."""
+    part = "".join(char if char.isalnum() or char in "_.-" else "-" for char in str(text)).strip("-.")[:limit]
+    return part or "unnamed"
+
+
 def _digest(parts):
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
@@ -73,9 +81,10 @@ def _valid(path, sha256, precision="fp32"):
 
 
 def export_path(variant, sha256) -> Path:
-    """The cache file of the fp32 export of weights ``sha256`` (``variant`` ``*``: a pattern for any)."""
+    """The cache file of the fp32 export of weights ``sha256`` (``variant`` None: a pattern for any)."""
     versions = _digest([simtrack.__version__, f"opset={OPSET}"] + _versions("torch", "onnx", "onnxscript"))
-    return cache_root() / "onnx" / f"{variant}-{sha256[:16]}-{versions}.onnx"
+    name = "*" if variant is None else file_name_part(variant)
+    return cache_root() / "onnx" / f"{name}-{sha256[:16]}-{versions}.onnx"
 
 
 def _needs_torch(what):
@@ -90,7 +99,7 @@ def _needs_torch(what):
 def exported_checkpoint(path, variant=None):
     """The cached export of the weights file ``path`` (made now if missing); returns its path."""
     sha256 = file_sha256(path)
-    pattern = export_path(variant or "*", sha256)
+    pattern = export_path(variant, sha256)
     for candidate in sorted(pattern.parent.glob(pattern.name)):   # found without loading torch
         if _valid(candidate, sha256):
             return candidate
@@ -123,9 +132,9 @@ def _export(model, sha256, source):
 
 def quantised(exported):
     """The int8 version of the fp32 exported model ``exported`` (an ``ExportedModel``), cached."""
-    name = exported.path.stem
+    name = file_name_part(exported.path.stem, 40)
     versions = _digest([simtrack.__version__] + _versions("onnxruntime", "onnx"))
-    target = cache_root() / "onnx" / f"{name[:40]}-{exported.sha256[:16]}-int8-{versions}.onnx"
+    target = cache_root() / "onnx" / f"{name}-{exported.sha256[:16]}-int8-{versions}.onnx"
     if not _valid(target, exported.checkpoint_sha256, "int8"):
         from .quantise import quantise
         with locked(target):

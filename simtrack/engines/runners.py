@@ -236,11 +236,10 @@ def _openvino_shape(port):
 def tensorrt_engine_path(exported, precision, gpu_name, capability, trt_version, max_batch=TENSORRT_MAX_BATCH):
     """The cached engine of ``exported``: TensorRT engines only load on the GPU model and TensorRT
     version that built them, so both are in the name."""
-    from .cache import cache_root
-    gpu = "".join(char if char.isalnum() else "-" for char in gpu_name).strip("-")
+    from .cache import cache_root, file_name_part
     key = hashlib.sha256(f"{exported.sha256}|{precision}|{max_batch}".encode()).hexdigest()[:16]
-    return cache_root() / "tensorrt" / f"{gpu}-sm{capability[0]}{capability[1]}-trt{trt_version}" / \
-        f"{exported.variant}-{key}-{precision}-b{max_batch}.engine"
+    folder = file_name_part(f"{gpu_name}-sm{capability[0]}{capability[1]}-trt{trt_version}", 128)
+    return cache_root() / "tensorrt" / folder / f"{file_name_part(exported.variant)}-{key}-{precision}-b{max_batch}.engine"
 
 
 class TensorRtRunner(HostRunner):
