@@ -55,7 +55,7 @@ def main(argv=None):
     if not args.checkpoint or not args.out:
         raise ConfigError("give the weights to export and the file to write: --checkpoint FILE --out model.onnx")
     out = output_path(args.out, args.force)
-    from .engines import is_exported
+    from .engines import is_exported, read_exported
     from .engines.exported import check_packages
     from .weights import resolve_checkpoint
     source = resolve_checkpoint(args.checkpoint)
@@ -66,10 +66,9 @@ def main(argv=None):
         if args.precision != "int8":
             raise ConfigError(f"{source} is already exported; python -m simtrack.export takes an .onnx checkpoint "
                               f"only to quantise it: add --precision int8")
-        from .engines import read_exported
         from .engines.quantise import quantise
         exported = read_exported(source, args.variant)
-        quantise(exported.path, out)
+        quantise(exported, out)
         print(f"wrote {out} (variant {exported.variant}, int8, {out.stat().st_size / 1e6:.1f} MB) in "
               f"{time.perf_counter() - start:.0f} s; int8 boxes drift from torch's, see docs/deploy.md")
         return 0
@@ -85,7 +84,7 @@ def main(argv=None):
         with tempfile.TemporaryDirectory(dir=out.parent) as folder:
             fp32 = Path(folder) / "fp32.onnx"
             worst = export_model(model, fp32, file_sha256(source), Path(source).name)
-            quantise(fp32, out)
+            quantise(read_exported(fp32), out)
     print(f"wrote {out} (variant {model.config.name}, {args.precision}, {out.stat().st_size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - start:.0f} s; largest difference from torch"
           f"{' before quantisation' if args.precision == 'int8' else ''} (batch 1 and 2, random inputs): "

@@ -255,7 +255,7 @@ def test_a_model_in_memory_is_exported_by_the_hash_of_its_weights(exported_tiny,
     from simtrack.checkpoints import load_model
     model = load_model(simtrack.EMBEDDED_CHECKPOINT)
     asked = []
-    monkeypatch.setattr(cache, "exported_model", lambda given: asked.append(given) or exported_tiny[0])
+    monkeypatch.setattr(cache, "exported_model", lambda given: asked.append(given) or read_exported(exported_tiny[0]))
     tracker = simtrack.Tracker(model, device="cpu", engine="openvino")
     assert asked == [model] and tracker.runner.name == "openvino" and str(tracker.device) == "cpu"
     sequence = sequences[1]
@@ -459,6 +459,7 @@ def test_a_crafted_variant_name_writes_nothing_outside_the_cache(monkeypatch, en
     from simtrack.engines.runners import tensorrt_engine_path
     written = []
     monkeypatch.setattr(exporting, "export_model", lambda model, out, *rest: written.append(out) or out.write_bytes(b"x"))
+    monkeypatch.setattr(cache, "read_exported", lambda path, variant=None: path)     # the written file's path
     crafted = SimpleNamespace(config=SimpleNamespace(name="../../escaped"))
     target = cache._export(crafted, "ab" * 32, "crafted")
     assert written == [target] and target.parent == engine_cache / "onnx" and target.name.startswith("escaped-")

@@ -69,15 +69,16 @@ def locked(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _valid(path, sha256, precision="fp32"):
-    """Whether ``path`` is a readable exported model of the weights ``sha256`` in ``precision``."""
+def _cached(path, sha256, precision="fp32", variant=None):
+    """The exported model at ``path`` when it is a readable export of the weights ``sha256`` in
+    ``precision`` (of ``variant`` when given), else None; returned so that nobody reads it again."""
     if not path.is_file():
-        return False
+        return None
     try:
-        exported = read_exported(path)
+        exported = read_exported(path, variant)
     except (CheckpointError, ConfigError):
-        return False
-    return exported.checkpoint_sha256 == sha256 and exported.precision == precision
+        return None
+    return exported if exported.checkpoint_sha256 == sha256 and exported.precision == precision else None
 
 
 def export_path(variant, sha256) -> Path:
@@ -97,12 +98,13 @@ def _needs_torch(what):
 
 
 def exported_checkpoint(path, variant=None):
-    """The cached export of the weights file ``path`` (made now if missing); returns its path."""
+    """The cached export (an ``ExportedModel``) of the weights file ``path``, made now if missing."""
     sha256 = file_sha256(path)
     pattern = export_path(variant, sha256)
     for candidate in sorted(pattern.parent.glob(pattern.name)):   # found without loading torch
-        if _valid(candidate, sha256):
-            return candidate
+        found = _cached(candidate, sha256, variant=variant)
+        if found is not None:
+            return found
     _needs_torch(f"running {path} on another engine than torch")
     from ..checkpoints import load_model
     from .exported import check_packages
@@ -112,32 +114,37 @@ def exported_checkpoint(path, variant=None):
 
 
 def exported_model(model):
-    """The cached export of ``model``, a SimTrack in memory (keyed by its weights' hash); returns its path."""
+    """The cached export (an ``ExportedModel``) of ``model``, a SimTrack in memory, keyed by its weights' hash."""
     from .export import state_sha256
     return _export(model, state_sha256(model), "a model in memory")
 
 
+def _made_once(target, find, make):
+    """``find()`` (the cached file's ``ExportedModel``, or None), else ``make()`` under ``target``'s lock;
+    found again first once locked, since another process may have made it while we waited."""
+    found = find()
+    if found is not None:
+        return found
+    with locked(target):
+        found = find()
+        return found if found is not None else make()
+
+
 def _export(model, sha256, source):
     target = export_path(model.config.name, sha256)
-    if _valid(target, sha256):
-        return target
-    from .export import export_model
-    from .exported import check_packages
-    check_packages()
-    with locked(target):
-        if not _valid(target, sha256):      # another process may have made it while we waited
-            export_model(model, target, sha256, source)
-    return target
+
+    def make():
+        from .export import export_model
+        export_model(model, target, sha256, source)
+        return read_exported(target)
+    return _made_once(target, lambda: _cached(target, sha256), make)
 
 
 def quantised(exported):
-    """The int8 version of the fp32 exported model ``exported`` (an ``ExportedModel``), cached."""
+    """The int8 version (an ``ExportedModel``) of the fp32 exported model ``exported``, cached."""
     name = file_name_part(exported.path.stem, 40)
     versions = _digest([simtrack.__version__] + _versions("onnxruntime", "onnx"))
     target = cache_root() / "onnx" / f"{name}-{exported.sha256[:16]}-int8-{versions}.onnx"
-    if not _valid(target, exported.checkpoint_sha256, "int8"):
-        from .quantise import quantise
-        with locked(target):
-            if not _valid(target, exported.checkpoint_sha256, "int8"):
-                quantise(exported.path, target)
-    return target
+    from .quantise import quantise
+    return _made_once(target, lambda: _cached(target, exported.checkpoint_sha256, "int8"),
+                      lambda: quantise(exported, target))
