@@ -17,10 +17,10 @@ from pathlib import Path
 
 from .cli import options, run_cli
 from .cli.paths import check_output_file
+from .engines.exported import EXPORTED_PRECISIONS
 from .errors import ConfigError
 
 FORMATS = ("onnx",)
-EXPORT_PRECISIONS = ("fp32", "int8")
 
 
 def build_parser():
@@ -31,7 +31,7 @@ def build_parser():
     options.add_checkpoint(parser, default_help="required: the weights to export")
     parser.add_argument("--format", choices=FORMATS, default="onnx", help="file format to write")
     parser.add_argument("--out", metavar="FILE", help="file to write, ending in .onnx")
-    parser.add_argument("--precision", choices=EXPORT_PRECISIONS, default="fp32",
+    parser.add_argument("--precision", choices=EXPORTED_PRECISIONS, default="fp32",
                         help=options.help_text("precision", "fp32", note="export: fp32, or int8 weights for "
                                                "--engine onnxruntime --precision int8"))
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
@@ -78,12 +78,13 @@ def main(argv=None):
     from .engines.quantise import quantise
     from .formats.file_hash import file_sha256
     model = load_model(source, args.variant)
+    sha256 = file_sha256(source)
     if args.precision == "fp32":
-        worst = export_model(model, out, file_sha256(source), Path(source).name)
+        worst = export_model(model, out, sha256, Path(source).name)
     else:
         with tempfile.TemporaryDirectory(dir=out.parent) as folder:
             fp32 = Path(folder) / "fp32.onnx"
-            worst = export_model(model, fp32, file_sha256(source), Path(source).name)
+            worst = export_model(model, fp32, sha256, Path(source).name)
             quantise(read_exported(fp32), out)
     print(f"wrote {out} (variant {model.config.name}, {args.precision}, {out.stat().st_size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - start:.0f} s; largest difference from torch"

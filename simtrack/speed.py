@@ -34,6 +34,9 @@ ENGINE_PACKAGES = {
     "openvino": ("openvino", "openvino"),
     "tensorrt": ("tensorrt", "tensorrt"),
 }
+# The distributions that may provide a module, first found first (ONNX Runtime's GPU build is another one).
+_DISTRIBUTIONS = {"onnxruntime": ("onnxruntime", "onnxruntime-gpu", "onnxruntime-openvino"),
+                  "openvino": ("openvino",), "tensorrt": ("tensorrt", "tensorrt-cu13", "tensorrt-cu12")}
 # Options added after results carried provenance records: recorded only when they differ from their
 # default, so that results written before them keep their identity (a resume still finds them ours).
 _RECORDED_WHEN_SET = {"engine": "torch"}
@@ -47,6 +50,18 @@ def install_hint(engine: str) -> str:
     if engine == "onnxruntime-tensorrt":
         return "pip install onnxruntime-gpu (a build with the TensorRT provider, and TensorRT itself)"
     return f"pip install 'simtrack[{extra}]' (or pip install {module})"
+
+
+def package_version(module: str) -> Union[str, None]:
+    """The installed version of the distribution providing ``module`` (None when absent), read from its
+    metadata: nothing is imported."""
+    from importlib.metadata import PackageNotFoundError, version
+    for name in _DISTRIBUTIONS.get(module, (module,)):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return None
 
 
 def engine_installed(engine: str) -> bool:

@@ -17,6 +17,7 @@ import simtrack
 
 from ..errors import CheckpointError, ConfigError
 from ..formats.file_hash import file_sha256
+from ..speed import package_version
 from .exported import OPSET, read_exported
 
 
@@ -29,14 +30,8 @@ def cache_root() -> Path:
 
 
 def _versions(*modules):
-    from importlib.metadata import PackageNotFoundError, version
-    found = []
-    for name in modules:
-        try:
-            found.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name}=none")
-    return found
+    """``module=version`` of each of ``modules`` (``none`` when absent), for a file name's digest."""
+    return [f"{name}={package_version(name) or 'none'}" for name in modules]
 
 
 def file_name_part(text, limit=64):

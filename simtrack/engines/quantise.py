@@ -5,7 +5,6 @@ The matrix products of the per-frame step get int8 weights and activations quant
 onnx and onnxruntime, not torch. Boxes drift (docs/deploy.md): never a default.
 """
 import contextlib
-import importlib.util
 import io
 import tempfile
 import warnings
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..formats.atomic import replacing
-from .exported import PREFIX, ExportedModel
+from .exported import PREFIX, ExportedModel, check_packages
 
 
 def quantise(source, out) -> ExportedModel:
@@ -21,9 +20,7 @@ def quantise(source, out) -> ExportedModel:
     again) to ``out`` with the per-frame step's matrix products in int8 (ONNX Runtime's dynamic
     quantisation: int8 weights, activations quantised per call). The metadata (template step included,
     which stays fp32) is kept, with ``precision`` int8; returns the written model."""
-    if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
-        raise ConfigError("making the int8 model needs onnx and onnxruntime: pip install 'simtrack[export]', or "
-                          "export it where they are installed: python -m simtrack.export --precision int8")
+    check_packages(("onnx", "onnxruntime"), "making the int8 model")
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.quantization.shape_inference import quant_pre_process
