@@ -119,7 +119,7 @@ def open_runner(model, device, options):
 def describe(options, device):
     """The manifest's record of the engine that ``options`` run on ``device`` (no runtime started)."""
     from .runners import describe as record
-    return record(options, device if isinstance(device, EngineDevice) else resolve_engine_device(device, options.engine))
+    return record(options, resolve_engine_device(device, options.engine))
 
 
 def model_config(checkpoint, variant, speed) -> dict:

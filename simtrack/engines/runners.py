@@ -78,12 +78,8 @@ class HostRunner:
         return self._template(np.ascontiguousarray(template, dtype=np.float32), anno)
 
     def forward_search(self, template_tokens, search):
-        """``{"boxes": (B, 4) float32 cx, cy, w, h normalised to the crop, "confidence": (B,)}``."""
-        batch = search.shape[0]
-        if template_tokens.shape[0] != batch:       # the exported graph takes one token row per crop
-            if template_tokens.shape[0] != 1:
-                raise ValueError(f"{template_tokens.shape[0]} template token rows for {batch} search crops")
-            template_tokens = np.repeat(template_tokens, batch, axis=0)
+        """``{"boxes": (B, 4) float32 cx, cy, w, h normalised to the crop, "confidence": (B,)}``; one
+        token row per search crop (the exported graph's layout, which every caller passes)."""
         boxes, confidence = self._search(np.ascontiguousarray(template_tokens, dtype=np.float32),
                                          np.ascontiguousarray(search, dtype=np.float32))
         return {"boxes": boxes, "confidence": confidence}
