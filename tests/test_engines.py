@@ -470,3 +470,18 @@ def test_a_crafted_variant_name_writes_nothing_outside_the_cache(monkeypatch, en
     assert engine.parent.name == "GPU-name-sm90-trt10.3"
     assert cache.export_path("b16_mae", "ef" * 32).name.startswith("b16_mae-")     # real names stay as they are
     assert cache.export_path(None, "ef" * 32).name.startswith("*-")                   # the pattern for any
+
+
+def test_a_cached_tensorrt_engine_is_read_within_bounds(tmp_path, monkeypatch):
+    """No GPU needed: the engine's cache step alone, with a stand-in builder."""
+    from simtrack import limits
+    from simtrack.engines.runners import TensorRtRunner
+    runner = TensorRtRunner.__new__(TensorRtRunner)
+    built = []
+    runner._build = lambda: built.append(1) or b"engine bytes"
+    path = tmp_path / "gpu" / "tiny.engine"
+    assert runner._built(path) == b"engine bytes" and path.read_bytes() == b"engine bytes" and built == [1]
+    assert runner._built(path) == b"engine bytes" and built == [1]          # read from the cache, not built again
+    monkeypatch.setattr(limits, "MAX_TENSORRT_ENGINE_BYTES", 4)
+    with pytest.raises(CheckpointError, match="TensorRT engine .* more than the 4 it can hold"):
+        runner._built(path)

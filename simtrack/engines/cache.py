@@ -114,9 +114,9 @@ def exported_model(model):
     return _export(model, state_sha256(model), "a model in memory")
 
 
-def _made_once(target, find, make):
-    """``find()`` (the cached file's ``ExportedModel``, or None), else ``make()`` under ``target``'s lock;
-    found again first once locked, since another process may have made it while we waited."""
+def made_once(target, find, make):
+    """``find()`` (what the cache file ``target`` holds, or None), else ``make()`` under ``target``'s
+    lock; found again first once locked, since another process may have made it while we waited."""
     found = find()
     if found is not None:
         return found
@@ -132,7 +132,7 @@ def _export(model, sha256, source):
         from .export import export_model
         export_model(model, target, sha256, source)
         return read_exported(target)
-    return _made_once(target, lambda: _cached(target, sha256), make)
+    return made_once(target, lambda: _cached(target, sha256), make)
 
 
 def quantised(exported):
@@ -141,5 +141,5 @@ def quantised(exported):
     versions = _digest([simtrack.__version__] + _versions("onnxruntime", "onnx"))
     target = cache_root() / "onnx" / f"{name}-{exported.sha256[:16]}-int8-{versions}.onnx"
     from .quantise import quantise
-    return _made_once(target, lambda: _cached(target, exported.checkpoint_sha256, "int8"),
+    return made_once(target, lambda: _cached(target, exported.checkpoint_sha256, "int8"),
                       lambda: quantise(exported, target))

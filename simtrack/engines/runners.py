@@ -271,14 +271,21 @@ class TensorRtRunner(HostRunner):
         self._template_session = ort_session(exported.template_onnx(), template_where(exported))
 
     def _built(self, path):
-        from .cache import locked
-        if path.is_file():
-            return path.read_bytes()
-        with locked(path):
-            if not path.is_file():
-                from ..formats.atomic import atomic_write
-                atomic_write(path, self._build())
-        return path.read_bytes()
+        """The engine's bytes: the cached file's, read within bounds, else built now, cached and returned."""
+        from ..formats.atomic import atomic_write
+        from ..formats.regular_files import read_regular
+        from ..limits import MAX_TENSORRT_ENGINE_BYTES
+        from .cache import made_once
+
+        def cached():
+            return read_regular(path, MAX_TENSORRT_ENGINE_BYTES, "TensorRT engine", CheckpointError,
+                                "twice the largest exported model") if path.is_file() else None
+
+        def build():
+            data = self._build()
+            atomic_write(path, data)
+            return data
+        return made_once(path, cached, build)
 
     def _build(self):
         trt, cfg = self.trt, self.config
