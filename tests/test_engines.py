@@ -485,3 +485,18 @@ def test_a_cached_tensorrt_engine_is_read_within_bounds(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "MAX_TENSORRT_ENGINE_BYTES", 4)
     with pytest.raises(CheckpointError, match="TensorRT engine .* more than the 4 it can hold"):
         runner._built(path)
+
+
+def test_the_cache_lock_follows_no_link(tmp_path):
+    """A link in place of a lock file made open(..., "a") create its target wherever it pointed."""
+    import os
+    target = tmp_path / "cache" / "model.onnx"
+    target.parent.mkdir()
+    elsewhere = tmp_path / "elsewhere.txt"
+    os.symlink(elsewhere, target.with_name("model.onnx.lock"))
+    with pytest.raises(ConfigError, match=r"cannot open the lock file .*model\.onnx\.lock .*remove it"):
+        with cache.locked(target):
+            pytest.fail("locked through a link")
+    assert not elsewhere.exists()
+    with cache.locked(tmp_path / "cache" / "other.onnx"):
+        assert (tmp_path / "cache" / "other.onnx.lock").is_file()

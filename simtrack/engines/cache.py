@@ -56,12 +56,22 @@ def locked(path):
     except ImportError:     # pragma: no cover - Windows
         yield
         return
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
+    lock = path.with_name(path.name + ".lock")
+    # Not followed if a link (open(..., "a") created the link's target wherever it pointed); no wait on a FIFO.
+    flags = os.O_CREAT | os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(lock, flags, 0o644)
+    except OSError as error:
+        raise ConfigError(f"cannot open the lock file {lock} ({error.strerror or error}; a link or a FIFO there?): "
+                          f"remove it") from None
+    try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
 def _cached(path, sha256, precision="fp32", variant=None):

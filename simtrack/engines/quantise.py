@@ -26,7 +26,7 @@ def quantise(source, out) -> ExportedModel:
     from onnxruntime.quantization.shape_inference import quant_pre_process
     if source.precision != "fp32":
         raise ConfigError(f"{source.path} is already {source.precision}")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=Path(out).parent) as folder:     # model-sized: beside out, not in /tmp
         prepared, quantised = Path(folder) / "prepared.onnx", Path(folder) / "int8.onnx"
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
