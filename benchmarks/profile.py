@@ -4,8 +4,8 @@ Reports parameters, FLOPs counted over one forward pass (``torch.utils.flop_coun
 latency at batch 1, the end-to-end time of a frame split into decode / crop+normalise / model /
 post-processing, and tracker throughput at batch K against batch 1, with the hardware and software
 it ran on. Random weights unless ``--checkpoint`` is given (speed does not depend on them). With
-``--engine`` another than torch, the network time is that engine's (the model is exported once into
-the cache); parameters and FLOPs are counted on the torch model.
+``--engine`` another than torch, the network time is that engine's (a weights file is exported once
+into the cache, as the tracker does); parameters and FLOPs are counted on the torch model.
 The measurements live in ``benchmarks.perf.measure``, shared with the ratio scripts in ``benchmarks/perf``.
 """
 import json
@@ -16,9 +16,10 @@ from simtrack.cli import options, run_cli
 from simtrack.cli.paths import check_output_file
 from simtrack.cores import set_threads
 from simtrack.devices import resolve_device
-from simtrack.engines import is_exported, load_exported
+from simtrack.engines import ExportedModel, resolve_engine_device
 from simtrack.formats.atomic import atomic_write
 from simtrack.formats.images import read_image
+from simtrack.tracker import load_for_options
 from simtrack.weights import resolve_checkpoint
 
 from .perf.measure import (
@@ -57,19 +58,10 @@ def profile(args):
     speed = options.speed_options(args)
     if args.threads:
         set_threads(args.threads)
-    device = resolve_device(args.device, "--device")
-    speed.checked(device)
-    network = None      # what the tracker runs: the torch model, or an exported file
-    if args.checkpoint and is_exported(args.checkpoint):
-        network = load_exported(resolve_checkpoint(args.checkpoint), args.variant, speed)
-        model = simtrack.build_model(network.variant)      # random weights: parameters and FLOPs only
-    elif args.checkpoint:
-        from simtrack.checkpoints import load_model
-        model = load_model(resolve_checkpoint(args.checkpoint), args.variant)
-    else:
-        model = simtrack.build_model(args.variant or "b16")
+    network, device = _network(args, speed)     # what the tracker runs: a torch model, or an exported file
+    # Parameters and FLOPs are counted on a torch model: an exported file's variant with random weights.
+    model = simtrack.build_model(network.config) if isinstance(network, ExportedModel) else network
     model.eval()
-    network = network or model
     report = {"variant": model.config.name, "path": "fast" if args.fast else "exact",
               "precision": args.precision, "engine": speed.engine, "speed": speed.as_dict(),
               "environment": fingerprint(device),
@@ -86,6 +78,20 @@ def profile(args):
     report["frame_stages"]["total"] = summary_ms(sum(stages.values()))
     report["throughput"] = throughput(network, device, args.batch_sequences, image, box, speed, args.iterations)
     return report
+
+
+def _network(args, speed):
+    """``(network, device)``: the checkpoint as ``Tracker.from_checkpoint`` reads it (a weights file on
+    another engine: its cached export, found by the file's hash), else random weights of ``--variant``;
+    the device resolved as the engine does (torch's resolver for torch only)."""
+    if args.checkpoint:
+        network, device, _ = load_for_options(resolve_checkpoint(args.checkpoint), args.variant, args.device,
+                                              speed.as_dict())
+        return network, device
+    device = (resolve_device(args.device, "--device") if speed.engine == "torch"
+              else resolve_engine_device(args.device, speed.engine))
+    speed.checked(device)
+    return simtrack.build_model(args.variant or "b16"), device
 
 
 def format_report(report):

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from .cli import options, run_cli
 from .cli.paths import check_output_file
+from .engines.exported import EXPORTED_PRECISIONS
 from .errors import ConfigError
 
 FORMATS = ("onnx",)
-EXPORT_PRECISIONS = ("fp32", "int8")
 
 
 def build_parser():
@@ -31,7 +31,7 @@ def build_parser():
     options.add_checkpoint(parser, default_help="required: the weights to export")
     parser.add_argument("--format", choices=FORMATS, default="onnx", help="file format to write")
     parser.add_argument("--out", metavar="FILE", help="file to write, ending in .onnx")
-    parser.add_argument("--precision", choices=EXPORT_PRECISIONS, default="fp32",
+    parser.add_argument("--precision", choices=EXPORTED_PRECISIONS, default="fp32",
                         help=options.help_text("precision", "fp32", note="export: fp32, or int8 weights for "
                                                "--engine onnxruntime --precision int8"))
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
@@ -55,7 +55,7 @@ def main(argv=None):
     if not args.checkpoint or not args.out:
         raise ConfigError("give the weights to export and the file to write: --checkpoint FILE --out model.onnx")
     out = output_path(args.out, args.force)
-    from .engines import is_exported
+    from .engines import is_exported, read_exported
     from .engines.exported import check_packages
     from .weights import resolve_checkpoint
     source = resolve_checkpoint(args.checkpoint)
@@ -66,10 +66,9 @@ def main(argv=None):
         if args.precision != "int8":
             raise ConfigError(f"{source} is already exported; python -m simtrack.export takes an .onnx checkpoint "
                               f"only to quantise it: add --precision int8")
-        from .engines import read_exported
         from .engines.quantise import quantise
         exported = read_exported(source, args.variant)
-        quantise(exported.path, out)
+        quantise(exported, out)
         print(f"wrote {out} (variant {exported.variant}, int8, {out.stat().st_size / 1e6:.1f} MB) in "
               f"{time.perf_counter() - start:.0f} s; int8 boxes drift from torch's, see docs/deploy.md")
         return 0
@@ -79,13 +78,14 @@ def main(argv=None):
     from .engines.quantise import quantise
     from .formats.file_hash import file_sha256
     model = load_model(source, args.variant)
+    sha256 = file_sha256(source)
     if args.precision == "fp32":
-        worst = export_model(model, out, file_sha256(source), Path(source).name)
+        worst = export_model(model, out, sha256, Path(source).name)
     else:
         with tempfile.TemporaryDirectory(dir=out.parent) as folder:
             fp32 = Path(folder) / "fp32.onnx"
-            worst = export_model(model, fp32, file_sha256(source), Path(source).name)
-            quantise(fp32, out)
+            worst = export_model(model, fp32, sha256, Path(source).name)
+            quantise(read_exported(fp32), out)
     print(f"wrote {out} (variant {model.config.name}, {args.precision}, {out.stat().st_size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - start:.0f} s; largest difference from torch"
           f"{' before quantisation' if args.precision == 'int8' else ''} (batch 1 and 2, random inputs): "

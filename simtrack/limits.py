@@ -81,6 +81,9 @@ CHECKPOINT_BYTES_MARGIN = 4       # a training checkpoint: weights + two Adam mo
 MAX_ONNX_BYTES = 2 << 30
 MAX_ONNX_METADATA_BYTES = 64 * MIB
 MAX_ONNX_FIELDS = 10_000
+# A cached TensorRT engine holds the per-frame step's weights (at most the .onnx file's, fp32) and the
+# kernels chosen for them: twice the largest exported model.
+MAX_TENSORRT_ENGINE_BYTES = 2 * MAX_ONNX_BYTES
 
 
 def table_bytes(frames, longer=False):

@@ -24,6 +24,8 @@ ENGINE_PRECISIONS = {
     "openvino": ("fp32", "bf16", "fp16"),
     "tensorrt": ("fp32", "fp16"),
 }
+# What training offers: torch's autocast precisions (int8 is an exported model's, never a training one).
+TORCH_PRECISIONS = ENGINE_PRECISIONS["torch"]
 # The Python module each engine imports, and the extra of setup.cfg that installs it.
 ENGINE_PACKAGES = {
     "torch": ("torch", "torch"),
@@ -32,6 +34,9 @@ ENGINE_PACKAGES = {
     "openvino": ("openvino", "openvino"),
     "tensorrt": ("tensorrt", "tensorrt"),
 }
+# The distributions that may provide a module, first found first (ONNX Runtime's GPU build is another one).
+_DISTRIBUTIONS = {"onnxruntime": ("onnxruntime", "onnxruntime-gpu", "onnxruntime-openvino"),
+                  "openvino": ("openvino",), "tensorrt": ("tensorrt", "tensorrt-cu13", "tensorrt-cu12")}
 # Options added after results carried provenance records: recorded only when they differ from their
 # default, so that results written before them keep their identity (a resume still finds them ours).
 _RECORDED_WHEN_SET = {"engine": "torch"}
@@ -45,6 +50,18 @@ def install_hint(engine: str) -> str:
     if engine == "onnxruntime-tensorrt":
         return "pip install onnxruntime-gpu (a build with the TensorRT provider, and TensorRT itself)"
     return f"pip install 'simtrack[{extra}]' (or pip install {module})"
+
+
+def package_version(module: str) -> Union[str, None]:
+    """The installed version of the distribution providing ``module`` (None when absent), read from its
+    metadata: nothing is imported."""
+    from importlib.metadata import PackageNotFoundError, version
+    for name in _DISTRIBUTIONS.get(module, (module,)):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return None
 
 
 def engine_installed(engine: str) -> bool:

@@ -255,7 +255,7 @@ def test_a_model_in_memory_is_exported_by_the_hash_of_its_weights(exported_tiny,
     from simtrack.checkpoints import load_model
     model = load_model(simtrack.EMBEDDED_CHECKPOINT)
     asked = []
-    monkeypatch.setattr(cache, "exported_model", lambda given: asked.append(given) or exported_tiny[0])
+    monkeypatch.setattr(cache, "exported_model", lambda given: asked.append(given) or read_exported(exported_tiny[0]))
     tracker = simtrack.Tracker(model, device="cpu", engine="openvino")
     assert asked == [model] and tracker.runner.name == "openvino" and str(tracker.device) == "cpu"
     sequence = sequences[1]
@@ -412,3 +412,91 @@ def test_openvino_computes_in_fp32_on_unpinned_threads(exported_tiny, monkeypatc
     assert fp32.get_property("INFERENCE_PRECISION_HINT") == openvino.Type.f32
     assert fp32.get_property("ENABLE_CPU_PINNING") is False
     assert fp32.get_property("INFERENCE_NUM_THREADS") == 1
+
+
+def test_a_fifo_weights_file_is_refused_in_one_error_not_a_hang(tmp_path):
+    """Hashing a weights file to find its export opened it blindly: a FIFO named like a checkpoint blocked
+    forever. The subprocess bounds the test should it hang again."""
+    import os
+    import subprocess
+    import sys
+    fifo = tmp_path / "fifo.pth"
+    os.mkfifo(fifo)
+    code = ("from simtrack.engines import load_exported\nfrom simtrack.errors import CheckpointError\n"
+            "from simtrack.speed import SpeedOptions\ntry:\n"
+            f"    load_exported({str(fifo)!r}, speed=SpeedOptions(engine='onnxruntime'))\n"
+            "except CheckpointError as error:\n    print('refused:', error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, MPLBACKEND="Agg"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"refused: file {fifo} is a FIFO (named pipe), not a regular file; refused unread"
+
+
+def test_a_files_hash_is_read_once_per_process_until_the_file_changes(tmp_path, monkeypatch):
+    import hashlib
+    import os
+
+    from simtrack.formats import file_hash
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"weights" * 1000)
+    assert file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    reads, sha256 = [], hashlib.sha256
+    monkeypatch.setattr(file_hash.hashlib, "sha256", lambda: reads.append(1) or sha256())
+    expected = {text: sha256(text * 1000).hexdigest() for text in (b"weights", b"other")}
+    assert file_sha256(tmp_path / ".." / tmp_path.name / "weights.bin") == expected[b"weights"]
+    assert reads == []                              # the same file, by another path: remembered
+    path.write_bytes(b"other" * 1000)
+    os.utime(path, ns=(1, 1))
+    assert file_sha256(path) == expected[b"other"] and reads == [1]
+
+
+def test_a_crafted_variant_name_writes_nothing_outside_the_cache(monkeypatch, engine_cache):
+    """The variant comes from a checkpoint's or an exported file's config, so it can be "../../x": the
+    cache's file names keep real variant names and turn anything else into a plain name inside it."""
+    from types import SimpleNamespace
+
+    from simtrack.engines import export as exporting
+    from simtrack.engines.runners import tensorrt_engine_path
+    written = []
+    monkeypatch.setattr(exporting, "export_model", lambda model, out, *rest: written.append(out) or out.write_bytes(b"x"))
+    monkeypatch.setattr(cache, "read_exported", lambda path, variant=None: path)     # the written file's path
+    crafted = SimpleNamespace(config=SimpleNamespace(name="../../escaped"))
+    target = cache._export(crafted, "ab" * 32, "crafted")
+    assert written == [target] and target.parent == engine_cache / "onnx" and target.name.startswith("escaped-")
+    assert not (engine_cache.parent / "escaped").exists() and not list(engine_cache.parent.glob("escaped*"))
+    engine = tensorrt_engine_path(SimpleNamespace(sha256="cd" * 32, variant="../../../x"), "fp16", "../GPU name",
+                                  (9, 0), "10.3")
+    assert engine.parent.parent == engine_cache / "tensorrt" and engine.name.startswith("x-")
+    assert engine.parent.name == "GPU-name-sm90-trt10.3"
+    assert cache.export_path("b16_mae", "ef" * 32).name.startswith("b16_mae-")     # real names stay as they are
+    assert cache.export_path(None, "ef" * 32).name.startswith("*-")                   # the pattern for any
+
+
+def test_a_cached_tensorrt_engine_is_read_within_bounds(tmp_path, monkeypatch):
+    """No GPU needed: the engine's cache step alone, with a stand-in builder."""
+    from simtrack import limits
+    from simtrack.engines.runners import TensorRtRunner
+    runner = TensorRtRunner.__new__(TensorRtRunner)
+    built = []
+    runner._build = lambda: built.append(1) or b"engine bytes"
+    path = tmp_path / "gpu" / "tiny.engine"
+    assert runner._built(path) == b"engine bytes" and path.read_bytes() == b"engine bytes" and built == [1]
+    assert runner._built(path) == b"engine bytes" and built == [1]          # read from the cache, not built again
+    monkeypatch.setattr(limits, "MAX_TENSORRT_ENGINE_BYTES", 4)
+    with pytest.raises(CheckpointError, match="TensorRT engine .* more than the 4 it can hold"):
+        runner._built(path)
+
+
+def test_the_cache_lock_follows_no_link(tmp_path):
+    """A link in place of a lock file made open(..., "a") create its target wherever it pointed."""
+    import os
+    target = tmp_path / "cache" / "model.onnx"
+    target.parent.mkdir()
+    elsewhere = tmp_path / "elsewhere.txt"
+    os.symlink(elsewhere, target.with_name("model.onnx.lock"))
+    with pytest.raises(ConfigError, match=r"cannot open the lock file .*model\.onnx\.lock .*remove it"):
+        with cache.locked(target):
+            pytest.fail("locked through a link")
+    assert not elsewhere.exists()
+    with cache.locked(tmp_path / "cache" / "other.onnx"):
+        assert (tmp_path / "cache" / "other.onnx.lock").is_file()

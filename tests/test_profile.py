@@ -76,3 +76,17 @@ def test_a_self_describing_checkpoint_needs_no_variant_and_old_flags_still_work(
     assert report["variant"] == "tiny" and report["path"] == "exact" and "batch2_frames_per_s" in report["throughput"]
     err = capsys.readouterr().err
     assert "--batch is deprecated" in err and "--exact is deprecated" in err
+
+
+@pytest.mark.skipif(not simtrack.speed.engine_installed("onnxruntime"), reason="onnxruntime not installed")
+def test_a_weights_file_on_another_engine_runs_its_cached_export(exported_tiny, tmp_path, monkeypatch):
+    """As the tracker does: the export cached by the file's hash (exported_tiny placed it), not a new
+    export of the loaded model keyed by a hash of its tensors."""
+    from simtrack.engines import cache
+    monkeypatch.setattr(cache, "exported_model", lambda model: pytest.fail("exported the model in memory"))
+    out = tmp_path / "profile.json"
+    assert main(["--checkpoint", str(simtrack.EMBEDDED_CHECKPOINT), "--engine", "onnxruntime", "--device", "cpu",
+                 "--batch-sequences", "2", "--iterations", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["variant"] == "tiny" and report["engine"] == "onnxruntime"
+    assert report["engine_record"]["providers"] == ["CPUExecutionProvider"]

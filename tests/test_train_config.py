@@ -113,6 +113,17 @@ def test_bad_settings_are_one_line_errors(argv, message, capsys):
     assert err.startswith("error: ") and re.search(message, err) and "Traceback" not in err
 
 
+def test_int8_is_refused_for_training(capsys):
+    """int8 is an exported model's precision (onnxruntime); training autocasts in torch's only, and used
+    to take int8 silently and train in fp32."""
+    with pytest.raises(ConfigError, match=r"optim\.precision must be one of fp32, bf16, fp16, got 'int8'"):
+        config_from_dict({"optim": {"precision": "int8"}, "data": {"datasets": [{"name": "synthetic"}]}})
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--config", str(CONFIGS / "tiny_synthetic.yaml"), "--precision", "int8"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'int8'" in capsys.readouterr().err
+
+
 def test_recipes_never_write_the_embedded_weights_unless_asked(tmp_path):
     assert load_config(CONFIGS / "tiny_synthetic.yaml").run.export is None
     recipe = tmp_path / "old_tiny.yaml"

@@ -54,7 +54,7 @@ def fingerprint(device):
         "device": str(device), "gpu": None,
     }
     if device.type == "cuda":
-        info.update(gpu=torch.cuda.get_device_name(device), cuda=torch.version.cuda,
+        info.update(gpu=torch.cuda.get_device_name(torch.device(str(device))), cuda=torch.version.cuda,
                     bf16_hardware=torch.cuda.is_bf16_supported())
     return info
 

@@ -88,7 +88,7 @@ def load_exported(path, variant=None, speed=None) -> ExportedModel:
         exported = read_exported(path, variant)
     else:
         from .cache import exported_checkpoint
-        exported = read_exported(exported_checkpoint(path, variant))
+        exported = exported_checkpoint(path, variant)
     return _in_precision(exported, speed)
 
 
@@ -98,7 +98,7 @@ def _in_precision(exported, speed):
                           f"--engine onnxruntime --precision int8 (int8 is never a default: its boxes drift)")
     if speed.precision == "int8" and exported.precision != "int8":
         from .cache import quantised
-        return read_exported(quantised(exported))
+        return quantised(exported)
     return exported
 
 
@@ -111,7 +111,7 @@ def open_runner(model, device, options):
             raise ConfigError(f"model must be a SimTrack model or an exported model (simtrack.engines.load_exported), "
                               f"got {type(model).__name__}")
         from .cache import exported_model
-        model = read_exported(exported_model(model))
+        model = exported_model(model)
     model = _in_precision(model, options)
     return RUNNERS[options.engine](model, device, options)
 
@@ -119,7 +119,7 @@ def open_runner(model, device, options):
 def describe(options, device):
     """The manifest's record of the engine that ``options`` run on ``device`` (no runtime started)."""
     from .runners import describe as record
-    return record(options, device if isinstance(device, EngineDevice) else resolve_engine_device(device, options.engine))
+    return record(options, resolve_engine_device(device, options.engine))
 
 
 def model_config(checkpoint, variant, speed) -> dict:

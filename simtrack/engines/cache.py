@@ -17,6 +17,7 @@ import simtrack
 
 from ..errors import CheckpointError, ConfigError
 from ..formats.file_hash import file_sha256
+from ..speed import package_version
 from .exported import OPSET, read_exported
 
 
@@ -29,14 +30,16 @@ def cache_root() -> Path:
 
 
 def _versions(*modules):
-    from importlib.metadata import PackageNotFoundError, version
-    found = []
-    for name in modules:
-        try:
-            found.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name}=none")
-    return found
+    """``module=version`` of each of ``modules`` (``none`` when absent), for a file name's digest."""
+    return [f"{name}={package_version(name) or 'none'}" for name in modules]
+
+
+def file_name_part(text, limit=64):
+    """``text`` (a variant or GPU name: read from a file, so anything) as part of a cache file's name:
+    letters, digits, ``_``, ``.`` and ``-`` kept (real variant names, e.g. ``b16_mae``, stay as they
+    are), anything else (a ``/`` of ``../../x`` included) a ``-``; no leading dot; at most ``limit``."""
+    part = "".join(char if char.isalnum() or char in "_.-" else "-" for char in str(text)).strip("-.")[:limit]
+    return part or "unnamed"
 
 
 def _digest(parts):
@@ -53,29 +56,41 @@ def locked(path):
     except ImportError:     # pragma: no cover - Windows
         yield
         return
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
+    lock = path.with_name(path.name + ".lock")
+    # Not followed if a link (open(..., "a") created the link's target wherever it pointed); no wait on a FIFO.
+    flags = os.O_CREAT | os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(lock, flags, 0o644)
+    except OSError as error:
+        raise ConfigError(f"cannot open the lock file {lock} ({error.strerror or error}; a link or a FIFO there?): "
+                          f"remove it") from None
+    try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
-def _valid(path, sha256, precision="fp32"):
-    """Whether ``path`` is a readable exported model of the weights ``sha256`` in ``precision``."""
+def _cached(path, sha256, precision="fp32", variant=None):
+    """The exported model at ``path`` when it is a readable export of the weights ``sha256`` in
+    ``precision`` (of ``variant`` when given), else None; returned so that nobody reads it again."""
     if not path.is_file():
-        return False
+        return None
     try:
-        exported = read_exported(path)
+        exported = read_exported(path, variant)
     except (CheckpointError, ConfigError):
-        return False
-    return exported.checkpoint_sha256 == sha256 and exported.precision == precision
+        return None
+    return exported if exported.checkpoint_sha256 == sha256 and exported.precision == precision else None
 
 
 def export_path(variant, sha256) -> Path:
-    """The cache file of the fp32 export of weights ``sha256`` (``variant`` ``*``: a pattern for any)."""
+    """The cache file of the fp32 export of weights ``sha256`` (``variant`` None: a pattern for any)."""
     versions = _digest([simtrack.__version__, f"opset={OPSET}"] + _versions("torch", "onnx", "onnxscript"))
-    return cache_root() / "onnx" / f"{variant}-{sha256[:16]}-{versions}.onnx"
+    name = "*" if variant is None else file_name_part(variant)
+    return cache_root() / "onnx" / f"{name}-{sha256[:16]}-{versions}.onnx"
 
 
 def _needs_torch(what):
@@ -88,12 +103,13 @@ def _needs_torch(what):
 
 
 def exported_checkpoint(path, variant=None):
-    """The cached export of the weights file ``path`` (made now if missing); returns its path."""
+    """The cached export (an ``ExportedModel``) of the weights file ``path``, made now if missing."""
     sha256 = file_sha256(path)
-    pattern = export_path(variant or "*", sha256)
+    pattern = export_path(variant, sha256)
     for candidate in sorted(pattern.parent.glob(pattern.name)):   # found without loading torch
-        if _valid(candidate, sha256):
-            return candidate
+        found = _cached(candidate, sha256, variant=variant)
+        if found is not None:
+            return found
     _needs_torch(f"running {path} on another engine than torch")
     from ..checkpoints import load_model
     from .exported import check_packages
@@ -103,32 +119,37 @@ def exported_checkpoint(path, variant=None):
 
 
 def exported_model(model):
-    """The cached export of ``model``, a SimTrack in memory (keyed by its weights' hash); returns its path."""
+    """The cached export (an ``ExportedModel``) of ``model``, a SimTrack in memory, keyed by its weights' hash."""
     from .export import state_sha256
     return _export(model, state_sha256(model), "a model in memory")
 
 
+def made_once(target, find, make):
+    """``find()`` (what the cache file ``target`` holds, or None), else ``make()`` under ``target``'s
+    lock; found again first once locked, since another process may have made it while we waited."""
+    found = find()
+    if found is not None:
+        return found
+    with locked(target):
+        found = find()
+        return found if found is not None else make()
+
+
 def _export(model, sha256, source):
     target = export_path(model.config.name, sha256)
-    if _valid(target, sha256):
-        return target
-    from .export import export_model
-    from .exported import check_packages
-    check_packages()
-    with locked(target):
-        if not _valid(target, sha256):      # another process may have made it while we waited
-            export_model(model, target, sha256, source)
-    return target
+
+    def make():
+        from .export import export_model
+        export_model(model, target, sha256, source)
+        return read_exported(target)
+    return made_once(target, lambda: _cached(target, sha256), make)
 
 
 def quantised(exported):
-    """The int8 version of the fp32 exported model ``exported`` (an ``ExportedModel``), cached."""
-    name = exported.path.stem
+    """The int8 version (an ``ExportedModel``) of the fp32 exported model ``exported``, cached."""
+    name = file_name_part(exported.path.stem, 40)
     versions = _digest([simtrack.__version__] + _versions("onnxruntime", "onnx"))
-    target = cache_root() / "onnx" / f"{name[:40]}-{exported.sha256[:16]}-int8-{versions}.onnx"
-    if not _valid(target, exported.checkpoint_sha256, "int8"):
-        from .quantise import quantise
-        with locked(target):
-            if not _valid(target, exported.checkpoint_sha256, "int8"):
-                quantise(exported.path, target)
-    return target
+    target = cache_root() / "onnx" / f"{name}-{exported.sha256[:16]}-int8-{versions}.onnx"
+    from .quantise import quantise
+    return made_once(target, lambda: _cached(target, exported.checkpoint_sha256, "int8"),
+                      lambda: quantise(exported, target))

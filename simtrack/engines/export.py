@@ -134,12 +134,9 @@ def export_model(model, out, checkpoint_sha256, source="", check=True):
 def check_export(model, path):
     """The largest absolute differences between the file at ``path`` (run by ONNX Runtime on the CPU)
     and ``model`` on random inputs, batch 1 and 2; a ``CheckpointError`` above ``CHECK_TOLERANCE``."""
-    import onnxruntime
+    from .runners import ort_session, template_where
     exported = read_exported(path)
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    search = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    template = onnxruntime.InferenceSession(exported.template_onnx(), options, providers=["CPUExecutionProvider"])
+    search, template = ort_session(str(path), path), ort_session(exported.template_onnx(), template_where(exported))
     worst = {"template_tokens": 0.0, "boxes": 0.0, "confidence": 0.0}
     for batch in CHECK_BATCHES:
         crops, anno, searches = sample_inputs(model.config, batch, seed=batch)

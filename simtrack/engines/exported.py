@@ -31,11 +31,12 @@ TEMPLATE_OUTPUTS = ("template_tokens",)
 EXPORT_PACKAGES = ("torch", "onnx", "onnxscript", "onnxruntime")
 
 
-def check_packages():
-    """Refuse, before any work, an environment without the exporter's packages (one line naming them)."""
+def check_packages(packages=EXPORT_PACKAGES, what="exporting to ONNX"):
+    """Refuse, before any work, an environment without ``packages`` (the exporter's by default), in one
+    line naming the missing ones; ``what`` says what needs them."""
     import importlib.util
     missing = []
-    for name in EXPORT_PACKAGES:
+    for name in packages:
         try:
             found = importlib.util.find_spec(name) is not None
         except (ImportError, ValueError):
@@ -43,8 +44,9 @@ def check_packages():
         if not found:
             missing.append(name)
     if missing:
-        raise ConfigError(f"exporting to ONNX needs {', '.join(missing)}, not installed here: pip install "
-                          f"'simtrack[export]' (onnx, onnxscript, onnxruntime) and torch (requirements.txt)")
+        torch = " and torch (requirements.txt)" if "torch" in packages else ""
+        raise ConfigError(f"{what} needs {', '.join(missing)}, not installed here: pip install "
+                          f"'simtrack[export]' (onnx, onnxscript, onnxruntime){torch}")
 
 
 @dataclass

@@ -5,7 +5,6 @@ The matrix products of the per-frame step get int8 weights and activations quant
 onnx and onnxruntime, not torch. Boxes drift (docs/deploy.md): never a default.
 """
 import contextlib
-import importlib.util
 import io
 import tempfile
 import warnings
@@ -13,23 +12,21 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..formats.atomic import replacing
-from .exported import PREFIX, read_exported
+from .exported import PREFIX, ExportedModel, check_packages
 
 
-def quantise(source, out):
-    """Write ``source`` (our fp32 file) to ``out`` with the per-frame step's matrix products in int8
-    (ONNX Runtime's dynamic quantisation: int8 weights, activations quantised per call). The metadata
-    (template step included, which stays fp32) is kept, with ``precision`` int8."""
-    if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
-        raise ConfigError("making the int8 model needs onnx and onnxruntime: pip install 'simtrack[export]', or "
-                          "export it where they are installed: python -m simtrack.export --precision int8")
+def quantise(source, out) -> ExportedModel:
+    """Write ``source`` (an ``ExportedModel`` of our fp32 file, as the caller read it: not read nor hashed
+    again) to ``out`` with the per-frame step's matrix products in int8 (ONNX Runtime's dynamic
+    quantisation: int8 weights, activations quantised per call). The metadata (template step included,
+    which stays fp32) is kept, with ``precision`` int8; returns the written model."""
+    check_packages(("onnx", "onnxruntime"), "making the int8 model")
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.quantization.shape_inference import quant_pre_process
-    source = read_exported(source)
     if source.precision != "fp32":
         raise ConfigError(f"{source.path} is already {source.precision}")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=Path(out).parent) as folder:     # model-sized: beside out, not in /tmp
         prepared, quantised = Path(folder) / "prepared.onnx", Path(folder) / "int8.onnx"
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
@@ -44,4 +41,4 @@ def quantise(source, out):
             entry.key, entry.value = key, value
         with replacing(Path(out)) as temporary:
             onnx.save(proto, str(temporary))
-    return Path(out)
+    return ExportedModel(Path(out), facts, source.config, "int8")

@@ -7,30 +7,17 @@ runtime when built, never torch (except TensorRT, which keeps its GPU buffers in
 """
 import contextlib
 import hashlib
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
 from ..cores import chosen_threads
 from ..errors import CheckpointError, ConfigError
-from ..speed import install_hint
+from ..speed import install_hint, package_version
 from .exported import INPUTS, OUTPUTS, TEMPLATE_INPUTS, TEMPLATE_OUTPUTS
 
 # Largest batch a TensorRT engine is built for (BatchTracker capacity); ONNX Runtime and OpenVINO take any.
 TENSORRT_MAX_BATCH = 64
 OPENVINO_PRECISIONS = {"fp32": "f32", "bf16": "bf16", "fp16": "f16"}
-_DISTRIBUTIONS = {"onnxruntime": ("onnxruntime", "onnxruntime-gpu", "onnxruntime-openvino"),
-                  "openvino": ("openvino",), "tensorrt": ("tensorrt", "tensorrt-cu13", "tensorrt-cu12")}
-
-
-def package_version(module):
-    """The installed version of the distribution providing ``module`` (None when absent)."""
-    for name in _DISTRIBUTIONS.get(module, (module,)):
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            continue
-    return None
 
 
 def _first_line(error):
@@ -91,12 +78,8 @@ class HostRunner:
         return self._template(np.ascontiguousarray(template, dtype=np.float32), anno)
 
     def forward_search(self, template_tokens, search):
-        """``{"boxes": (B, 4) float32 cx, cy, w, h normalised to the crop, "confidence": (B,)}``."""
-        batch = search.shape[0]
-        if template_tokens.shape[0] != batch:       # the exported graph takes one token row per crop
-            if template_tokens.shape[0] != 1:
-                raise ValueError(f"{template_tokens.shape[0]} template token rows for {batch} search crops")
-            template_tokens = np.repeat(template_tokens, batch, axis=0)
+        """``{"boxes": (B, 4) float32 cx, cy, w, h normalised to the crop, "confidence": (B,)}``; one
+        token row per search crop (the exported graph's layout, which every caller passes)."""
         boxes, confidence = self._search(np.ascontiguousarray(template_tokens, dtype=np.float32),
                                          np.ascontiguousarray(search, dtype=np.float32))
         return {"boxes": boxes, "confidence": confidence}
@@ -121,6 +104,25 @@ def ort_providers(engine, device, precision="fp32", cache=None):
     if cache is not None:
         options.update(trt_engine_cache_path=str(cache), trt_timing_cache_path=str(cache))
     return [("TensorrtExecutionProvider", options), cuda, "CPUExecutionProvider"]
+
+
+def ort_session(model, where, options=None, providers=("CPUExecutionProvider",)):
+    """An ONNX Runtime session of ``model`` (a path as text, or ONNX bytes: the template step); by
+    default on the CPU provider with errors only in the log. A graph ONNX Runtime cannot load is a
+    ``CheckpointError`` naming ``where``."""
+    import onnxruntime
+    if options is None:
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3                                  # errors only
+    try:
+        return onnxruntime.InferenceSession(model, options, providers=list(providers))
+    except Exception as error:   # onnxruntime raises its own types for graphs it cannot load
+        raise CheckpointError(f"onnxruntime cannot load {where}: {_first_line(error)}") from None
+
+
+def template_where(exported):
+    """How messages name the template step of ``exported`` (it travels inside the file)."""
+    return f"the template step of {exported.path}"
 
 
 def _provider_names(providers):
@@ -148,9 +150,9 @@ class OrtRunner(HostRunner):
             raise ConfigError(f"this onnxruntime ({onnxruntime.__version__}) has no {', '.join(missing)} (it has "
                               f"{', '.join(available)}); {install_hint(options.engine) if device.type == 'cpu' else 'pip install onnxruntime-gpu (instead of onnxruntime)'}")
         self.session_options = self._session_options()
-        self._search_session = self._session(str(exported.path), self.providers)
+        self._search_session = ort_session(str(exported.path), exported.path, self.session_options, self.providers)
         # The template step (0.1 GFLOP, float64 box arithmetic) runs once per target, on the CPU.
-        self._template_session = self._session(exported.template_onnx(), ["CPUExecutionProvider"])
+        self._template_session = ort_session(exported.template_onnx(), template_where(exported), self.session_options)
         self.check_graphs(*({item.name: item.shape for item in session.get_inputs() + session.get_outputs()}
                             for session in (self._search_session, self._template_session)))
 
@@ -166,13 +168,6 @@ class OrtRunner(HostRunner):
         # workers (or with the crop's OpenCV threads) that time is taken from them (docs/deploy.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return options
-
-    def _session(self, model, providers):
-        try:
-            return self.ort.InferenceSession(model, self.session_options, providers=providers)
-        except Exception as error:   # onnxruntime raises its own types for graphs it cannot load
-            where = self.exported.path if isinstance(model, str) else f"the template step of {self.exported.path}"
-            raise CheckpointError(f"onnxruntime cannot load {where}: {_first_line(error)}") from None
 
     def _template(self, template, anno):
         return self._template_session.run(["template_tokens"], {"template": template, "template_anno": anno})[0]
@@ -213,7 +208,7 @@ class OpenVinoRunner(HostRunner):
         try:
             return self.core.compile_model(self.core.read_model(model), "CPU", self.plugin_config(precision))
         except Exception as error:   # OpenVINO raises RuntimeError with multi-line reports
-            where = self.exported.path if isinstance(model, str) else f"the template step of {self.exported.path}"
+            where = self.exported.path if isinstance(model, str) else template_where(self.exported)
             raise CheckpointError(f"openvino cannot load {where}: {_first_line(error)}") from None
 
     def _template(self, template, anno):
@@ -236,11 +231,10 @@ def _openvino_shape(port):
 def tensorrt_engine_path(exported, precision, gpu_name, capability, trt_version, max_batch=TENSORRT_MAX_BATCH):
     """The cached engine of ``exported``: TensorRT engines only load on the GPU model and TensorRT
     version that built them, so both are in the name."""
-    from .cache import cache_root
-    gpu = "".join(char if char.isalnum() else "-" for char in gpu_name).strip("-")
+    from .cache import cache_root, file_name_part
     key = hashlib.sha256(f"{exported.sha256}|{precision}|{max_batch}".encode()).hexdigest()[:16]
-    return cache_root() / "tensorrt" / f"{gpu}-sm{capability[0]}{capability[1]}-trt{trt_version}" / \
-        f"{exported.variant}-{key}-{precision}-b{max_batch}.engine"
+    folder = file_name_part(f"{gpu_name}-sm{capability[0]}{capability[1]}-trt{trt_version}", 128)
+    return cache_root() / "tensorrt" / folder / f"{file_name_part(exported.variant)}-{key}-{precision}-b{max_batch}.engine"
 
 
 class TensorRtRunner(HostRunner):
@@ -253,12 +247,13 @@ class TensorRtRunner(HostRunner):
 
     def __init__(self, exported, device, options):
         super().__init__(exported, device, options)
-        try:
+        try:       # all three before an engine is built (minutes): the template step runs on onnxruntime
+            import onnxruntime  # noqa: F401
             import tensorrt
             import torch
         except ImportError as error:
-            raise ConfigError(f"engine tensorrt needs tensorrt and torch (for its GPU buffers): "
-                              f"{install_hint('tensorrt')} ({error})") from None
+            raise ConfigError(f"engine tensorrt needs tensorrt, torch (for its GPU buffers) and onnxruntime (for "
+                              f"the template step): {install_hint('tensorrt')} ({error})") from None
         if not torch.cuda.is_available():
             raise ConfigError("engine tensorrt needs a CUDA GPU, and torch sees none here")
         self.trt, self.torch = tensorrt, torch
@@ -273,24 +268,24 @@ class TensorRtRunner(HostRunner):
         if self.engine is None:
             raise CheckpointError(f"TensorRT could not load its cached engine {path}; delete it and rerun")
         self.context = self.engine.create_execution_context()
-        try:
-            import onnxruntime
-        except ImportError:
-            raise ConfigError(f"engine tensorrt runs the template step on onnxruntime: {install_hint('tensorrt')}") from None
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        self._template_session = onnxruntime.InferenceSession(exported.template_onnx(), options,
-                                                              providers=["CPUExecutionProvider"])
+        self._template_session = ort_session(exported.template_onnx(), template_where(exported))
 
     def _built(self, path):
-        from .cache import locked
-        if path.is_file():
-            return path.read_bytes()
-        with locked(path):
-            if not path.is_file():
-                from ..formats.atomic import atomic_write
-                atomic_write(path, self._build())
-        return path.read_bytes()
+        """The engine's bytes: the cached file's, read within bounds, else built now, cached and returned."""
+        from ..formats.atomic import atomic_write
+        from ..formats.regular_files import read_regular
+        from ..limits import MAX_TENSORRT_ENGINE_BYTES
+        from .cache import made_once
+
+        def cached():
+            return read_regular(path, MAX_TENSORRT_ENGINE_BYTES, "TensorRT engine", CheckpointError,
+                                "twice the largest exported model") if path.is_file() else None
+
+        def build():
+            data = self._build()
+            atomic_write(path, data)
+            return data
+        return made_once(path, cached, build)
 
     def _build(self):
         trt, cfg = self.trt, self.config

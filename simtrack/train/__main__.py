@@ -16,7 +16,7 @@ import yaml
 from ..cli import options, run_cli
 from ..cli.paths import check_output_file, check_writable
 from ..errors import ConfigError
-from ..speed import PRECISIONS
+from ..speed import TORCH_PRECISIONS
 from ..weights import EMBEDDED_CHECKPOINT
 from .config import load_config, with_overrides
 from .trainer import Trainer
@@ -34,7 +34,7 @@ def build_parser():
     options.add_device(parser, default=None, note="replaces run.device of the recipe (under torchrun give "
                        "cuda: each process takes the GPU of its LOCAL_RANK)")
     options.add_threads(parser, default_help="run.threads of the recipe", note="replaces run.threads")
-    parser.add_argument("--precision", choices=PRECISIONS,
+    parser.add_argument("--precision", choices=TORCH_PRECISIONS,
                         help=options.help_text("precision", "optim.precision of the recipe",
                                                "replaces optim.precision"))
     parser.add_argument("--export", metavar="FILE", help="replaces run.export: also write the final weights to FILE")

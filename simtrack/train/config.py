@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..formats.regular_files import read_regular
 from ..limits import MAX_RECIPE_BYTES
 from ..model import VARIANTS
-from ..speed import PRECISIONS
+from ..speed import TORCH_PRECISIONS
 from .recipe_yaml import parse_recipe
 
 
@@ -211,8 +211,8 @@ def _convert(hint, value, source, key):
 def _validate(config, source):
     if config.model.variant not in VARIANTS:
         raise ConfigError(f"{source}: model.variant {config.model.variant!r} is not one of {sorted(VARIANTS)}")
-    if config.optim.precision not in PRECISIONS:
-        raise ConfigError(f"{source}: optim.precision must be one of {', '.join(PRECISIONS)}, "
+    if config.optim.precision not in TORCH_PRECISIONS:
+        raise ConfigError(f"{source}: optim.precision must be one of {', '.join(TORCH_PRECISIONS)}, "
                           f"got {config.optim.precision!r}")
     parse_device(config.run.device, f"{source}: run.device")
     for key in ("epochs", "batch_size"):
