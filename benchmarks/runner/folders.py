@@ -8,6 +8,7 @@ sharing a folder coordinate through ``benchmarks.runner.locks``.
 """
 import glob
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 from simtrack.errors import ResultsError
 from simtrack.formats.atomic import TEMP_SUFFIX
 from simtrack.formats.box_tables import format_boxes, format_seconds
+from simtrack.formats.regular_files import _refusal
 from simtrack.names import child_path
 
 from ..scoring.result_files import read_boxes, read_times
@@ -90,8 +92,31 @@ def append_error(folder, label, message, traceback_text):
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     entry = f"=== {stamp} {label}: {message}\n{traceback_text.rstrip()}\n\n"
     path = folder / ERROR_LOG
-    with open(path, "a", encoding="utf-8") as file:
+    with os.fdopen(open_writable(path, os.O_WRONLY | os.O_APPEND, "error log"), "a", encoding="utf-8") as file:
         file.write(entry)
         file.flush()
         os.fsync(file.fileno())
     return path
+
+
+def open_writable(path, flags, what):
+    """A descriptor of ``path`` (created if absent, ``0o644``) opened with ``flags``, refused unless it is
+    a regular file: for the files a runner updates in place (lock files, errors.log).
+
+    A results folder may come from someone else: a link there must not lead the write to a file
+    elsewhere (``O_NOFOLLOW``), and a FIFO must not block the open (``O_NONBLOCK``; reads and writes
+    block again once it is known to be a file).
+    """
+    extra = os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags | extra, 0o644)
+    except OSError as failure:
+        if os.path.islink(path):
+            raise ResultsError(_refusal(path, what, stat.S_IFLNK)) from None
+        raise ResultsError(f"cannot open {what} {path}: {failure.strerror or failure}") from None
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        raise ResultsError(_refusal(path, what, mode))
+    os.set_blocking(handle, True)
+    return handle

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import socket
-import stat
 import threading
 import time
 import uuid
@@ -28,8 +27,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from simtrack.errors import ResultsError
-from simtrack.formats.regular_files import _refusal, read_regular
+from simtrack.formats.regular_files import read_regular
 from simtrack.limits import MAX_RECORD_BYTES
+
+from .folders import open_writable
 
 MUTEX_NAME = ".runner.lock"
 HEARTBEAT_SECONDS = 15.0
@@ -191,25 +192,8 @@ class ExclusiveFile:
 
 
 def _open_lock(path):
-    """Lock file ``path`` opened read-write (created if absent), refused unless it is a regular file.
-
-    Lock files sit in a results folder someone may have downloaded: a link there must not lead the
-    truncate and write of the owner record to a file elsewhere (``O_NOFOLLOW``), and a FIFO must not
-    block the open (``O_NONBLOCK``; reads and writes block again once it is known to be a file).
-    """
-    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        handle = os.open(path, flags, 0o644)
-    except OSError as failure:
-        if os.path.islink(path):
-            raise ResultsError(_refusal(path, "lock file", stat.S_IFLNK)) from None
-        raise ResultsError(f"cannot open lock file {path}: {failure.strerror or failure}") from None
-    mode = os.fstat(handle).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(handle)
-        raise ResultsError(_refusal(path, "lock file", mode))
-    os.set_blocking(handle, True)
-    return os.fdopen(handle, "r+b")
+    """Lock file ``path`` opened read-write (created if absent): a regular file of the folder or refused."""
+    return os.fdopen(open_writable(path, os.O_RDWR, "lock file"), "r+b")
 
 
 def _flock(file, exclusive):

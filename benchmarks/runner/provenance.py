@@ -32,7 +32,7 @@ from simtrack.formats.atomic import atomic_write
 from simtrack.formats.json_data import parse_json
 from simtrack.formats.regular_files import read_regular
 from simtrack.limits import MAX_RECORD_BYTES, table_bytes
-from simtrack.names import child_path
+from simtrack.names import check_inside, child_path
 
 from .folders import result_files, result_is_complete, result_paths, run_folder
 
@@ -183,17 +183,23 @@ class Inspection:
                 f"to {self.folder / DISCARD_FOLDER}/ and track those sequences again")
 
     def _relative(self, path):
+        """``path`` relative to the run folder; a path elsewhere is refused (joined to the discard folder,
+        an absolute path would replace it)."""
         try:
             return str(Path(path).relative_to(self.folder))
         except ValueError:
-            return str(path)
+            raise ResultsError(f"{path} lies outside the run folder {self.folder}; refused") from None
 
     def discard(self):
-        """Move every unverified file to ``discarded/<time>/`` (same relative path); returns that folder."""
+        """Move every unverified file to ``discarded/<time>/`` (same relative path); returns that folder.
+
+        Source and destination, links resolved, must lie in the run folder: a linked ``discarded/`` or
+        ``repeat<k>/`` must not make the move take or leave a file elsewhere."""
         target = self.folder / DISCARD_FOLDER / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         for files, _ in self.unverified:
             for path in files:
-                destination = target / self._relative(path)
+                destination = check_inside(target / self._relative(path), self.folder, ResultsError)
+                check_inside(path, self.folder, ResultsError)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 Path(path).replace(destination)
         self.unverified = []
