@@ -16,11 +16,11 @@ import numpy as np
 
 from simtrack.errors import ResultsError
 from simtrack.formats.atomic import TEMP_SUFFIX
-from simtrack.formats.box_tables import format_boxes, format_seconds
-from simtrack.formats.regular_files import _refusal
+from simtrack.formats.box_tables import format_boxes, format_seconds, parse_table
+from simtrack.formats.regular_files import _refusal, read_regular
 from simtrack.names import child_path
 
-from ..scoring.result_files import read_boxes, read_times
+from ..scoring.result_files import file_cap
 
 ERROR_LOG = "errors.log"
 
@@ -58,11 +58,23 @@ def result_is_complete(folder, name, frames):
     Anything else (missing, truncated, malformed, a count from another dataset version) means the
     sequence has to be run again.
     """
-    boxes_path, times_path = result_paths(folder, name)
-    if not (boxes_path.is_file() and times_path.is_file()):
+    paths = result_paths(folder, name)
+    if not all(path.is_file() for path in paths):
         return False
+    cap, why = file_cap(frames)
     try:
-        boxes, times = read_boxes(boxes_path, frames), read_times(times_path, frames)
+        boxes, times = (read_regular(path, cap, "result file", ResultsError, why) for path in paths)
+    except ResultsError:
+        return False
+    return tables_complete(boxes, times, frames)
+
+
+def tables_complete(boxes, times, frames):
+    """True when ``boxes`` and ``times``, the bytes of a sequence's two result files, hold ``frames``
+    rows of finite numbers: for callers that hold the bytes already (provenance checks hash them)."""
+    try:
+        boxes = parse_table(boxes, 4, "result file", ResultsError)
+        times = parse_table(times, None, "time file", ResultsError)
     except ResultsError:
         return False
     return (boxes.shape == (frames, 4) and times.shape == (frames, 1)

@@ -34,7 +34,7 @@ from simtrack.formats.regular_files import read_regular
 from simtrack.limits import MAX_RECORD_BYTES, table_bytes
 from simtrack.names import check_inside, child_path
 
-from .folders import result_files, result_is_complete, result_paths, run_folder
+from .folders import result_files, result_paths, run_folder, tables_complete
 
 RECORDS_FOLDER = "records"
 DISCARD_FOLDER = "discarded"
@@ -132,16 +132,18 @@ def verify(folder, name, frames, identity):
         return Verdict(State.TODO)
     if any(not path.is_file() for path in present):
         return Verdict(State.UNVERIFIED, present, "is not a regular file")
+    record_file = record_path(folder, name)
     try:
-        record = _read_record(record_path(folder, name))
+        record = _read_record(record_file)
     except ResultsError as error:
-        return Verdict(State.UNVERIFIED, present + [record_path(folder, name)], str(error))
+        return Verdict(State.UNVERIFIED, present + [record_file], str(error))
     if record is None:
         return Verdict(State.UNVERIFIED, present, f"no provenance record in {RECORDS_FOLDER}/ (not written by this "
                                               f"runner, or by a version before records existed)")
     if record["identity"] != identity:
-        return Verdict(State.UNVERIFIED, present + [record_path(folder, name)],
+        return Verdict(State.UNVERIFIED, present + [record_file],
                        f"written with {_differences(record['identity'], identity)} (rerun with those to resume)")
+    contents = []
     for path in present:
         if path.name not in record["files"]:
             return Verdict(State.UNVERIFIED, present, f"{path.name} is not listed in its record")
@@ -152,9 +154,10 @@ def verify(folder, name, frames, identity):
         if sha256(data) != record["files"][path.name]:
             return Verdict(State.UNVERIFIED, present, f"{path.name} differs from the checksum in its record "
                                                   f"(changed after the runner wrote it)")
+        contents.append(data)
     if len(present) < len(paths):
         return Verdict(State.TODO, present)       # killed between its two files: ours, tracked again
-    if not result_is_complete(folder, name, frames):
+    if not tables_complete(*contents, frames):
         return Verdict(State.UNVERIFIED, present, f"holds another number of frames than the sequence's {frames} "
                                               f"(another version of the dataset?)")
     return Verdict(State.DONE, present)
