@@ -27,7 +27,7 @@ from . import provenance
 from .backends import open_backend
 from .backends.worker import RunInputs, WorkerSpec
 from .batched import TIMING_DEFINITION as BATCHED_TIMING
-from .folders import dataset_folder, remove_partial_files, run_folder
+from .folders import remove_partial_files, run_folder
 from .locks import RunLock
 from .manifest import build_manifest, check_same_weights, manifest_path, read_manifest, write_manifest
 from .planning import Plan, parse_devices, plan_jobs
@@ -119,7 +119,7 @@ def check_run(settings: RunSettings) -> CheckedRun:
     else:   # the tracker's code is located and hashed here; only the workers import it
         config, identity = {}, provenance.tracker_identity(tracker_provenance(spec))
     run = CheckedRun(dataset, data_root, checkpoint, sequences, config, tracker_name,
-                     dataset_folder(settings.results, tracker_name, dataset), identity)
+                     run_folder(settings.results, tracker_name, dataset), identity)
     inspect_results(settings, run)
     return run
 

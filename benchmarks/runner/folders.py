@@ -20,18 +20,14 @@ from simtrack.formats.box_tables import format_boxes, format_seconds, parse_tabl
 from simtrack.formats.regular_files import _refusal, read_regular
 from simtrack.names import child_path
 
-from ..scoring.result_files import file_cap
+from ..scoring.result_files import file_cap, results_folder
 
 ERROR_LOG = "errors.log"
 
 
-def dataset_folder(results_root, tracker_name, dataset):
-    return Path(results_root) / tracker_name / dataset
-
-
 def run_folder(results_root, tracker_name, dataset, repeat=1):
     """Folder of run ``repeat`` (1-based): the dataset folder itself for run 1."""
-    base = dataset_folder(results_root, tracker_name, dataset)
+    base = results_folder(results_root, tracker_name, dataset)
     return base if repeat == 1 else base / f"repeat{repeat}"
 
 

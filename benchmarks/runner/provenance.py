@@ -27,7 +27,7 @@ from enum import Enum
 from pathlib import Path
 
 import simtrack
-from simtrack.errors import ResultsError
+from simtrack.errors import ResultsError, listed
 from simtrack.formats.atomic import atomic_write
 from simtrack.formats.json_data import parse_json
 from simtrack.formats.regular_files import read_regular
@@ -177,9 +177,7 @@ class Inspection:
         for files, reason in self.unverified:
             by_reason.setdefault(reason, []).extend(self._relative(path) for path in files)
         count = sum(len(files) for files in by_reason.values())
-        found = "; ".join(f"{reason}: {', '.join(files[:MAX_LISTED])}"
-                          + (f" and {len(files) - MAX_LISTED} more" if len(files) > MAX_LISTED else "")
-                          for reason, files in by_reason.items())
+        found = "; ".join(f"{reason}: {listed(files, MAX_LISTED)}" for reason, files in by_reason.items())
         return (f"{self.folder} holds {count} file(s) this runner cannot vouch for as results of this run ({found}); "
                 f"they are never scored under this tracker's name and nothing was tracked or changed. Pass "
                 f"another --tracker-name or --results to keep them apart, or --discard-unverified to move them "

@@ -166,7 +166,7 @@ def build(spec: TrackerSpec, device: Optional[str] = None, name: Optional[str] =
     ``device`` (``"cpu"``, ``"cuda:0"``) is passed as ``device=`` when the factory declares a
     ``device`` parameter and the options do not set it. Every failure is a TrackerError.
     """
-    from .generic import GenericTracker
+    from .generic import GenericTracker, require_methods
     factory = load_factory(spec)
     options = dict(spec.options)
     if device is not None and "device" not in options and takes_parameter(factory, "device"):
@@ -178,10 +178,7 @@ def build(spec: TrackerSpec, device: Optional[str] = None, name: Optional[str] =
     except BaseException as error:
         shown = ", ".join(f"{key}={value!r}" for key, value in options.items()) or "no options"
         raise _failure(spec, f"building {spec.factory}({shown}) failed", error) from error
-    missing = [method for method in ("init", "update") if not callable(getattr(tracker, method, None))]
-    if missing:
-        raise TrackerError(f"tracker {spec.text}: {type(tracker).__name__} has no {' or '.join(missing)}() method; a "
-                           f"tracker needs init(image, box) and update(image) -> box")
+    require_methods(tracker, spec.text)           # named by the spec as written, before GenericTracker's name
     return GenericTracker(tracker, name or spec.default_name)
 
 
