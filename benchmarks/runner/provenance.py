@@ -47,12 +47,6 @@ def run_identity(checkpoint_sha256, variant, speed):
     return {"checkpoint_sha256": checkpoint_sha256, "variant": variant, "speed": dict(sorted(speed.items()))}
 
 
-def tracker_identity(record):
-    """The same for a ``--tracker`` other than SimTrack: its provenance (``simtrack.trackers.spec.provenance``:
-    spec, factory, options, package version, sha256 of its source files and of option files)."""
-    return dict(record)
-
-
 def record_path(folder, name):
     return child_path(Path(folder) / RECORDS_FOLDER, name, ".json", error=ResultsError)
 

@@ -45,7 +45,7 @@ from ..cores import limit_threads, set_threads
 from ..errors import ConfigError, SimTrackError, TrackerInputError, error_message
 from ..formats.images import FrameSize, read_image
 from ..speed import SpeedOptions
-from ..trackers.spec import TrackerSpec, parse_spec
+from ..trackers.spec import TrackerSpec, parse_spec, simtrack_settings_given
 
 try:
     import trax
@@ -137,9 +137,8 @@ def build_spec_tracker(settings):
     are refused with it."""
     from ..trackers.spec import build
     spec = settings.tracker
-    given = [name for name, value in (("SIMTRACK_CHECKPOINT", settings.checkpoint), ("SIMTRACK_VARIANT", settings.variant))
-             if value] + [options.environment_name(name) for name, value in settings.speed.as_dict().items()
-                          if value != getattr(SpeedOptions(), name)]
+    given = simtrack_settings_given((("SIMTRACK_CHECKPOINT", settings.checkpoint), ("SIMTRACK_VARIANT", settings.variant)),
+                                    settings.speed, options.environment_name)
     if given:
         raise ConfigError(f"{', '.join(given)}: SimTrack's setting(s), but SIMTRACK_TRACKER is {spec.text}; give "
                           f"that tracker's settings in SIMTRACK_TRACKER_OPTION (KEY=VALUE ...)")

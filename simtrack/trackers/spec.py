@@ -116,6 +116,15 @@ def parse_options(items: Iterable[str], source: str = "--tracker-option") -> dic
     return options
 
 
+def simtrack_settings_given(named: Iterable[tuple[str, Any]], speed: Any, spelled: Callable[[str], str]) -> list[str]:
+    """SimTrack's settings given to a run of another tracker, which would ignore them: the names of the
+    ``named`` ``(name, value)`` pairs that are set, then each speed option of ``speed`` (a
+    ``SpeedOptions``) that differs from its default, spelled as the caller's users write it."""
+    defaults = type(speed)().as_dict()
+    return [name for name, value in named if value] + [spelled(name) for name, value in speed.as_dict().items()
+                                                       if value != defaults[name]]
+
+
 def as_json(value: Any) -> Any:
     """``value`` as it reads back from JSON (tuples become lists, other objects their repr), so that
     identities compare equal to the ones provenance records hold."""
