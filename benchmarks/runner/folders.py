@@ -65,12 +65,12 @@ def result_is_complete(folder, name, frames):
     return tables_complete(boxes, times, frames)
 
 
-def tables_complete(boxes, times, frames):
-    """True when ``boxes`` and ``times``, the bytes of a sequence's two result files, hold ``frames``
-    rows of finite numbers: for callers that hold the bytes already (provenance checks hash them)."""
+def tables_complete(boxes_data, times_data, frames):
+    """True when ``boxes_data`` and ``times_data``, the bytes of a sequence's two result files, hold
+    ``frames`` rows of finite numbers: for callers that hold the bytes already (provenance hashes them)."""
     try:
-        boxes = parse_table(boxes, 4, "result file", ResultsError)
-        times = parse_table(times, None, "time file", ResultsError)
+        boxes = parse_table(boxes_data, 4, "result file", ResultsError)
+        times = parse_table(times_data, None, "time file", ResultsError)
     except ResultsError:
         return False
     return (boxes.shape == (frames, 4) and times.shape == (frames, 1)
