@@ -9,6 +9,12 @@ class SimTrackError(Exception):
     """Base class of all user-facing errors of the toolkit."""
 
 
+def error_message(error):
+    """One line for ``error``: ours as written (they say what and where), anything else after its
+    type name (``KeyError: 'x'`` says little without it)."""
+    return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
+
+
 class ConfigError(SimTrackError):
     """Unknown model variant, unknown or mistyped configuration key, inconsistent sizes."""
 

@@ -299,6 +299,45 @@ def test_provenance_hashes_the_package_and_option_files(tmp_path):
         sys.path.remove(str(tmp_path))
 
 
+def test_provenance_digest_is_relative_path_and_bytes_of_every_file(tmp_path):
+    """Records written before hold this digest: hashing in chunks must not change it."""
+    code = write_package(tmp_path, name="digesttrackers")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        found = provenance(parse_spec("digesttrackers.ncc:NCCTracker"))
+    finally:
+        sys.path.remove(str(tmp_path))
+    expected = __import__("hashlib").sha256()
+    for path in sorted((code / "digesttrackers").rglob("*.py")):
+        expected.update(path.relative_to(code / "digesttrackers").as_posix().encode() + b"\0" + path.read_bytes()
+                        + b"\0")
+    assert found["source_sha256"] == expected.hexdigest()
+
+
+@pytest.mark.parametrize("planted", ["fifo", "link"])
+def test_a_fifo_or_link_among_a_trackers_sources_is_refused_not_read(tmp_path, planted):
+    code = write_package(tmp_path, name=f"planted{planted}")
+    odd = code / f"planted{planted}" / "zz.py"
+    if planted == "fifo":
+        os.mkfifo(odd)
+    else:
+        odd.symlink_to("/dev/zero")
+    def expire(signum, frame):
+        raise TimeoutError("provenance still reading after 10 s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(10)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        kind = "a FIFO" if planted == "fifo" else "a symbolic link"
+        with pytest.raises(ConfigError, match=f"source file of tracker planted{planted}.ncc:NCCTracker .*zz.py "
+                                              f"is {kind}.*, not a regular file"):
+            provenance(parse_spec(f"planted{planted}.ncc:NCCTracker"))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        sys.path.remove(str(tmp_path))
+
+
 def test_mil_is_repeatable_and_survives_what_crashes_opencv():
     video = render_sequence(DEMO_SEED_BASE + 3, 6, (64, 48))
     frames = [cv2.cvtColor(frame, cv2.COLOR_RGB2BGR) for frame in video.frames]

@@ -14,7 +14,8 @@ import torch
 from fabricate import make_lasot
 
 import simtrack
-from benchmarks.runner.folders import read_boxes, read_times, result_is_complete
+from benchmarks.runner.folders import result_is_complete
+from benchmarks.scoring.result_files import read_boxes, read_times
 
 NAMES = [f"cat-{i}" for i in range(1, 7)]
 FRAMES = 12

@@ -99,6 +99,17 @@ def _manifest(sha, path="model.safetensors"):
                           backend="local", slots=[Slot(0, "cuda:0", 4), Slot(1, "cuda:1", 4)])
 
 
+def test_an_error_log_linked_out_of_the_folder_is_refused_and_its_target_untouched(tmp_path):
+    keep = tmp_path / "outside" / "keep.txt"
+    keep.parent.mkdir()
+    keep.write_text("precious\n")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "errors.log").symlink_to(keep)
+    with pytest.raises(ResultsError, match="error log .*errors.log is a symbolic link, not a regular file"):
+        append_error(tmp_path / "run", "seq-1", "failed", "Traceback")
+    assert keep.read_text() == "precious\n"
+
+
 def test_manifest_records_weights_code_and_timing(tmp_path):
     path = write_manifest(tmp_path, _manifest("ab" * 32))
     manifest = json.loads(path.read_text())

@@ -18,6 +18,7 @@ from benchmarks.runner import provenance
 from benchmarks.runner.provenance import Inspection, State, inspect, record_path, run_identity, verify, write_sequence
 from simtrack.cli import run_cli
 from simtrack.data import load_dataset
+from simtrack.errors import ResultsError
 from simtrack.formats.file_hash import file_sha256
 
 SPEED = {"fast": False, "precision": "fp32", "compile": False, "cuda_graphs": False, "crop": "auto",
@@ -103,6 +104,22 @@ def test_inspection_covers_repeats_and_discard_moves_files_with_their_relative_p
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*.txt")) == \
         ["b.txt", "repeat2/b.txt", "repeat2/b_time.txt"]
     assert inspect(tmp_path, "trk", "fake", sequences, 2, IDENTITY).unverified == []
+
+
+def test_discard_moves_nothing_out_of_or_into_places_outside_the_run_folder(tmp_path):
+    folder, outside = tmp_path / "trk" / "fake", tmp_path / "outside"
+    outside.mkdir()
+    keep = outside / "keep.txt"
+    keep.write_text("precious\n")
+    with pytest.raises(ResultsError, match="outside the run folder"):       # no absolute path below the target
+        Inspection(folder, unverified=[([keep], "no provenance record")]).discard()
+    assert keep.read_text() == "precious\n"
+    (folder / "repeat2").mkdir(parents=True)
+    (folder / "discarded").symlink_to(outside)                             # the discard folder leads elsewhere
+    (folder / "repeat2" / "b.txt").write_text("1,1,1,1\n")
+    with pytest.raises(ResultsError, match="outside"):
+        Inspection(folder, unverified=[([folder / "repeat2" / "b.txt"], "no provenance record")]).discard()
+    assert (folder / "repeat2" / "b.txt").is_file() and [p.name for p in outside.iterdir()] == ["keep.txt"]
 
 
 def test_a_long_refusal_stays_one_line_and_lists_a_few_files(tmp_path):

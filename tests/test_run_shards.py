@@ -2,10 +2,12 @@
 import errno
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +73,45 @@ def test_without_flock_a_lock_file_records_its_owner_and_is_never_mistaken_for_o
     lock.release()
     assert not (tmp_path / ".runner-1-of-1.lock.excl").exists()
     assert LockFile(tmp_path / ".runner-1-of-1.lock").probe() is None
+
+
+@contextmanager
+def within(seconds):
+    """Fail instead of hanging: SIGALRM interrupts a blocking open or read after ``seconds``."""
+    def expire(signum, frame):
+        raise TimeoutError(f"still blocked after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("planted", ["link", "fifo", "excl-link"])
+def test_a_lock_file_that_is_a_link_or_fifo_is_refused_and_nothing_outside_is_written(tmp_path, planted):
+    folder, outside = tmp_path / "results", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    keep = outside / "keep.txt"
+    keep.write_text("precious\n")
+    lock = folder / ".runner-3-of-4.lock"
+    if planted == "link":
+        lock.symlink_to(Path("..") / "outside" / "keep.txt")
+    elif planted == "fifo":
+        os.mkfifo(lock)
+    else:                                   # the fallback lock's record, read when flock is missing
+        (folder / ".runner-3-of-4.lock.excl").symlink_to(keep)
+        with pytest.raises(ResultsError, match="lock file .* is a symbolic link, not a regular file"):
+            locks.ExclusiveFile(folder / ".runner-3-of-4.lock.excl", "runner").try_acquire()
+        assert keep.read_text() == "precious\n"
+        return
+    kind = "a symbolic link" if planted == "link" else "a FIFO"
+    with pytest.raises(ResultsError, match=f"lock file .*runner-3-of-4.lock is {kind}"):
+        with within(10), RunLock(folder, (1, 4)):
+            pass
+    assert keep.read_text() == "precious\n"
 
 
 def write_owner(path, host, pid, age=0.0):

@@ -19,7 +19,7 @@ from simtrack.engines import faster_engine_note
 from simtrack.errors import ConfigError, DatasetError, ResultsError
 from simtrack.formats.file_hash import file_sha256
 from simtrack.speed import SpeedOptions
-from simtrack.trackers.spec import TrackerSpec
+from simtrack.trackers.spec import TrackerSpec, simtrack_settings_given
 from simtrack.trackers.spec import provenance as tracker_provenance
 from simtrack.weights import DEMO_NOTICE, is_embedded, resolve_checkpoint
 
@@ -27,22 +27,23 @@ from . import provenance
 from .backends import open_backend
 from .backends.worker import RunInputs, WorkerSpec
 from .batched import TIMING_DEFINITION as BATCHED_TIMING
-from .folders import dataset_folder, remove_partial_files, run_folder
+from .folders import remove_partial_files, run_folder
 from .locks import RunLock
 from .manifest import build_manifest, check_same_weights, manifest_path, read_manifest, write_manifest
 from .planning import Plan, parse_devices, plan_jobs
 from .recorder import Recorder, Summary
 from .settings import RunSettings
 from .tracking import SPEC_TIMING_DEFINITION as SPEC_TIMING
+from .tracking import TIMING_DEFINITION
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
-def tracker_name_for(name: Optional[str], checkpoint: Optional[Path], spec: Optional[TrackerSpec] = None) -> str:
+def tracker_name_for(name: Optional[str], checkpoint: Optional[Path], spec: TrackerSpec) -> str:
     """``--tracker-name``, else the checkpoint's file name (SimTrack) or the tracker's own name; one
     folder name, no path tricks."""
     if not name:
-        name = Path(checkpoint).name.split(".")[0] if checkpoint is not None else spec.default_name if spec else ""
+        name = Path(checkpoint).name.split(".")[0] if checkpoint is not None else spec.default_name
     if not _SAFE_NAME.match(name):
         raise ConfigError(f"tracker name {name!r} must be a plain folder name (letters, digits, . _ + -); "
                           f"pass --tracker-name NAME")
@@ -80,7 +81,7 @@ class CheckedRun:
     config: dict[str, Any]   # the model's ModelConfig.to_dict(); empty for another --tracker
     tracker_name: str
     folder: Path
-    identity: dict[str, Any]   # provenance.run_identity
+    identity: dict[str, Any]   # provenance.run_identity, or the provenance of another --tracker
 
 
 def check_run(settings: RunSettings) -> CheckedRun:
@@ -117,9 +118,9 @@ def check_run(settings: RunSettings) -> CheckedRun:
         identity = provenance.run_identity(file_sha256(checkpoint), config["name"],
                                            {**settings.speed.record(), "batch_sequences": settings.batch_sequences})
     else:   # the tracker's code is located and hashed here; only the workers import it
-        config, identity = {}, provenance.tracker_identity(tracker_provenance(spec))
+        config, identity = {}, tracker_provenance(spec)
     run = CheckedRun(dataset, data_root, checkpoint, sequences, config, tracker_name,
-                     dataset_folder(settings.results, tracker_name, dataset), identity)
+                     run_folder(settings.results, tracker_name, dataset), identity)
     inspect_results(settings, run)
     return run
 
@@ -132,9 +133,8 @@ def check_tracker_options(settings: RunSettings) -> None:
             raise ConfigError("--tracker-option is for a --tracker other than simtrack; SimTrack takes --checkpoint, "
                               "--variant and the speed options")
         return
-    given = [option for option, value in (("--checkpoint", settings.checkpoint), ("--variant", settings.variant))
-             if value] + [f"--{name.replace('_', '-')}" for name, value in settings.speed.as_dict().items()
-                          if value != getattr(SpeedOptions(), name)]
+    given = simtrack_settings_given((("--checkpoint", settings.checkpoint), ("--variant", settings.variant)),
+                                    settings.speed, lambda name: f"--{name.replace('_', '-')}")
     if settings.batch_sequences > 1:
         given.append("--batch-sequences")
     if given:
@@ -200,31 +200,21 @@ def execute_run(settings: RunSettings) -> RunOutcome:
         for repeat in range(1, settings.repeat + 1):  # other parts' files in progress are theirs to keep
             mine = None if settings.shard is None else [job.sequence.name for job in jobs if job.repeat == repeat]
             remove_partial_files(run_folder(settings.results, run.tracker_name, run.dataset, repeat), mine)
-        simtrack = run.checkpoint is not None
-        inputs = (RunInputs(str(run.checkpoint), run.identity["checkpoint_sha256"], str(run.data_root)) if simtrack
-                  else RunInputs(None, None, str(run.data_root), settings.tracker, run.identity["source_sha256"]))
+        inputs, spec = worker_inputs(settings, run)
         plan = backend.plan(jobs, settings.devices, settings.workers_per_device, settings.threads, inputs)
-        spec = WorkerSpec(str(run.checkpoint) if simtrack else None, settings.variant, settings.batch_sequences,
-                          settings.speed, None if simtrack else settings.tracker)
+        timing, details = manifest_details(spec, plan, run.identity)
         manifest = build_manifest(
             checkpoint=run.checkpoint, checkpoint_sha256=run.identity.get("checkpoint_sha256"), config=run.config,
             tracker_name=run.tracker_name, dataset=run.dataset, data_root=run.data_root.resolve(),
             sequences=[s.name for s in sequences], repeats=settings.repeat, backend=backend.name, slots=plan.slots,
-            tracker_spec=None if simtrack else run.identity)
-        if simtrack:
-            manifest["runs"][0]["speed"] = {"batch_sequences": spec.batch_sequences, **spec.speed.record()}
-            manifest["runs"][0]["engine"] = engine_record(spec, plan)
-        else:
-            manifest["runs"][0]["tracker_spec"] = run.identity
-            manifest["timing"] = SPEC_TIMING
+            tracker_spec=None if spec.tracker is None else run.identity, timing=timing)
+        manifest["runs"][0].update(details)
         if settings.shard:
             manifest["runs"][0]["shard"] = "{}/{}".format(*settings.shard)
-        if spec.batch_sequences > 1:
-            manifest["timing"] = BATCHED_TIMING
         with lock.exclusive():  # other parts append their invocation too
             write_manifest(run.folder, manifest)
         print(header(plan, len(done), run.folder), flush=True)
-        note = simtrack and faster_engine_note(settings.speed.engine, sorted({slot.device for slot in plan.slots}))
+        note = spec.tracker is None and faster_engine_note(settings.speed.engine, sorted({slot.device for slot in plan.slots}))
         if note and plan.jobs:
             print(note, flush=True)
         recorder = Recorder(settings.results, run.tracker_name, run.dataset, plan, skipped=len(done),
@@ -235,6 +225,26 @@ def execute_run(settings: RunSettings) -> RunOutcome:
             summary = recorder.close()
         running = lock.finish() if settings.shard else []
     return RunOutcome(summary, run.dataset, run.tracker_name, run.folder, sequences, running, run.identity)
+
+
+def worker_inputs(settings: RunSettings, run: CheckedRun) -> tuple[RunInputs, WorkerSpec]:
+    """What the backend checks on every machine (``RunInputs``) and what each worker builds its
+    tracker from (``WorkerSpec``): SimTrack's checkpoint, or the spec of another ``--tracker``."""
+    if run.checkpoint is not None:
+        return (RunInputs(str(run.checkpoint), run.identity["checkpoint_sha256"], str(run.data_root)),
+                WorkerSpec(str(run.checkpoint), settings.variant, settings.batch_sequences, settings.speed))
+    return (RunInputs(None, None, str(run.data_root), settings.tracker, run.identity["source_sha256"]),
+            WorkerSpec(None, settings.variant, settings.batch_sequences, settings.speed, settings.tracker))
+
+
+def manifest_details(spec: WorkerSpec, plan: Plan, identity: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``(timing, entry)``: what the manifest's seconds per frame cover, and what this invocation's
+    entry adds: SimTrack's speed options and engine, or the other tracker's identity."""
+    if spec.tracker is not None:
+        return SPEC_TIMING, {"tracker_spec": identity}
+    timing = BATCHED_TIMING if spec.batch_sequences > 1 else TIMING_DEFINITION
+    return timing, {"speed": {"batch_sequences": spec.batch_sequences, **spec.speed.record()},
+                    "engine": engine_record(spec, plan)}
 
 
 def engine_record(spec: WorkerSpec, plan: Plan) -> dict[str, Any]:

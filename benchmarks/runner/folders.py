@@ -8,6 +8,7 @@ sharing a folder coordinate through ``benchmarks.runner.locks``.
 """
 import glob
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -15,21 +16,18 @@ import numpy as np
 
 from simtrack.errors import ResultsError
 from simtrack.formats.atomic import TEMP_SUFFIX
-from simtrack.formats.box_tables import format_boxes, format_seconds
+from simtrack.formats.box_tables import format_boxes, format_seconds, parse_table
+from simtrack.formats.regular_files import _refusal, read_regular
 from simtrack.names import child_path
 
-from ..scoring.result_files import read_boxes, read_times
+from ..scoring.result_files import file_cap, results_folder
 
 ERROR_LOG = "errors.log"
 
 
-def dataset_folder(results_root, tracker_name, dataset):
-    return Path(results_root) / tracker_name / dataset
-
-
 def run_folder(results_root, tracker_name, dataset, repeat=1):
     """Folder of run ``repeat`` (1-based): the dataset folder itself for run 1."""
-    base = dataset_folder(results_root, tracker_name, dataset)
+    base = results_folder(results_root, tracker_name, dataset)
     return base if repeat == 1 else base / f"repeat{repeat}"
 
 
@@ -56,11 +54,23 @@ def result_is_complete(folder, name, frames):
     Anything else (missing, truncated, malformed, a count from another dataset version) means the
     sequence has to be run again.
     """
-    boxes_path, times_path = result_paths(folder, name)
-    if not (boxes_path.is_file() and times_path.is_file()):
+    paths = result_paths(folder, name)
+    if not all(path.is_file() for path in paths):
         return False
+    cap, why = file_cap(frames)
     try:
-        boxes, times = read_boxes(boxes_path, frames), read_times(times_path, frames)
+        boxes, times = (read_regular(path, cap, "result file", ResultsError, why) for path in paths)
+    except ResultsError:
+        return False
+    return tables_complete(boxes, times, frames)
+
+
+def tables_complete(boxes_data, times_data, frames):
+    """True when ``boxes_data`` and ``times_data``, the bytes of a sequence's two result files, hold
+    ``frames`` rows of finite numbers: for callers that hold the bytes already (provenance hashes them)."""
+    try:
+        boxes = parse_table(boxes_data, 4, "result file", ResultsError)
+        times = parse_table(times_data, None, "time file", ResultsError)
     except ResultsError:
         return False
     return (boxes.shape == (frames, 4) and times.shape == (frames, 1)
@@ -90,8 +100,31 @@ def append_error(folder, label, message, traceback_text):
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     entry = f"=== {stamp} {label}: {message}\n{traceback_text.rstrip()}\n\n"
     path = folder / ERROR_LOG
-    with open(path, "a", encoding="utf-8") as file:
+    with os.fdopen(open_writable(path, os.O_WRONLY | os.O_APPEND, "error log"), "a", encoding="utf-8") as file:
         file.write(entry)
         file.flush()
         os.fsync(file.fileno())
     return path
+
+
+def open_writable(path, flags, what):
+    """A descriptor of ``path`` (created if absent, ``0o644``) opened with ``flags``, refused unless it is
+    a regular file: for the files a runner updates in place (lock files, errors.log).
+
+    A results folder may come from someone else: a link there must not lead the write to a file
+    elsewhere (``O_NOFOLLOW``), and a FIFO must not block the open (``O_NONBLOCK``; reads and writes
+    block again once it is known to be a file).
+    """
+    extra = os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags | extra, 0o644)
+    except OSError as failure:
+        if os.path.islink(path):
+            raise ResultsError(_refusal(path, what, stat.S_IFLNK)) from None
+        raise ResultsError(f"cannot open {what} {path}: {failure.strerror or failure}") from None
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        raise ResultsError(_refusal(path, what, mode))
+    os.set_blocking(handle, True)
+    return handle

@@ -27,6 +27,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from simtrack.errors import ResultsError
+from simtrack.formats.regular_files import read_regular
+from simtrack.limits import MAX_RECORD_BYTES
+
+from .folders import open_writable
 
 MUTEX_NAME = ".runner.lock"
 HEARTBEAT_SECONDS = 15.0
@@ -63,13 +67,12 @@ class LockFile:
 
     def try_acquire(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        file = open(self.path, "a+")
+        file = _open_lock(self.path)
         try:
             _flock(file, exclusive=True)
         except OSError as error:
             if error.errno in _HELD:
-                file.seek(0)
-                owner = _parse(file.read())
+                owner = _parse(file.read(MAX_RECORD_BYTES))
                 file.close()
                 return owner
             file.close()  # no flock on this file system (or no fcntl at all)
@@ -78,9 +81,8 @@ class LockFile:
             if owner is not None:
                 self._fallback = None
             return owner
-        file.seek(0)
         file.truncate()
-        file.write(json.dumps(owner_record(self.what)))
+        file.write(json.dumps(owner_record(self.what)).encode())
         file.flush()
         self._file = file
         return None
@@ -150,9 +152,12 @@ class ExclusiveFile:
     def _read(self):
         """The owner record, {} while it is being written, None when the file is gone."""
         try:
-            return _parse(self.path.read_text())
-        except FileNotFoundError:
-            return None
+            data = read_regular(self.path, MAX_RECORD_BYTES, "lock file", ResultsError, follow=False)
+        except ResultsError:
+            if not os.path.lexists(self.path):
+                return None
+            raise
+        return _parse(data)
 
     def _stale(self, owner):
         try:
@@ -186,6 +191,11 @@ class ExclusiveFile:
         threading.Thread(target=beat, name=f"lock-heartbeat-{path.name}", daemon=True).start()
 
 
+def _open_lock(path):
+    """Lock file ``path`` opened read-write (created if absent): a regular file of the folder or refused."""
+    return os.fdopen(open_writable(path, os.O_RDWR, "lock file"), "r+b")
+
+
 def _flock(file, exclusive):
     """Take (non-blocking) or drop an flock; OSError(ENOSYS) where the platform has none."""
     try:
@@ -205,9 +215,10 @@ def _alive(pid):
     return True
 
 
-def _parse(text):
+def _parse(data):
+    """The owner record in ``data`` (bytes), {} when it is empty, partly written or not a record."""
     try:
-        record = json.loads(text) if text.strip() else {}
+        record = json.loads(data) if data.strip() else {}
     except ValueError:
         return {}
     return record if isinstance(record, dict) else {}

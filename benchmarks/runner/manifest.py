@@ -57,11 +57,12 @@ def versions():
 
 
 def build_manifest(*, checkpoint, checkpoint_sha256, config, tracker_name, dataset, data_root, sequences,
-                   repeats, backend, slots, tracker_spec=None):
+                   repeats, backend, slots, tracker_spec=None, timing=TIMING_DEFINITION):
     """The manifest dict for one invocation (``slots``: the planned worker slots).
 
     ``tracker_spec``: for a ``--tracker`` other than SimTrack, its provenance
-    (``simtrack.trackers.spec.provenance``); ``checkpoint`` is then None.
+    (``simtrack.trackers.spec.provenance``); ``checkpoint`` is then None. ``timing``: what the
+    recorded seconds per frame cover (``benchmarks.runner.tracking``, ``batched``).
     """
     manifest = {
         "tracker": tracker_name,
@@ -75,7 +76,7 @@ def build_manifest(*, checkpoint, checkpoint_sha256, config, tracker_name, datas
         "config": config,
         "versions": versions(),
         "git_commit": git_commit(),
-        "timing": TIMING_DEFINITION,
+        "timing": timing,
         "runs": [{
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),

@@ -27,14 +27,14 @@ from enum import Enum
 from pathlib import Path
 
 import simtrack
-from simtrack.errors import ResultsError
+from simtrack.errors import ResultsError, listed
 from simtrack.formats.atomic import atomic_write
 from simtrack.formats.json_data import parse_json
 from simtrack.formats.regular_files import read_regular
 from simtrack.limits import MAX_RECORD_BYTES, table_bytes
-from simtrack.names import child_path
+from simtrack.names import check_inside, child_path
 
-from .folders import result_files, result_is_complete, result_paths, run_folder
+from .folders import result_files, result_paths, run_folder, tables_complete
 
 RECORDS_FOLDER = "records"
 DISCARD_FOLDER = "discarded"
@@ -45,12 +45,6 @@ MAX_LISTED = 5
 def run_identity(checkpoint_sha256, variant, speed):
     """What must be equal for a resumed run to keep a sequence: weights, variant, speed options."""
     return {"checkpoint_sha256": checkpoint_sha256, "variant": variant, "speed": dict(sorted(speed.items()))}
-
-
-def tracker_identity(record):
-    """The same for a ``--tracker`` other than SimTrack: its provenance (``simtrack.trackers.spec.provenance``:
-    spec, factory, options, package version, sha256 of its source files and of option files)."""
-    return dict(record)
 
 
 def record_path(folder, name):
@@ -132,16 +126,18 @@ def verify(folder, name, frames, identity):
         return Verdict(State.TODO)
     if any(not path.is_file() for path in present):
         return Verdict(State.UNVERIFIED, present, "is not a regular file")
+    record_file = record_path(folder, name)
     try:
-        record = _read_record(record_path(folder, name))
+        record = _read_record(record_file)
     except ResultsError as error:
-        return Verdict(State.UNVERIFIED, present + [record_path(folder, name)], str(error))
+        return Verdict(State.UNVERIFIED, present + [record_file], str(error))
     if record is None:
         return Verdict(State.UNVERIFIED, present, f"no provenance record in {RECORDS_FOLDER}/ (not written by this "
                                               f"runner, or by a version before records existed)")
     if record["identity"] != identity:
-        return Verdict(State.UNVERIFIED, present + [record_path(folder, name)],
+        return Verdict(State.UNVERIFIED, present + [record_file],
                        f"written with {_differences(record['identity'], identity)} (rerun with those to resume)")
+    contents = []
     for path in present:
         if path.name not in record["files"]:
             return Verdict(State.UNVERIFIED, present, f"{path.name} is not listed in its record")
@@ -152,9 +148,10 @@ def verify(folder, name, frames, identity):
         if sha256(data) != record["files"][path.name]:
             return Verdict(State.UNVERIFIED, present, f"{path.name} differs from the checksum in its record "
                                                   f"(changed after the runner wrote it)")
+        contents.append(data)
     if len(present) < len(paths):
         return Verdict(State.TODO, present)       # killed between its two files: ours, tracked again
-    if not result_is_complete(folder, name, frames):
+    if not tables_complete(*contents, frames):
         return Verdict(State.UNVERIFIED, present, f"holds another number of frames than the sequence's {frames} "
                                               f"(another version of the dataset?)")
     return Verdict(State.DONE, present)
@@ -174,26 +171,30 @@ class Inspection:
         for files, reason in self.unverified:
             by_reason.setdefault(reason, []).extend(self._relative(path) for path in files)
         count = sum(len(files) for files in by_reason.values())
-        found = "; ".join(f"{reason}: {', '.join(files[:MAX_LISTED])}"
-                          + (f" and {len(files) - MAX_LISTED} more" if len(files) > MAX_LISTED else "")
-                          for reason, files in by_reason.items())
+        found = "; ".join(f"{reason}: {listed(files, MAX_LISTED)}" for reason, files in by_reason.items())
         return (f"{self.folder} holds {count} file(s) this runner cannot vouch for as results of this run ({found}); "
                 f"they are never scored under this tracker's name and nothing was tracked or changed. Pass "
                 f"another --tracker-name or --results to keep them apart, or --discard-unverified to move them "
                 f"to {self.folder / DISCARD_FOLDER}/ and track those sequences again")
 
     def _relative(self, path):
+        """``path`` relative to the run folder; a path elsewhere is refused (joined to the discard folder,
+        an absolute path would replace it)."""
         try:
             return str(Path(path).relative_to(self.folder))
         except ValueError:
-            return str(path)
+            raise ResultsError(f"{path} lies outside the run folder {self.folder}; refused") from None
 
     def discard(self):
-        """Move every unverified file to ``discarded/<time>/`` (same relative path); returns that folder."""
+        """Move every unverified file to ``discarded/<time>/`` (same relative path); returns that folder.
+
+        Source and destination, links resolved, must lie in the run folder: a linked ``discarded/`` or
+        ``repeat<k>/`` must not make the move take or leave a file elsewhere."""
         target = self.folder / DISCARD_FOLDER / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         for files, _ in self.unverified:
             for path in files:
-                destination = target / self._relative(path)
+                destination = check_inside(target / self._relative(path), self.folder, ResultsError)
+                check_inside(path, self.folder, ResultsError)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 Path(path).replace(destination)
         self.unverified = []

@@ -68,22 +68,7 @@ class SimTrackGOT10k(Got10kTracker):
 
     def track(self, img_files, box, visualize=False):
         """Boxes (N x 4, the first one ``box``) and per-frame seconds, as the toolkit expects."""
-        boxes = np.zeros((len(img_files), 4))
-        boxes[0] = box
-        times = np.zeros(len(img_files))
-        size = FrameSize()
-        for index, path in enumerate(img_files):
-            image = size.check(read_image(path), path)
-            start = time.perf_counter()
-            if index == 0:
-                self.init(image, box)
-            else:
-                boxes[index] = self.update(image)
-            times[index] = time.perf_counter() - start
-            if visualize:
-                from got10k.utils.viz import show_frame
-                show_frame(image[..., ::-1], boxes[index])  # show_frame expects BGR arrays
-        return boxes, times
+        return track_files(self.tracker, img_files, box, visualize)
 
 
 class SpecGOT10k(Got10kTracker):
@@ -110,19 +95,30 @@ class SpecGOT10k(Got10kTracker):
         return self.tracker.update(self._prepared(image))
 
     def track(self, img_files, box, visualize=False):
-        boxes = np.zeros((len(img_files), 4))
-        times = np.zeros(len(img_files))
-        size = FrameSize()
-        for index, path in enumerate(img_files):
-            rgb = size.check(read_image(path), path)
-            image = self.tracker.prepare(rgb, path)
-            start = time.perf_counter()
-            boxes[index] = self.tracker.init(image, box) if index == 0 else self.tracker.update(image)
-            times[index] = time.perf_counter() - start
-            if visualize:
-                from got10k.utils.viz import show_frame
-                show_frame(rgb[..., ::-1], boxes[index])
-        return boxes, times
+        return track_files(self.tracker, img_files, box, visualize, self.tracker.prepare)
+
+
+def track_files(tracker, img_files, box, visualize=False, prepare=None):
+    """Boxes (N x 4, the first one ``box``) and per-frame seconds of ``tracker`` (a ``simtrack.Tracker``
+    or ``GenericTracker``: ``init`` returns the first box) over the frames ``img_files``.
+
+    Frames are read as the runner reads them (``read_image``, each checked against the first's
+    size) and, with ``prepare(rgb, path)``, converted to the tracker's image type outside the
+    timed calls: the boxes equal ``python -m benchmarks.run`` on the same frames.
+    """
+    boxes = np.zeros((len(img_files), 4))
+    times = np.zeros(len(img_files))
+    size = FrameSize()
+    for index, path in enumerate(img_files):
+        rgb = size.check(read_image(path), path)
+        image = rgb if prepare is None else prepare(rgb, path)
+        start = time.perf_counter()
+        boxes[index] = tracker.init(image, box) if index == 0 else tracker.update(image)
+        times[index] = time.perf_counter() - start
+        if visualize:
+            from got10k.utils.viz import show_frame
+            show_frame(rgb[..., ::-1], boxes[index])  # show_frame expects BGR arrays
+    return boxes, times
 
 
 def spec_tracker(spec, options=None, device=None, name=None):

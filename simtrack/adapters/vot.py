@@ -42,10 +42,10 @@ import numpy as np
 
 from ..cli import options, run_cli
 from ..cores import limit_threads, set_threads
-from ..errors import ConfigError, SimTrackError, TrackerInputError
+from ..errors import ConfigError, SimTrackError, TrackerInputError, error_message
 from ..formats.images import FrameSize, read_image
 from ..speed import SpeedOptions
-from ..trackers.spec import TrackerSpec, parse_spec
+from ..trackers.spec import TrackerSpec, parse_spec, simtrack_settings_given
 
 try:
     import trax
@@ -137,9 +137,8 @@ def build_spec_tracker(settings):
     are refused with it."""
     from ..trackers.spec import build
     spec = settings.tracker
-    given = [name for name, value in (("SIMTRACK_CHECKPOINT", settings.checkpoint), ("SIMTRACK_VARIANT", settings.variant))
-             if value] + [options.environment_name(name) for name, value in settings.speed.as_dict().items()
-                          if value != getattr(SpeedOptions(), name)]
+    given = simtrack_settings_given((("SIMTRACK_CHECKPOINT", settings.checkpoint), ("SIMTRACK_VARIANT", settings.variant)),
+                                    settings.speed, options.environment_name)
     if given:
         raise ConfigError(f"{', '.join(given)}: SimTrack's setting(s), but SIMTRACK_TRACKER is {spec.text}; give "
                           f"that tracker's settings in SIMTRACK_TRACKER_OPTION (KEY=VALUE ...)")
@@ -243,11 +242,6 @@ def start_up(settings):
     return parse_region_formats(settings.regions), build_tracker(settings)
 
 
-def quit_reason(error):
-    """The message sent to the client: ours as written, anything else with its type."""
-    return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
-
-
 def run(settings, failure=None):
     """Start the server; a failed start-up (or ``failure``, a settings error) is reported to the
     client as the quit reason."""
@@ -260,7 +254,7 @@ def run(settings, failure=None):
     except Exception as error:  # reported through the protocol below, where the toolkit shows it
         failure = error
     if failure is not None:
-        log.error("start-up failed: %s", quit_reason(failure), exc_info=not isinstance(failure, SimTrackError))
+        log.error("start-up failed: %s", error_message(failure), exc_info=not isinstance(failure, SimTrackError))
     simtrack = settings.tracker.is_simtrack
     server = trax.Server(list(formats), [trax.Image.PATH], [trax.ImageChannel.COLOR],
                          tracker_name="SimTrack" if simtrack else settings.tracker.default_name,
@@ -270,14 +264,14 @@ def run(settings, failure=None):
         if failure is None:
             serve(server, tracker, events)
         elif server.wait().type != trax.TraxStatus.QUIT:
-            server.quit(reason=quit_reason(failure))
+            server.quit(reason=error_message(failure))
             return 2
     except trax.TraxException as error:
         log.error("TraX connection failed: %s", error)
         return 1
     except Exception as error:
-        log.error("%s", quit_reason(error), exc_info=not isinstance(error, SimTrackError))
-        server.quit(reason=quit_reason(error))
+        log.error("%s", error_message(error), exc_info=not isinstance(error, SimTrackError))
+        server.quit(reason=error_message(error))
         return 2 if isinstance(error, SimTrackError) else 1
     server.quit()
     return 0

@@ -35,7 +35,7 @@ What the toolkit does with it (vot/tracker/python.py of 0.9.0), and what this cl
 """
 import traceback
 
-from ..errors import SimTrackError
+from ..errors import error_message
 from ..formats.images import read_image
 from ..trackers.spec import build, parse_spec, parse_value
 
@@ -52,12 +52,8 @@ def region_box(region):
 
 def _runtime_error(error):
     """``error`` as a RuntimeError the toolkit reports (with the traceback in its log)."""
-    if isinstance(error, SimTrackError):
-        text = str(error)
-    else:
-        text = f"{type(error).__name__}: {error}"
     cause = error.__cause__ or error
-    return RuntimeError(f"{text}\n{''.join(traceback.format_exception(cause))}")
+    return RuntimeError(f"{error_message(error)}\n{''.join(traceback.format_exception(cause))}")
 
 
 class SpecTracker:

@@ -49,6 +49,14 @@ def image_type_of(tracker: Any) -> str:
     return "rgb" if type(tracker).__module__.split(".")[0] == "simtrack" else "pil"
 
 
+def require_methods(tracker: Any, label: str) -> None:
+    """A TrackerError naming tracker ``label`` unless ``tracker`` has callable ``init`` and ``update``."""
+    missing = [method for method in ("init", "update") if not callable(getattr(tracker, method, None))]
+    if missing:
+        raise TrackerError(f"tracker {label}: {type(tracker).__name__} has no {' or '.join(missing)}() method; a "
+                           f"tracker needs init(image, box) and update(image) -> box")
+
+
 def check_box(value: Any, where: str) -> np.ndarray:
     """``value`` as float64 ``x, y, w, h``: 4 finite numbers with ``w, h >= 0``; a TrackerError
     saying what came back otherwise."""
@@ -76,10 +84,7 @@ class GenericTracker:
     """
 
     def __init__(self, tracker: Any, name: str = "tracker") -> None:
-        missing = [method for method in ("init", "update") if not callable(getattr(tracker, method, None))]
-        if missing:
-            raise TrackerError(f"tracker {name}: {type(tracker).__name__} has no {' or '.join(missing)}() method; a "
-                               f"tracker needs init(image, box) and update(image) -> box")
+        require_methods(tracker, name)
         self.tracker = tracker
         self.name = name
         self.image_type = image_type_of(tracker)

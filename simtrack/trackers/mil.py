@@ -22,6 +22,7 @@ Images are BGR arrays (``image_type = "bgr"``): MIL gives other boxes on RGB inp
 """
 import ctypes
 import ctypes.util
+import functools
 from typing import Optional
 
 import numpy as np
@@ -29,7 +30,10 @@ import numpy as np
 MIN_SIDE = 5
 
 
+@functools.lru_cache(maxsize=None)
 def _libc():
+    """The C library, looked up once: ``find_library`` runs ``ldconfig`` (milliseconds), and ``init``
+    runs inside the timed first frame."""
     return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
 
 

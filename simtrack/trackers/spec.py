@@ -18,6 +18,7 @@ import importlib.metadata
 import importlib.util
 import inspect
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from ..errors import ConfigError, TrackerError
 from ..formats.file_hash import file_sha256
+from ..formats.regular_files import open_regular, too_big
+from ..limits import MIB
 
 SIMTRACK = "simtrack"
 # built-in name -> the spec it stands for
@@ -34,6 +37,10 @@ SPEC_SYNTAX = re.compile(rf"^(?P<module>{_NAME}(\.{_NAME})*):(?P<attr>{_NAME}(\.
 OPTION_SYNTAX = re.compile(rf"^(?P<key>{_NAME})=(?P<value>.*)$", re.S)
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
 MAX_SOURCE_FILES = 20000          # a package larger than this is hashed by its first files only (sorted)
+# The largest .py files in practice are generated tables and protobuf modules of a few MB; 64 MB is
+# far above any source a tracker ships, and bounds the time a huge (sparse) file takes to hash.
+MAX_SOURCE_BYTES = 64 * MIB
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,15 @@ def parse_options(items: Iterable[str], source: str = "--tracker-option") -> dic
     return options
 
 
+def simtrack_settings_given(named: Iterable[tuple[str, Any]], speed: Any, spelled: Callable[[str], str]) -> list[str]:
+    """SimTrack's settings given to a run of another tracker, which would ignore them: the names of the
+    ``named`` ``(name, value)`` pairs that are set, then each speed option of ``speed`` (a
+    ``SpeedOptions``) that differs from its default, spelled as the caller's users write it."""
+    defaults = type(speed)().as_dict()
+    return [name for name, value in named if value] + [spelled(name) for name, value in speed.as_dict().items()
+                                                       if value != defaults[name]]
+
+
 def as_json(value: Any) -> Any:
     """``value`` as it reads back from JSON (tuples become lists, other objects their repr), so that
     identities compare equal to the ones provenance records hold."""
@@ -159,7 +175,7 @@ def build(spec: TrackerSpec, device: Optional[str] = None, name: Optional[str] =
     ``device`` (``"cpu"``, ``"cuda:0"``) is passed as ``device=`` when the factory declares a
     ``device`` parameter and the options do not set it. Every failure is a TrackerError.
     """
-    from .generic import GenericTracker
+    from .generic import GenericTracker, require_methods
     factory = load_factory(spec)
     options = dict(spec.options)
     if device is not None and "device" not in options and takes_parameter(factory, "device"):
@@ -171,10 +187,7 @@ def build(spec: TrackerSpec, device: Optional[str] = None, name: Optional[str] =
     except BaseException as error:
         shown = ", ".join(f"{key}={value!r}" for key, value in options.items()) or "no options"
         raise _failure(spec, f"building {spec.factory}({shown}) failed", error) from error
-    missing = [method for method in ("init", "update") if not callable(getattr(tracker, method, None))]
-    if missing:
-        raise TrackerError(f"tracker {spec.text}: {type(tracker).__name__} has no {' or '.join(missing)}() method; a "
-                           f"tracker needs init(image, box) and update(image) -> box")
+    require_methods(tracker, spec.text)           # named by the spec as written, before GenericTracker's name
     return GenericTracker(tracker, name or spec.default_name)
 
 
@@ -216,8 +229,27 @@ def source_sha256(spec: TrackerSpec) -> tuple[str, int]:
     digest = hashlib.sha256()
     for path in files:
         base = next((b for b in bases if b == path.parent or b in path.parents), path.parent)
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+        _hash_source(digest, path, f"source file of tracker {spec.text}")
+        digest.update(b"\0")
     return digest.hexdigest(), len(files)
+
+
+def _hash_source(digest, path: Path, what: str) -> None:
+    """Feed the bytes of source file ``path`` to ``digest`` in chunks (the digest equals one update
+    with the whole file, as records written before hold). Only a regular file, no link to one, of at
+    most MAX_SOURCE_BYTES: a FIFO named ``*.py`` would block the read, a link to /dev/zero never end."""
+    why = "no source file is that large"
+    with open_regular(path, what, ConfigError, follow=False) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_SOURCE_BYTES:
+            raise ConfigError(too_big(f"{what} {path}", size, MAX_SOURCE_BYTES, why))
+        read = 0
+        while chunk := handle.read(min(_CHUNK, MAX_SOURCE_BYTES + 1 - read)):
+            read += len(chunk)
+            if read > MAX_SOURCE_BYTES:       # it grew past its size meanwhile
+                raise ConfigError(too_big(f"{what} {path}", read, MAX_SOURCE_BYTES, why, "grew to"))
+            digest.update(chunk)
 
 
 def package_version(spec: TrackerSpec) -> tuple[Optional[str], Optional[str]]:

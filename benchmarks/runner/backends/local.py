@@ -13,7 +13,7 @@ import threading
 import traceback
 
 from simtrack.cores import usable_cores
-from simtrack.errors import SimTrackError
+from simtrack.errors import SimTrackError, error_message
 
 from ..planning import Plan, parse_devices, plan_slots
 from .events import FramesTracked, JobDone, JobStarted, WorkerFailed
@@ -22,7 +22,6 @@ from .worker import (
     ThrottledCounter,
     WorkerStartError,
     claim_device,
-    describe,
     open_tracker,
     run_job,
     run_jobs_batched,
@@ -45,7 +44,7 @@ def _worker_main(slot, spec, jobs, events):
     try:
         tracker = open_tracker(spec, claim_device(slot), slot.threads)
     except BaseException as error:
-        events.put(WorkerFailed(slot.index, describe(error), isinstance(error, SimTrackError),
+        events.put(WorkerFailed(slot.index, error_message(error), isinstance(error, SimTrackError),
                                 traceback.format_exc()))
         return
     if spec.batch_sequences > 1:

@@ -23,10 +23,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from simtrack.errors import ConfigError
+from simtrack.errors import ConfigError, error_message
 
 from ..planning import Job, Plan, RayNode, Slot, plan_node_slots
-from .worker import Outcome, WorkerStartError, describe, open_tracker, run_job
+from .worker import Outcome, WorkerStartError, open_tracker, run_job
 
 POLL_SECONDS = 0.25
 PROGRESS_SECONDS = 1.0
@@ -49,7 +49,7 @@ class TrackingActor:
         try:
             self.tracker = open_tracker(spec, device, threads)
         except Exception as error:  # reported by ready(), so the driver can carry on without this actor
-            self.error = describe(error)
+            self.error = error_message(error)
 
     def ready(self):
         return self.error

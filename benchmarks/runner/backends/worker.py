@@ -14,7 +14,7 @@ import numpy as np
 
 from simtrack.cores import limit_threads, set_threads
 from simtrack.data.files import require_frames
-from simtrack.errors import SimTrackError, TrackerError
+from simtrack.errors import SimTrackError, TrackerError, error_message
 from simtrack.speed import SpeedOptions
 from simtrack.trackers.spec import TrackerSpec, build
 
@@ -63,11 +63,6 @@ class Outcome:
     @property
     def ok(self):
         return self.error is None
-
-
-def describe(error):
-    """One-line message: our errors already say what and where; others get their type name."""
-    return str(error) if isinstance(error, SimTrackError) else f"{type(error).__name__}: {error}"
 
 
 def claim_device(slot):
@@ -141,7 +136,7 @@ def run_job(tracker, job, on_frames=None):
         require_frames(job.sequence)
         output = track_sequence(tracker, job.sequence, on_frames=on_frames)
     except Exception as error:
-        return Outcome(job.id, error=describe(error), traceback=traceback.format_exc())
+        return Outcome(job.id, error=error_message(error), traceback=traceback.format_exc())
     return Outcome(job.id, boxes=output.boxes, times=output.times)
 
 
@@ -165,7 +160,7 @@ def run_jobs_batched(tracker, jobs, on_start=None, on_frames=None):
         if finished.error is None:
             yield Outcome(job.id, boxes=finished.output.boxes, times=finished.output.times)
         else:
-            yield Outcome(job.id, error=describe(finished.error), traceback=finished.traceback)
+            yield Outcome(job.id, error=error_message(finished.error), traceback=finished.traceback)
 
 
 class ThrottledCounter:
