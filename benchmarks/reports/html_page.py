@@ -26,7 +26,6 @@ import numpy as np
 from simtrack.formats.atomic import atomic_write
 from simtrack.formats.palette import GROUND_TRUTH, tracker_color, tracker_line_style
 
-from ..scoring import metrics
 from . import frames as report_frames
 from .plots import CURVES
 from .tables import pivot
@@ -165,16 +164,14 @@ def _sequences(protocol, sequences, sequences_long, names):
     }, [{"name": name, "short": short[name]} for name in attribute_names]
 
 
-def _frames(protocol, sequences, results, table):
+def _frames(sequences, results, table):
     """Per-frame series of every sequence (first run of each tracker), and thumbnails of those
-    ``report_frames.thumbnail_sequences`` picks."""
+    ``report_frames.thumbnail_sequences`` picks; none where a result lacks its boxes or their values
+    (``scores.compute`` fills both, from the same pass as the scores)."""
     boxes = [result.boxes for result in results]
-    if any(tracker_boxes is None for tracker_boxes in boxes):
-        return None, None
     values = [result.frame_values for result in results]
-    if any(tracker_values is None for tracker_values in values):
-        truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
-        values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]
+    if any(tracker_boxes is None for tracker_boxes in boxes) or any(known is None for known in values):
+        return None, None
     per_sequence = [[tracker_values[seq.name] for tracker_values in values] for seq in sequences]
     series = [report_frames.series(seq, errors) for seq, errors in zip(sequences, per_sequence)]
     shown = set(report_frames.thumbnail_sequences(table["scores"][table["main"]]))
@@ -188,7 +185,7 @@ def report_data(protocol, sequences, results, summary, sequences_long, attribute
     """Everything the page shows, as one JSON-ready dict (tests read it back from the file)."""
     names = [result.name for result in results]
     table, attribute_names = _sequences(protocol, sequences, sequences_long, names)
-    series, thumbnails = _frames(protocol, sequences, results, table)
+    series, thumbnails = _frames(sequences, results, table)
     return _clean({
         "title": title, "dataset": protocol.dataset,
         "protocol": {"key": protocol.key, "description": protocol.description, "main": protocol.main_metric},

@@ -5,6 +5,7 @@ then turning its runs into numbers (``compute``). ``evaluation.score`` (one data
 """
 from collections.abc import Mapping
 from collections.abc import Sequence as SequenceList
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -53,6 +54,15 @@ class Evaluation:
         return [(rules, rules.lengths) for rules in (self.members or [self.protocol])]
 
 
+@contextmanager
+def named_refusals(tracker_runs: TrackerRuns):
+    """A ResultsError raised inside (a file the length rule refuses) names the tracker and its folder."""
+    try:
+        yield
+    except ResultsError as error:
+        raise ResultsError(f"{tracker_runs.name} ({tracker_runs.folder}): {error}") from None
+
+
 def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs: TrackerRuns) -> TrackerResult:
     """The ``TrackerResult`` of one tracker's loaded runs."""
     runs: list[metrics.RunStats] = []
@@ -62,11 +72,9 @@ def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs
     changes: list[list[metrics.LengthChange]] = []
     for boxes, times in zip(tracker_runs.boxes, tracker_runs.times):
         changes.append([])
-        try:
+        with named_refusals(tracker_runs):
             stats = metrics.evaluate_run(protocol, truth, boxes, times, frame_values if not runs else None,
                                          changes[-1])
-        except ResultsError as error:
-            raise ResultsError(f"{tracker_runs.name} ({tracker_runs.folder}): {error}") from None
         run_scores, run_curves = metrics.summarize(protocol, stats)
         runs.append(stats)
         scores.append(run_scores)
