@@ -455,12 +455,13 @@ def load_results(name, results_dir, sequences, lengths=True, allow_longer=None):
     n_runs = max((len(runs) for runs in located), default=0)
     boxes = [[None] * len(names) for _ in range(n_runs)]
     times = [[None] * len(names) for _ in range(n_runs)]
+    time_tables = {}      # got10k's <seq>/<seq>_time.txt holds every run's column: read and parsed once
     for index, (seq, runs) in enumerate(zip(sequences, located)):
         expected = len(seq) if seq.length_known else None
         for run, files in enumerate(runs):  # every file found is checked, even when others are missing
             try:
                 boxes[run][index] = read_run(files, expected, allow_longer, rule)
-                times[run][index] = _run_times(files, expected, allow_longer)
+                times[run][index] = _run_times(files, expected, allow_longer, time_tables)
                 if expected is None:
                     expected = len(boxes[run][index])
             except ResultsError as error:
@@ -475,12 +476,17 @@ def read_run(files, expected_frames, allow_longer, lengths=None):
     return check_box_count(boxes, files.label, expected_frames, allow_longer, lengths)
 
 
-def _run_times(files, expected_frames, allow_longer):
+def _run_times(files, expected_frames, allow_longer, tables):
+    """The run's column of its time file; ``tables`` keeps each file parsed (by folder, name and cap),
+    since the runs of a got10k folder share one file."""
     if files.times is None:
         return None
-    label = files.times_node.file_label(files.times)
-    data = files.times_node.read(files.times, *file_cap(expected_frames, allow_longer))
-    table = box_tables.parse_table(data, None, label, ResultsError)
+    cap = file_cap(expected_frames, allow_longer)
+    key = (files.times_node, files.times, cap[0])
+    if key not in tables:
+        data = files.times_node.read(files.times, *cap)
+        tables[key] = box_tables.parse_table(data, None, files.times_node.file_label(files.times), ResultsError)
+    table = tables[key]
     if table.shape[1] > files.time_column:
         return table[:, files.time_column]
     return None

@@ -80,7 +80,21 @@ def fit_boxes(protocol, truth, boxes, changes=None):
     that leave the scores (the ground truth is cut to the file). Each sequence touched is appended to
     ``changes`` (a list) as a ``LengthChange``; a refused file raises ResultsError.
     """
+    parts, added = _fit(protocol, truth, boxes, changes)
+    return box_columns(parts), added
+
+
+def fitted_boxes(protocol, truth, boxes):
+    """Each sequence's (length, 4) boxes as the length rule scores them (cut, or padded with zero boxes
+    or NaN rows), for per-frame views; call after ``evaluate_run`` accepted them."""
+    return _fit(protocol, truth, boxes)[0]
+
+
+def _fit(protocol, truth, boxes, changes=None):
+    """Each sequence's (length, 4) boxes after the length rule, and the mask of added rows (see
+    ``fit_boxes``): the one place that cuts and pads."""
     rule = protocol.lengths
+    fill = 0.0 if rule.short == PAD_ZERO else np.nan
     parts, added = [], None
     for index, (name, box, length) in enumerate(zip(truth.names, boxes, truth.lengths)):
         box = np.asarray(box, float).reshape(-1, 4)
@@ -90,27 +104,13 @@ def fit_boxes(protocol, truth, boxes, changes=None):
             if changes is not None:
                 changes.append(LengthChange(name, rows, length, rule.action(rows, length)))
             if rows < length:
-                fill = 0.0 if rule.short == PAD_ZERO else np.nan
                 box = np.vstack([box, np.full((length - rows, 4), fill)])
                 if added is None:
                     added = np.zeros(int(truth.lengths.sum()), bool)
                 start = int(truth.lengths[:index].sum())
                 added[start + rows:start + length] = True
         parts.append(box[:length])
-    return box_columns(parts), added
-
-
-def fitted_boxes(protocol, truth, boxes):
-    """Each sequence's (length, 4) boxes as the length rule scores them (cut, or padded with zero boxes
-    or NaN rows), for per-frame views; call after ``evaluate_run`` accepted them."""
-    fill = 0.0 if protocol.lengths.short == PAD_ZERO else np.nan
-    fitted = []
-    for box, length in zip(boxes, truth.lengths):
-        box = np.asarray(box, float).reshape(-1, 4)[:int(length)]
-        if len(box) < length:
-            box = np.vstack([box, np.full((int(length) - len(box), 4), fill)])
-        fitted.append(box)
-    return fitted
+    return parts, added
 
 
 def evaluate_run(protocol, truth, boxes, times=None, frames=None, changes=None):
