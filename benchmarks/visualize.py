@@ -18,6 +18,7 @@ from simtrack.formats.palette import tracker_color
 from simtrack.formats.video import VideoOutput
 from simtrack.names import child_path
 
+from .reports.folder import check_no_links
 from .runner.tracking import FramePrefetcher
 from .scoring import metrics
 from .scoring.evaluation import tracker_folders
@@ -94,6 +95,14 @@ def render(sequence, names, boxes, errors, out_dir, fps, gif, bar):
     return paths
 
 
+def video_folder(results, key):
+    """``<results>/videos/<key>``, the default folder of the videos: the results folder may be a
+    download, so a symbolic link on the way there (``videos -> elsewhere``) is refused, not followed."""
+    folder = Path(results) / "videos" / key
+    check_no_links(folder, results, "videos", "--out")
+    return folder
+
+
 def check_frames(sequences):
     """Videos need the frames: say which sequence lacks them before any work."""
     for seq in sequences:
@@ -121,7 +130,7 @@ def main(argv=None):
         chosen = [int(index) for index in worst_sequences(protocol, truth, loaded, args.worst)]
     picked = [sequences[index] for index in chosen]
     check_frames(picked)
-    out_dir = Path(args.out) if args.out else Path(args.results) / "videos" / key
+    out_dir = Path(args.out) if args.out else video_folder(args.results, key)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a folder")
     out_dir.mkdir(parents=True, exist_ok=True)

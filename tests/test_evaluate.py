@@ -128,6 +128,21 @@ def test_every_problem_of_every_tracker_is_listed_before_computing(tmp_path):
     assert not (tmp_path / "report").exists()
 
 
+def test_the_default_report_folder_is_never_reached_through_a_link(tmp_path, monkeypatch):
+    """evaluate() without report_dir writes into results/reports/<dataset>: a ``reports`` link in a
+    downloaded results folder is refused, not followed."""
+    from simtrack.errors import ReportError
+    seqs = [sequence(name, 3) for name in ("a", "b")]
+    monkeypatch.chdir(tmp_path)
+    for seq in seqs:
+        write(tmp_path / "results" / "t" / "otb100" / f"{seq.name}.txt", seq.boxes)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "results" / "reports").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ReportError, match=r"results/reports is a symbolic link .* pass --report-dir"):
+        evaluate("otb100", {"t": tmp_path / "results" / "t" / "otb100"}, seqs)
+    assert not any((tmp_path / "elsewhere").iterdir())
+
+
 # ----------------------------------------------------------------------------------------------
 # evaluate(): tables, figures, repeated runs
 

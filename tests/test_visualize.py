@@ -114,3 +114,19 @@ def test_the_legend_shows_the_value_scoring_counts_on_padded_frames(tmp_path, mo
         notes = [visualize.frame_note(shown[seq.name], k, seq.absent) for k in range(FRAMES)]
         assert notes == [visualize.frame_note(scored[seq.name], k, seq.absent) for k in range(FRAMES)]
     assert [visualize.frame_note(shown["bird-2"], k, None) for k in range(10, FRAMES)] == ["IoU 0.00"] * 6
+
+
+def test_the_default_video_folder_is_never_reached_through_a_link(visual_report, tmp_path):
+    """Videos go to <results>/videos/<dataset>: a ``videos`` link in a downloaded results folder is
+    refused, not followed."""
+    from simtrack.errors import ReportError
+    data_root, results, _ = visual_report
+    copied = tmp_path / "results"
+    for tracker in ("SimTrack", "Drifter"):
+        shutil.copytree(results / tracker, copied / tracker)
+    (tmp_path / "elsewhere").mkdir()
+    (copied / "videos").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ReportError, match=r"videos is a symbolic link .* the videos would land there.* pass --out"):
+        visualize.main(["--dataset", "lasot", "--data-root", str(data_root), "--results", str(copied),
+                        "--trackers", "SimTrack", "Drifter"])
+    assert not any((tmp_path / "elsewhere").iterdir())
