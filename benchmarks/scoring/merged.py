@@ -12,6 +12,7 @@ dataset; ``NAME=PATH`` is searched for each dataset's sequences (one folder hold
 STARK writes them, or one subfolder per dataset). Sequence names that two datasets share are shown
 as ``<dataset>/<name>``.
 """
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -36,7 +37,7 @@ def member_keys(dataset: str) -> list[str]:
     if not all(parts):
         raise ConfigError(f"--dataset {dataset!r}: empty name between '+' signs; write e.g. otb100+nfs+uav123")
     keys = [dataset_key(SHORT_NAMES.get(part, part)) for part in parts]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    repeated = sorted(key for key, count in Counter(keys).items() if count > 1)
     if repeated:
         raise ConfigError(f"--dataset {dataset!r} names {', '.join(repeated)} twice")
     return keys
@@ -108,8 +109,8 @@ def score_merged(dataset, trackers, sequences, protocol=None):
         problems += [f"{catalog.display_name(key)}, {problem}" for problem in found]
     if problems:
         raise ResultsError("results are incomplete, nothing was evaluated:" + problem_list(problems))
-    names = [seq.name for key in used for seq in groups[key]]
-    shown = {key: {seq.name: f"{key}/{seq.name}" if names.count(seq.name) > 1 else seq.name for seq in groups[key]}
+    uses = Counter(seq.name for key in used for seq in groups[key])
+    shown = {key: {seq.name: f"{key}/{seq.name}" if uses[seq.name] > 1 else seq.name for seq in groups[key]}
              for key in used}
     results = []
     for index, name in enumerate(trackers):
