@@ -75,9 +75,8 @@ def read_times(path, frames=None):
 
 
 def _read_table(path, frames, columns, what, longer=False):
-    cap, why = file_cap(frames, longer)
-    data = read_regular(path, cap, what, ResultsError, why)
-    return box_tables.parse_table(data, columns, str(path), ResultsError)
+    """``box_tables.read_table`` capped at a table of ``frames`` lines (``file_cap``)."""
+    return box_tables.read_table(path, columns, what, ResultsError, *file_cap(frames, longer))
 
 
 def check_box_count(boxes, label, expected_frames, allow_longer=False, lengths=None):
