@@ -143,6 +143,7 @@ class ResultsFolder:
     dirs: dict[str, Union["ResultsFolder", Callable[[], "ResultsFolder"]]]   # built on first use (listed lazily)
     read: Callable                    # (file name, cap in bytes, why that cap) -> bytes
     _index: Optional[dict] = field(default=None, repr=False)
+    close: Callable[[], None] = field(default=lambda: None, repr=False)   # an archive's top folder closes it
 
     def child(self, name):
         node = self.dirs.get(name)
@@ -202,6 +203,11 @@ def disk_folder(path, label=None, root=None):
     return ResultsFolder(label, files, dirs, read)
 
 
+def frame_caps(sequences):
+    """Each sequence's frame count where known (None: a test sequence read without frames), for ``ArchiveCaps``."""
+    return [len(seq) if seq.length_known else None for seq in sequences]
+
+
 @dataclass(frozen=True)
 class ArchiveCaps:
     """What a results archive for some sequences may hold (``simtrack.limits``)."""
@@ -243,7 +249,9 @@ def _tree(path, archive):
         return ResultsFolder(label, set(entry["files"]),
                              {name: build(sub, f"{label}/{name}") for name, sub in entry["dirs"].items()},
                              lambda name, cap, why="": archive.read(entry["files"][name], cap, why))
-    return build(root, f"{path}:")
+    top = build(root, f"{path}:")
+    top.close = archive.close
+    return top
 
 
 def is_archive(path):
@@ -435,22 +443,34 @@ class TrackerRuns:
     times: list[list[Optional[np.ndarray]]]   # [run][sequence] -> (K,), None where unknown
 
 
-def load_results(name, results_dir, sequences, lengths=True, allow_longer=None):
+def load_results(name, results_dir, sequences, lengths=True, allow_longer=None, opened=None):
     """Read and check every result file of one tracker: (TrackerRuns or None, problems).
 
     Each file needs one box per frame of its sequence (``len(sequence)``, test splits included),
     unless ``lengths`` (a protocol's ``metrics.LengthRule``) accepts other counts; ``lengths`` True
     or False (or ``allow_longer``) only says whether longer files are accepted. A test sequence read
     without its frames has no known length: its runs must then agree with each other, and their
-    length becomes the sequence's.
+    length becomes the sequence's. ``opened``: ``results_dir`` already opened (``open_results``) by a
+    caller that reads it for several datasets, and closes it; otherwise it is opened and closed here.
     """
     if allow_longer is not None:
         lengths = allow_longer
     rule = None if isinstance(lengths, bool) else lengths
     allow_longer = lengths if rule is None else rule.long != "refuse"
+    top = opened or open_results(results_dir, ArchiveCaps.of(frame_caps(sequences), allow_longer))
+    if top is None:
+        return None, [missing_folder_problem(results_dir)]
+    try:
+        return _load_runs(name, results_dir, top, sequences, allow_longer, rule)
+    finally:
+        if opened is None:
+            top.close()
+
+
+def _load_runs(name, results_dir, top, sequences, allow_longer, rule):
+    """``load_results`` once the results are open."""
     names = [seq.name for seq in sequences]
-    frame_counts = [len(seq) if seq.length_known else None for seq in sequences]
-    located, problems = locate_runs(results_dir, names, ArchiveCaps.of(frame_counts, allow_longer))
+    located, problems = locate_runs(top, names)
     n_runs = max((len(runs) for runs in located), default=0)
     boxes = [[None] * len(names) for _ in range(n_runs)]
     times = [[None] * len(names) for _ in range(n_runs)]

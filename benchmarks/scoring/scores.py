@@ -16,7 +16,7 @@ from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError, problem_list
 
 from . import metrics
-from .result_files import TrackerRuns, load_results
+from .result_files import ResultsFolder, TrackerRuns, load_results
 from .statistics import Statistics
 
 
@@ -92,12 +92,14 @@ def load_all(protocol: metrics.Protocol, trackers: Mapping[str, Path],
     return loaded
 
 
-def load_each(protocol: metrics.Protocol, trackers: Mapping[str, Path],
-              sequences: SequenceList[Sequence]) -> "tuple[list, list[str]]":
-    """Every tracker's runs (None where a problem was found) and every problem, '<tracker>: <problem>'."""
+def load_each(protocol: metrics.Protocol, trackers: Mapping[str, Path], sequences: SequenceList[Sequence],
+              opened: Optional[Mapping[Path, ResultsFolder]] = None) -> "tuple[list, list[str]]":
+    """Every tracker's runs (None where a problem was found) and every problem, '<tracker>: <problem>';
+    ``opened`` holds results already open ({path: ResultsFolder}), read instead of opening them again."""
     loaded, problems = [], []
     for name, folder in trackers.items():
-        runs, found = load_results(name, folder, sequences, protocol.lengths)
+        runs, found = load_results(name, folder, sequences, protocol.lengths,
+                                   opened=(opened or {}).get(Path(folder)))
         problems += [f"{name}: {problem}" for problem in found]
         loaded.append(runs)
     return loaded, problems

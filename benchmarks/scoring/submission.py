@@ -22,7 +22,7 @@ from simtrack.formats.box_tables import format_boxes, format_seconds, strict_tab
 from simtrack.names import check_name
 
 from . import archives
-from .result_files import ArchiveCaps, file_cap, load_results
+from .result_files import ArchiveCaps, file_cap, frame_caps, load_results
 
 
 def server(dataset):
@@ -180,7 +180,7 @@ def validate_submission(zip_path, sequences):
         raise SubmissionError("no sequences to validate against: load the test split first")
     dataset = sequences[0].dataset
     destination = server(dataset)
-    caps = ArchiveCaps.of([len(seq) if seq.length_known else None for seq in sequences])
+    caps = ArchiveCaps.of(frame_caps(sequences))
     with archives.open_archive(zip_path, caps.members, caps.total, caps.member, SubmissionError, "zip file",
                                suffix=".zip") as archive:
         files = archive.names
