@@ -27,7 +27,7 @@ from simtrack.formats.atomic import atomic_write
 from simtrack.formats.palette import GROUND_TRUTH, tracker_color, tracker_line_style
 
 from . import frames as report_frames
-from .plots import CURVES
+from .plots import CURVES, curve_bands, run_curve
 from .tables import pivot
 
 ASSETS = Path(__file__).with_name("assets")
@@ -103,7 +103,7 @@ def _comparisons(table, names):
 def _curves(protocol, results, statistics=None):
     """Each curve the protocol defines: thresholds and, per tracker, the mean (and std) over runs, and
     the pointwise interval over sequences when the statistics carry bands."""
-    bands = statistics.bands if statistics is not None and statistics.bands else {}
+    bands = curve_bands(statistics)
     curves = []
     for spec in CURVES:
         thresholds = spec.thresholds(protocol)
@@ -111,11 +111,9 @@ def _curves(protocol, results, statistics=None):
             continue
         series = []
         for index, result in enumerate(results):
-            runs = np.array([run[spec.key] for run in result.curves], dtype=np.float64)
-            spread = runs.std(0, ddof=1) if len(runs) > 1 else None
-            band = bands.get(result.name, {}).get(spec.key)
-            series.append({"tracker": index, "mean": _rounded(runs.mean(0), 4),
-                           "std": None if spread is None or band is not None else _rounded(spread, 4),
+            mean, spread, band = run_curve(result, spec.key, bands)
+            series.append({"tracker": index, "mean": _rounded(mean, 4),
+                           "std": None if spread is None else _rounded(spread, 4),
                            "low": None if band is None else _rounded(band[0], 4),
                            "high": None if band is None else _rounded(band[1], 4)})
         curves.append({"key": spec.key, "title": spec.title, "xlabel": spec.xlabel, "ylabel": spec.ylabel,
