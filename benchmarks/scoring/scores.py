@@ -70,16 +70,17 @@ def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs
     curves: list[dict[str, np.ndarray]] = []
     frame_values: dict[str, metrics.FrameErrors] = {}
     changes: list[list[metrics.LengthChange]] = []
+    fitted: list[np.ndarray] = []
     for boxes, times in zip(tracker_runs.boxes, tracker_runs.times):
         changes.append([])
         with named_refusals(tracker_runs):
             stats = metrics.evaluate_run(protocol, truth, boxes, times, frame_values if not runs else None,
-                                         changes[-1])
+                                         changes[-1], fitted if not runs else None)
         run_scores, run_curves = metrics.summarize(protocol, stats)
         runs.append(stats)
         scores.append(run_scores)
         curves.append(run_curves)
-    boxes = metrics.fitted_boxes(protocol, truth, tracker_runs.boxes[0]) if changes[0] else tracker_runs.boxes[0]
+    boxes = fitted if changes[0] else tracker_runs.boxes[0]
     return TrackerResult(tracker_runs.name, runs, scores, curves, boxes, frame_values, changes)
 
 
