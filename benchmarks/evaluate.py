@@ -24,7 +24,7 @@ from .reports.writer import write_report
 from .scoring.evaluation import score, tracker_folders
 from .scoring.metrics import PROTOCOLS
 from .scoring.result_files import RESULTS_ROOT, report_folder
-from .scoring.statistics import StatisticsSettings
+from .scoring.statistics import settings_from
 
 
 def build_parser():
@@ -46,7 +46,7 @@ def read_sequences(dataset, root, split, names):
     if "+" not in dataset:
         return dataset_key(dataset, split), load_dataset(dataset, root=root, split=split, sequences=names,
                                                          frames_required=False)
-    from .scoring.merged import member_keys  # only merged evaluations need it
+    from .scoring.merged import member_keys, merged_key  # only merged evaluations need them
 
     members = member_keys(dataset)
     if split is not None:
@@ -59,13 +59,12 @@ def read_sequences(dataset, root, split, names):
         if unknown:
             raise DatasetError(f"unknown sequence name(s) for {dataset}: {', '.join(unknown)}")
         sequences = [seq for seq in sequences if seq.name in set(names)]
-    return "+".join(members), sequences
+    return merged_key(dataset), sequences
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    settings = StatisticsSettings(args.bootstrap, args.confidence, args.seed,
-                                  None if args.compare is None else tuple(args.compare), args.bands == "interval")
+    settings = settings_from(args.bootstrap, args.confidence, args.seed, args.compare, args.bands == "interval")
     with ForkedDrawer() as drawer:   # matplotlib is imported in a child process while the files are read
         key, sequences = read_sequences(args.dataset, args.data_root, args.split, args.sequences)
         trackers = tracker_folders(args.trackers, args.results, key)   # key: also the runner's results folder

@@ -18,11 +18,12 @@ from simtrack.formats.palette import tracker_color
 from simtrack.formats.video import VideoOutput
 from simtrack.names import child_path
 
+from .reports.folder import check_no_links
 from .runner.tracking import FramePrefetcher
 from .scoring import metrics
 from .scoring.evaluation import tracker_folders
 from .scoring.result_files import RESULTS_ROOT
-from .scoring.scores import compute, load_all
+from .scoring.scores import load_all, named_refusals
 
 DEFAULT_FPS = 30.0
 
@@ -44,11 +45,25 @@ def build_parser():
 
 
 def worst_sequences(protocol, truth, loaded, count):
-    """Indices of the ``count`` sequences with the lowest main score averaged over the trackers."""
-    scores = [metrics.per_sequence(protocol, compute(protocol, truth, runs).runs[0])[protocol.main_metric]
-              for runs in loaded]
+    """Indices of the ``count`` sequences with the lowest main score (of each tracker's first run)
+    averaged over the trackers."""
+    scores = []
+    for runs in loaded:
+        with named_refusals(runs):
+            stats = metrics.evaluate_run(protocol, truth, runs.boxes[0])
+        scores.append(metrics.per_sequence(protocol, stats)[protocol.main_metric])
     mean = np.nanmean(np.vstack(scores), axis=0)
     return list(np.argsort(np.where(np.isnan(mean), np.inf, mean), kind="stable")[:count])
+
+
+def first_run_frames(protocol, truth, runs, chosen):
+    """Per-frame values of the tracker's first run on the ``chosen`` sequences, as scoring counts them
+    (from the boxes as read: the length rule's padding and cut ground truth are the rules' to
+    score), and the boxes to draw (cut or padded as the length rule scores them)."""
+    boxes = [runs.boxes[0][index] for index in chosen]
+    with named_refusals(runs):
+        values = metrics.frame_values(protocol, truth, boxes)
+    return values, metrics.fitted_boxes(protocol, truth, boxes)
 
 
 def frame_note(errors, index, absent):
@@ -80,6 +95,14 @@ def render(sequence, names, boxes, errors, out_dir, fps, gif, bar):
     return paths
 
 
+def video_folder(results, key):
+    """``<results>/videos/<key>``, the default folder of the videos: the results folder may be a
+    download, so a symbolic link on the way there (``videos -> elsewhere``) is refused, not followed."""
+    folder = Path(results) / "videos" / key
+    check_no_links(folder, results, "videos", "--out")
+    return folder
+
+
 def check_frames(sequences):
     """Videos need the frames: say which sequence lacks them before any work."""
     for seq in sequences:
@@ -107,13 +130,12 @@ def main(argv=None):
         chosen = [int(index) for index in worst_sequences(protocol, truth, loaded, args.worst)]
     picked = [sequences[index] for index in chosen]
     check_frames(picked)
-    out_dir = Path(args.out) if args.out else Path(args.results) / "videos" / key
+    out_dir = Path(args.out) if args.out else video_folder(args.results, key)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     part = metrics.GroundTruth.from_sequences(picked, protocol.needs_cover)
-    shown = [metrics.fitted_boxes(protocol, part, [runs.boxes[0][index] for index in chosen]) for runs in loaded]
-    values = [metrics.frame_values(protocol, part, boxes) for boxes in shown]
+    values, shown = zip(*(first_run_frames(protocol, part, runs, chosen) for runs in loaded))
     written = []
     with tqdm(total=sum(len(seq) for seq in picked), unit="frame", file=sys.stderr, dynamic_ncols=True,
               desc="rendering") as bar:

@@ -42,6 +42,12 @@ OTHER_BYTES = 64 * MIB            # READMEs, other datasets' folders in a shared
 # command may use (a normal LaSOT evaluation peaks at ~175 MB). Zip members are read one at a time.
 MAX_ARCHIVE_TEXT = 256 * MIB
 ARCHIVE_TAIL = 1 * MIB            # bytes after a tar's end-of-archive blocks (records pad to 10 KiB)
+# A zip's central directory entry is a 46-byte header, the member's path (a result file's is under
+# 100 bytes: "<tracker>/<dataset>/<sequence>_time.txt"), its extra fields (zip64 sizes 28, timestamps
+# 13, Unix ids 15, a Unicode copy of the path) and a comment (zip tools write none): ~150 bytes. The
+# directory's size over its entry count may reach 1 KiB; more is not a results archive, and bounds
+# the entries zipfile parses (46 bytes at least each) to 22 per member the end record declares.
+ZIP_ENTRY_BYTES = 1024
 
 # ------------------------------------------------------------------ frames
 # Tracking: 8K video is 7680 x 4320 = 33 Mpx; a decode of 8192 x 8192 costs 201 MB, twice with the

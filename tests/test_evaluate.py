@@ -128,6 +128,21 @@ def test_every_problem_of_every_tracker_is_listed_before_computing(tmp_path):
     assert not (tmp_path / "report").exists()
 
 
+def test_the_default_report_folder_is_never_reached_through_a_link(tmp_path, monkeypatch):
+    """evaluate() without report_dir writes into results/reports/<dataset>: a ``reports`` link in a
+    downloaded results folder is refused, not followed."""
+    from simtrack.errors import ReportError
+    seqs = [sequence(name, 3) for name in ("a", "b")]
+    monkeypatch.chdir(tmp_path)
+    for seq in seqs:
+        write(tmp_path / "results" / "t" / "otb100" / f"{seq.name}.txt", seq.boxes)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "results" / "reports").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ReportError, match=r"results/reports is a symbolic link .* pass --report-dir"):
+        evaluate("otb100", {"t": tmp_path / "results" / "t" / "otb100"}, seqs)
+    assert not any((tmp_path / "elsewhere").iterdir())
+
+
 # ----------------------------------------------------------------------------------------------
 # evaluate(): tables, figures, repeated runs
 
@@ -375,3 +390,30 @@ def test_merged_names_shared_by_two_datasets_are_qualified(tmp_path):
     assert evaluation.results[0].scores[0]["AUC"] == pytest.approx((5 + 5 / 7) / 6 * 20 / 21)
     with pytest.raises(ConfigError, match="scored differently"):
         score("lasot+got10k_val", {"t": tmp_path}, [], None)
+
+
+def test_a_merged_evaluation_opens_an_archive_once_and_closes_it(tmp_path, monkeypatch):
+    """One archive for every dataset of a merged evaluation is opened (a tar decompressed) once, and closed."""
+    import tarfile
+
+    from benchmarks.scoring import archives
+    from benchmarks.scoring.evaluation import score
+    from benchmarks.scoring.statistics import StatisticsSettings
+    from simtrack.data import load_dataset
+    data = tmp_path / "data"
+    fabricate.make_tc128(data / "TC128")
+    fabricate.make_dtb70(data / "DTB70", names=("David", "Car6"))
+    sequences = load_dataset("tc128", root=data, frames_required=False) + \
+        load_dataset("dtb70", root=data, frames_required=False)
+    for seq in sequences:
+        write(tmp_path / "r" / seq.dataset / f"{seq.name}.txt", seq.boxes)
+    with tarfile.open(tmp_path / "r.tar.gz", "w:gz") as archive:
+        archive.add(tmp_path / "r", "r")
+    opened, closed = [], []
+    real_open, real_close = archives.open_archive, archives.TarArchive.close
+    monkeypatch.setattr(archives, "open_archive", lambda *args, **kwargs: opened.append(args[0]) or
+                        real_open(*args, **kwargs))
+    monkeypatch.setattr(archives.TarArchive, "close", lambda self: closed.append(self.path) or real_close(self))
+    evaluation = score("tc128+dtb70", {"t": tmp_path / "r.tar.gz"}, sequences, "stark", StatisticsSettings(0))
+    assert len(evaluation.sequences) == len(sequences)
+    assert opened == closed == [tmp_path / "r.tar.gz"]

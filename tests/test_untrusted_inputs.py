@@ -224,6 +224,9 @@ def scoring_cases(world):
     archive("zip_duplicate_member", zip_bytes(members + [("airplane-1.txt", b"1,1,1,1\n" * FRAMES)]), ".zip",
             needle="appears twice")
     archive("zip_member_leaves", zip_bytes(members + [("../../ESCAPED.txt", b"1")]), ".zip", needle="'..'")
+    claims_many = zip_bytes(members)                 # the end record declares 60,000 members: refused unparsed
+    struct.pack_into("<HH", claims_many, claims_many.rfind(b"PK\x05\x06") + 8, 60_000, 60_000)
+    archive("zip_claims_many_members", claims_many, ".zip", needle="60,000 members")
     archive("targz_member_bomb", tar_bytes(members + [("README.txt", 80 * MB)]), ".tar.gz",
             needle="once decompressed")
     archive("tarxz_member_too_big", tar_bytes([(n, d) for n, d in members if n != "airplane-1.txt"]
@@ -546,7 +549,8 @@ def check(case, expect, needle, checks, result, intact, peak_mb, progress=False)
 
 SCORING_IDS = ["zip_intact", "targz_intact", "tarxz_intact", "zip_declares_2gib", "zip_member_bomb",
                "zip_lies_about_its_size", "zip_unrelated_big_member", "zip_bad_crc", "zip_cut_short", "zip_deflate64",
-               "zip_encrypted", "zip_duplicate_member", "zip_member_leaves", "targz_member_bomb",
+               "zip_encrypted", "zip_duplicate_member", "zip_member_leaves", "zip_claims_many_members",
+               "targz_member_bomb",
                "tarxz_member_too_big", "targz_many_members", "targz_bad_crc", "targz_cut_short", "tarxz_corrupt",
                "tar_duplicate_member", "tar_symlink_member", "folder_intact", "result_too_big", "result_is_dev_zero",
                "result_is_fifo", "time_file_is_fifo", "result_link_leaves", "result_link_inside",

@@ -89,3 +89,44 @@ def test_the_readme_block_runs_as_printed(tmp_path, monkeypatch, capsys):
     assert sorted(p.stem for p in (tmp_path / "results" / "videos" / "lasot").glob("*.mp4")) == sorted(NAMES)
     assert len(video_frames(tmp_path / "tracked.mp4")) == 20
     assert read_boxes(tmp_path / "clip_boxes.txt").shape == (20, 4)
+
+
+def test_the_legend_shows_the_value_scoring_counts_on_padded_frames(tmp_path, monkeypatch):
+    """pytracking scores the zero boxes it pads a short file with as IoU 0 (not as boxes to carry
+    over): the legend shows scoring's per-frame value, not one computed again from padded boxes."""
+    from benchmarks.scoring import metrics
+    from benchmarks.scoring.scores import compute, load_all
+    from simtrack.data import load_dataset
+    make_visual_lasot(tmp_path / "LaSOT_ext")
+    folder = write_results(tmp_path / "results" / "SimTrack" / "lasot_ext", "good")
+    np.savetxt(folder / "bird-2.txt", tracker_boxes("good", 1)[:10], fmt="%.2f", delimiter=",")
+    shown = {}
+    monkeypatch.setattr(visualize, "render", lambda seq, names, boxes, errors, *_: shown.update({seq.name: errors[0]}) or [])
+    assert visualize.main(["--dataset", "lasot_ext", "--data-root", str(tmp_path / "LaSOT_ext"), "--results",
+                           str(tmp_path / "results"), "--trackers", "SimTrack", "--protocol", "pytracking",
+                           "--out", str(tmp_path / "videos")]) == 0
+    protocol = metrics.get_protocol("lasot_ext", "pytracking")
+    sequences = load_dataset("lasot_ext", root=tmp_path / "LaSOT_ext")
+    truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
+    scored = compute(protocol, truth, load_all(protocol, {"SimTrack": folder}, sequences)[0]).frame_values
+    assert set(shown) == set(NAMES)
+    for seq in sequences:
+        notes = [visualize.frame_note(shown[seq.name], k, seq.absent) for k in range(FRAMES)]
+        assert notes == [visualize.frame_note(scored[seq.name], k, seq.absent) for k in range(FRAMES)]
+    assert [visualize.frame_note(shown["bird-2"], k, None) for k in range(10, FRAMES)] == ["IoU 0.00"] * 6
+
+
+def test_the_default_video_folder_is_never_reached_through_a_link(visual_report, tmp_path):
+    """Videos go to <results>/videos/<dataset>: a ``videos`` link in a downloaded results folder is
+    refused, not followed."""
+    from simtrack.errors import ReportError
+    data_root, results, _ = visual_report
+    copied = tmp_path / "results"
+    for tracker in ("SimTrack", "Drifter"):
+        shutil.copytree(results / tracker, copied / tracker)
+    (tmp_path / "elsewhere").mkdir()
+    (copied / "videos").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ReportError, match=r"videos is a symbolic link .* the videos would land there.* pass --out"):
+        visualize.main(["--dataset", "lasot", "--data-root", str(data_root), "--results", str(copied),
+                        "--trackers", "SimTrack", "Drifter"])
+    assert not any((tmp_path / "elsewhere").iterdir())

@@ -25,8 +25,11 @@ def evaluate_table(dataset: str, trackers: Mapping[str, Union[str, Path]], seque
     summary as a ``tables.Table`` (no pandas). ``drawer`` draws the figures (see ``write_report``);
     ``statistics`` sets the intervals and comparisons (default: 95 % intervals, 1,000 resamples)."""
     evaluation = score(dataset, trackers, sequences, protocol, statistics)
-    report_dir = Path(report_dir) if report_dir else report_folder(RESULTS_ROOT, dataset)
-    return write_report(evaluation, report_dir, pdf=pdf, drawer=drawer)
+    if report_dir:
+        return write_report(evaluation, Path(report_dir), pdf=pdf, drawer=drawer)
+    # the default lies in the results folder, maybe a download: no link there may lead the report away
+    return write_report(evaluation, report_folder(RESULTS_ROOT, dataset), pdf=pdf, drawer=drawer,
+                        results_root=RESULTS_ROOT)
 
 
 def evaluate(dataset: str, trackers: Mapping[str, Union[str, Path]], sequences: SequenceList[Sequence],

@@ -138,9 +138,10 @@ class ReportFolder:
         return [path for path in self.target.parent.glob(f".{self.target.name}.*.partial") if path.is_dir()]
 
 
-def check_no_links(target, results_root):
+def check_no_links(target, results_root, what="report", option="--report-dir"):
     """Refuse a symbolic link between ``results_root`` and ``target`` (a downloaded results folder's
-    ``reports`` link would receive the report wherever it points)."""
+    ``reports`` or ``videos`` link would receive the files wherever it points); ``what`` names them
+    and ``option`` the way to choose another folder in the message."""
     if results_root is None:
         return
     root = Path(results_root)
@@ -153,8 +154,8 @@ def check_no_links(target, results_root):
         current = current / part
         if current.is_symlink():
             raise ReportError(f"{current} is a symbolic link (to {os.readlink(current)}) inside the results folder "
-                              f"{root}; the report would land there, so it is refused: remove the link, or pass "
-                              "--report-dir")
+                              f"{root}; the {what} would land there, so it is refused: remove the link, or pass "
+                              f"{option}")
 
 
 def _check_is_report(target):

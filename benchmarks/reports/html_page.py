@@ -26,9 +26,8 @@ import numpy as np
 from simtrack.formats.atomic import atomic_write
 from simtrack.formats.palette import GROUND_TRUTH, tracker_color, tracker_line_style
 
-from ..scoring import metrics
 from . import frames as report_frames
-from .plots import CURVES
+from .plots import CURVES, curve_bands, run_curve
 from .tables import pivot
 
 ASSETS = Path(__file__).with_name("assets")
@@ -104,7 +103,7 @@ def _comparisons(table, names):
 def _curves(protocol, results, statistics=None):
     """Each curve the protocol defines: thresholds and, per tracker, the mean (and std) over runs, and
     the pointwise interval over sequences when the statistics carry bands."""
-    bands = statistics.bands if statistics is not None and statistics.bands else {}
+    bands = curve_bands(statistics)
     curves = []
     for spec in CURVES:
         thresholds = spec.thresholds(protocol)
@@ -112,11 +111,9 @@ def _curves(protocol, results, statistics=None):
             continue
         series = []
         for index, result in enumerate(results):
-            runs = np.array([run[spec.key] for run in result.curves], dtype=np.float64)
-            spread = runs.std(0, ddof=1) if len(runs) > 1 else None
-            band = bands.get(result.name, {}).get(spec.key)
-            series.append({"tracker": index, "mean": _rounded(runs.mean(0), 4),
-                           "std": None if spread is None or band is not None else _rounded(spread, 4),
+            mean, spread, band = run_curve(result, spec.key, bands)
+            series.append({"tracker": index, "mean": _rounded(mean, 4),
+                           "std": None if spread is None else _rounded(spread, 4),
                            "low": None if band is None else _rounded(band[0], 4),
                            "high": None if band is None else _rounded(band[1], 4)})
         curves.append({"key": spec.key, "title": spec.title, "xlabel": spec.xlabel, "ylabel": spec.ylabel,
@@ -165,16 +162,14 @@ def _sequences(protocol, sequences, sequences_long, names):
     }, [{"name": name, "short": short[name]} for name in attribute_names]
 
 
-def _frames(protocol, sequences, results, table):
+def _frames(sequences, results, table):
     """Per-frame series of every sequence (first run of each tracker), and thumbnails of those
-    ``report_frames.thumbnail_sequences`` picks."""
+    ``report_frames.thumbnail_sequences`` picks; none where a result lacks its boxes or their values
+    (``scores.compute`` fills both, from the same pass as the scores)."""
     boxes = [result.boxes for result in results]
-    if any(tracker_boxes is None for tracker_boxes in boxes):
-        return None, None
     values = [result.frame_values for result in results]
-    if any(tracker_values is None for tracker_values in values):
-        truth = metrics.GroundTruth.from_sequences(sequences, protocol.needs_cover)
-        values = [metrics.frame_values(protocol, truth, tracker_boxes) for tracker_boxes in boxes]
+    if any(tracker_boxes is None for tracker_boxes in boxes) or any(known is None for known in values):
+        return None, None
     per_sequence = [[tracker_values[seq.name] for tracker_values in values] for seq in sequences]
     series = [report_frames.series(seq, errors) for seq, errors in zip(sequences, per_sequence)]
     shown = set(report_frames.thumbnail_sequences(table["scores"][table["main"]]))
@@ -188,7 +183,7 @@ def report_data(protocol, sequences, results, summary, sequences_long, attribute
     """Everything the page shows, as one JSON-ready dict (tests read it back from the file)."""
     names = [result.name for result in results]
     table, attribute_names = _sequences(protocol, sequences, sequences_long, names)
-    series, thumbnails = _frames(protocol, sequences, results, table)
+    series, thumbnails = _frames(sequences, results, table)
     return _clean({
         "title": title, "dataset": protocol.dataset,
         "protocol": {"key": protocol.key, "description": protocol.description, "main": protocol.main_metric},

@@ -117,12 +117,26 @@ def _rank_key(result, name):
     return (np.isnan(value), -value if not np.isnan(value) else 0.0)
 
 
+def curve_bands(statistics):
+    """{tracker: {curve key: (low, high)}}: the pointwise intervals the statistics carry, or {}."""
+    return statistics.bands if statistics is not None and statistics.bands else {}
+
+
+def run_curve(result, key, bands):
+    """(mean over runs, std over runs or None, interval band or None) of one curve of a tracker, as the
+    plots and report.html draw it: the band, where the statistics carry one, replaces the spread."""
+    runs = np.array([run_curves[key] for run_curves in result.curves], dtype=np.float64)
+    band = bands.get(result.name, {}).get(key)
+    spread = runs.std(0, ddof=1) if len(runs) > 1 and band is None else None
+    return runs.mean(0), spread, band
+
+
 def curve_figures(protocol, results, dataset_name, statistics=None):
     """One ``CurveFigure`` per curve the protocol defines; tracker k keeps colour k in every figure.
     ``statistics`` with ``bands`` gives each curve its pointwise interval band."""
     figures = []
     rules = protocol.description.split(" (")[0]
-    bands = statistics.bands if statistics is not None and statistics.bands else {}
+    bands = curve_bands(statistics)
     for spec in CURVES:
         thresholds = spec.thresholds(protocol)
         if thresholds is None:
@@ -130,11 +144,9 @@ def curve_figures(protocol, results, dataset_name, statistics=None):
         score = spec.legend_score(protocol)
         curves = []
         for index, result in sorted(enumerate(results), key=lambda item: _rank_key(item[1], score)):
-            runs = np.array([run_curves[spec.key] for run_curves in result.curves])
-            band = bands.get(result.name, {}).get(spec.key)
-            spread = runs.std(0, ddof=1) if len(runs) > 1 and band is None else None
+            mean, spread, band = run_curve(result, spec.key, bands)
             curves.append(Curve(_label(result, score), tracker_color(index), tracker_line_style(index),
-                                np.asarray(thresholds), runs.mean(0), spread, band))
+                                np.asarray(thresholds), mean, spread, band))
         figures.append(CurveFigure(spec.stem, f"{spec.title} on {dataset_name}", spec.xlabel, spec.ylabel,
                                    f"{score} [%]", spec.corner, curves, f"{protocol.key} protocol: {rules}"))
     return figures

@@ -9,11 +9,14 @@ trailer, so a damaged archive would be scored silently. So:
   a tar's compression by its first bytes;
 * before anything is inflated, the listing is checked: member count, names (no absolute path, no
   ``..``, no backslash, no control character), no name twice (which copy would count?), regular
-  files only (links, FIFOs, devices in a tar are refused by name);
+  files only (links, FIFOs, devices in a tar are refused by name); a zip's member count and the size
+  of its central directory are read from its end record first, since zipfile builds an object per
+  entry of the directory before anything can be counted;
 * zip members are inflated one at a time when asked for, refused when encrypted or compressed with a
-  method Python cannot read (Deflate64...) or when their declared size passes the caller's cap, and
-  read to their end so that zipfile checks their CRC-32 (zipfile stops at the declared size, so a
-  member that inflates to more fails its CRC);
+  method Python cannot read (Deflate64...) or when their declared size passes the caller's cap (or
+  takes the members read past the archive's decompressed cap), and read to their end so that
+  zipfile checks their CRC-32 (zipfile stops at the declared size, so a member that inflates to
+  more fails its CRC);
 * tar members are read in one pass: each member's declared size is checked before it is read, the
   decompressed position is capped, only ``.txt`` members (result and time files) are kept, and the
   compressed stream is read to its end afterwards so that gzip checks its CRC-32 and length, xz its
@@ -23,12 +26,12 @@ refusal is one line naming ``archive:/member``, the limit and the fix.
 """
 import posixpath
 import tarfile
-import unicodedata
 import zipfile
 
 from simtrack.errors import ResultsError
 from simtrack.formats.regular_files import open_regular, too_big
-from simtrack.limits import ARCHIVE_TAIL, MAX_NAME_BYTES
+from simtrack.limits import ARCHIVE_TAIL, MAX_NAME_BYTES, ZIP_ENTRY_BYTES
+from simtrack.names import text_problem
 
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar")
@@ -73,12 +76,13 @@ class Archive:
 
 def open_archive(path, max_members, max_bytes, max_member, error=ResultsError, what="results archive",
                  suffix=None):
-    """The ``Archive`` at ``path``: at most ``max_members`` members and (tar) ``max_bytes``
-    decompressed bytes, the listing checked; tar members are read here (those of at most
-    ``max_member`` bytes kept), zip members on demand. ``suffix`` overrides the file name's."""
+    """The ``Archive`` at ``path``: at most ``max_members`` members and ``max_bytes`` decompressed
+    bytes (tar: the whole stream; zip: the members read), the listing checked; tar members are read
+    here (those of at most ``max_member`` bytes kept), zip members on demand. ``suffix`` overrides
+    the file name's."""
     lower = suffix or str(path).lower()
     if lower.endswith(ZIP_SUFFIXES):
-        return ZipArchive(path, max_members, error, what)
+        return ZipArchive(path, max_members, max_bytes, error, what)
     if not lower.endswith(TAR_SUFFIXES):
         raise error(f"{path}: not a .zip, .tar, .tar.gz or .tar.xz archive (by its name); extract it, or repack "
                     "it as .zip or .tar.gz")
@@ -101,12 +105,19 @@ def name_problem(name):
     parts = name.rstrip("/").split("/")
     if ".." in parts:
         return "holds a '..' component"
-    if not (name.isascii() and name.isprintable()) and any(unicodedata.category(char) in ("Cc", "Cs")
-                                                            for char in name):
-        return "holds a control character or an undecodable byte"
     if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES + 64 for part in parts):
         return "holds an over-long name"
-    return None
+    return _character_problem(name)
+
+
+def _character_problem(name):
+    """``names.text_problem``'s character rules (control characters, line separators, undecodable
+    bytes) without its length rule: a member's path may be longer than a name of ours. Pieces of
+    ``MAX_NAME_BYTES // 4`` characters (4 bytes at most each) never pass that length."""
+    if name.isascii() and name.isprintable():
+        return None
+    step = MAX_NAME_BYTES // 4
+    return next(filter(None, (text_problem(name[start:start + step]) for start in range(0, len(name), step))), None)
 
 
 class _Listing:
@@ -131,10 +142,12 @@ class _Listing:
 
 
 class ZipArchive(Archive):
-    def __init__(self, path, max_members, error, what):
+    def __init__(self, path, max_members, max_bytes, error, what):
         super().__init__(path, error, what)
+        self._max_bytes, self._inflated, self._inflated_bytes = max_bytes, set(), 0
         self._file = open_regular(path, what, error)
         try:
+            self._check_end_record(max_members)
             self._zip = zipfile.ZipFile(self._file)
             infos = self._zip.infolist()
             if len(infos) > max_members:
@@ -153,9 +166,30 @@ class ZipArchive(Archive):
         self._infos = {info.filename: info for info in infos if not info.is_dir()}
         self.names = list(self._infos)
 
+    def _check_end_record(self, max_members):
+        """Refuse on the end record's word, before zipfile parses the central directory into one
+        object per entry (a 38 MB zip of 400,000 entries costs it 234 MB): too many members declared,
+        or a directory too large for them (zipfile parses it to its declared size, whatever the count)."""
+        end = zipfile._EndRecData(self._file)
+        if end is None:
+            return                                       # not a zip: zipfile says so
+        entries, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+        if entries > max_members:
+            self.refuse(f"{entries:,} members, more than the {max_members:,} a {self.what} for these sequences "
+                        "can need; refused unread")
+        if size > max(entries, 1) * ZIP_ENTRY_BYTES:
+            self.refuse(f"its central directory of {size:,} bytes for {entries:,} members (over "
+                        f"{ZIP_ENTRY_BYTES:,} bytes each) is damaged or forged; refused unread")
+
     def close(self):
         self._zip.close()
         self._file.close()
+
+    def _check_total(self, name, size):
+        """The members read stay within the archive's decompressed cap (each counted once)."""
+        if name not in self._inflated and self._inflated_bytes + size > self._max_bytes:
+            self.refuse(f"more than {self._max_bytes:,} bytes once decompressed (at {name}), more than a "
+                        f"{self.what} for these sequences can need; refused")
 
     def read(self, name, cap, why=""):
         info = self._infos[name]
@@ -168,6 +202,7 @@ class ZipArchive(Archive):
                              "the archive with plain deflate (zip -r, or Python's zipfile)")
         if info.file_size > cap:
             raise self.error(too_big(member, info.file_size, cap, why, "declares"))
+        self._check_total(name, info.file_size)
         try:
             with self._zip.open(info) as handle:
                 # to its end (zipfile checks the CRC-32 there); zipfile stops at the declared size, so a
@@ -183,6 +218,9 @@ class ZipArchive(Archive):
                 raise
             raise self.error(f"{member} cannot be inflated ({type(failure).__name__}: {failure}); fetch the "
                              "archive again") from None
+        if name not in self._inflated:
+            self._inflated.add(name)
+            self._inflated_bytes += len(data)
         return data
 
 

@@ -12,6 +12,7 @@ dataset; ``NAME=PATH`` is searched for each dataset's sequences (one folder hold
 STARK writes them, or one subfolder per dataset). Sequence names that two datasets share are shown
 as ``<dataset>/<name>``.
 """
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,8 @@ from simtrack.data import catalog, dataset_key
 from simtrack.errors import ConfigError, DatasetError, ResultsError, problem_list
 
 from . import metrics
+from .metrics.lengths import REFUSE
+from .result_files import ArchiveCaps, frame_caps, is_archive, open_results
 from .scores import Evaluation, TrackerResult, compute, load_each
 
 SEPARATOR = "+"
@@ -36,7 +39,7 @@ def member_keys(dataset: str) -> list[str]:
     if not all(parts):
         raise ConfigError(f"--dataset {dataset!r}: empty name between '+' signs; write e.g. otb100+nfs+uav123")
     keys = [dataset_key(SHORT_NAMES.get(part, part)) for part in parts]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    repeated = sorted(key for key, count in Counter(keys).items() if count > 1)
     if repeated:
         raise ConfigError(f"--dataset {dataset!r} names {', '.join(repeated)} twice")
     return keys
@@ -103,13 +106,19 @@ def score_merged(dataset, trackers, sequences, protocol=None):
         groups[key], found = metrics.protocol_sequences(members[key], groups[key])
         notes += [f"{catalog.display_name(key)}: {note}" for note in found]
         truths[key] = metrics.GroundTruth.from_sequences(groups[key], members[key].needs_cover)
-        folders = {name: _folder(entry, key) for name, entry in trackers.items()}
-        loaded[key], found = load_each(members[key], folders, groups[key])
-        problems += [f"{catalog.display_name(key)}, {problem}" for problem in found]
+    shared = _open_archives(trackers, [seq for key in used for seq in groups[key]], [members[key] for key in used])
+    try:
+        for key in used:
+            folders = {name: _folder(entry, key) for name, entry in trackers.items()}
+            loaded[key], found = load_each(members[key], folders, groups[key], shared)
+            problems += [f"{catalog.display_name(key)}, {problem}" for problem in found]
+    finally:
+        for folder in shared.values():
+            folder.close()
     if problems:
         raise ResultsError("results are incomplete, nothing was evaluated:" + problem_list(problems))
-    names = [seq.name for key in used for seq in groups[key]]
-    shown = {key: {seq.name: f"{key}/{seq.name}" if names.count(seq.name) > 1 else seq.name for seq in groups[key]}
+    uses = Counter(seq.name for key in used for seq in groups[key])
+    shown = {key: {seq.name: f"{key}/{seq.name}" if uses[seq.name] > 1 else seq.name for seq in groups[key]}
              for key in used}
     results = []
     for index, name in enumerate(trackers):
@@ -118,6 +127,23 @@ def score_merged(dataset, trackers, sequences, protocol=None):
     merged_sequences = [seq if seq.name == shown[key][seq.name] else replace(seq, name=shown[key][seq.name])
                         for key in used for seq in groups[key]]
     return Evaluation(rules, merged_sequences, results, notes, members=[members[key] for key in used])
+
+
+def _open_archives(trackers, sequences, members):
+    """The archives given as one ``NAME=PATH`` for every dataset, each opened once for all of them (a
+    tar is decompressed on opening), capped for all their sequences: {path: ResultsFolder}."""
+    paths = {Path(entry) for entry in trackers.values() if not isinstance(entry, Mapping)}
+    caps = ArchiveCaps.of(frame_caps(sequences), any(rules.lengths.long != REFUSE for rules in members))
+    shared = {}
+    try:
+        for path in sorted(paths):
+            if path.is_file() and is_archive(path):
+                shared[path] = open_results(path, caps)
+    except BaseException:
+        for folder in shared.values():
+            folder.close()
+        raise
+    return shared
 
 
 def _folder(entry, key):

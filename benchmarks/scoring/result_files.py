@@ -75,9 +75,8 @@ def read_times(path, frames=None):
 
 
 def _read_table(path, frames, columns, what, longer=False):
-    cap, why = file_cap(frames, longer)
-    data = read_regular(path, cap, what, ResultsError, why)
-    return box_tables.parse_table(data, columns, str(path), ResultsError)
+    """``box_tables.read_table`` capped at a table of ``frames`` lines (``file_cap``)."""
+    return box_tables.read_table(path, columns, what, ResultsError, *file_cap(frames, longer))
 
 
 def check_box_count(boxes, label, expected_frames, allow_longer=False, lengths=None):
@@ -144,6 +143,7 @@ class ResultsFolder:
     dirs: dict[str, Union["ResultsFolder", Callable[[], "ResultsFolder"]]]   # built on first use (listed lazily)
     read: Callable                    # (file name, cap in bytes, why that cap) -> bytes
     _index: Optional[dict] = field(default=None, repr=False)
+    close: Callable[[], None] = field(default=lambda: None, repr=False)   # an archive's top folder closes it
 
     def child(self, name):
         node = self.dirs.get(name)
@@ -203,6 +203,11 @@ def disk_folder(path, label=None, root=None):
     return ResultsFolder(label, files, dirs, read)
 
 
+def frame_caps(sequences):
+    """Each sequence's frame count where known (None: a test sequence read without frames), for ``ArchiveCaps``."""
+    return [len(seq) if seq.length_known else None for seq in sequences]
+
+
 @dataclass(frozen=True)
 class ArchiveCaps:
     """What a results archive for some sequences may hold (``simtrack.limits``)."""
@@ -244,7 +249,9 @@ def _tree(path, archive):
         return ResultsFolder(label, set(entry["files"]),
                              {name: build(sub, f"{label}/{name}") for name, sub in entry["dirs"].items()},
                              lambda name, cap, why="": archive.read(entry["files"][name], cap, why))
-    return build(root, f"{path}:")
+    top = build(root, f"{path}:")
+    top.close = archive.close
+    return top
 
 
 def is_archive(path):
@@ -436,31 +443,44 @@ class TrackerRuns:
     times: list[list[Optional[np.ndarray]]]   # [run][sequence] -> (K,), None where unknown
 
 
-def load_results(name, results_dir, sequences, lengths=True, allow_longer=None):
+def load_results(name, results_dir, sequences, lengths=True, allow_longer=None, opened=None):
     """Read and check every result file of one tracker: (TrackerRuns or None, problems).
 
     Each file needs one box per frame of its sequence (``len(sequence)``, test splits included),
     unless ``lengths`` (a protocol's ``metrics.LengthRule``) accepts other counts; ``lengths`` True
     or False (or ``allow_longer``) only says whether longer files are accepted. A test sequence read
     without its frames has no known length: its runs must then agree with each other, and their
-    length becomes the sequence's.
+    length becomes the sequence's. ``opened``: ``results_dir`` already opened (``open_results``) by a
+    caller that reads it for several datasets, and closes it; otherwise it is opened and closed here.
     """
     if allow_longer is not None:
         lengths = allow_longer
     rule = None if isinstance(lengths, bool) else lengths
     allow_longer = lengths if rule is None else rule.long != "refuse"
+    top = opened or open_results(results_dir, ArchiveCaps.of(frame_caps(sequences), allow_longer))
+    if top is None:
+        return None, [missing_folder_problem(results_dir)]
+    try:
+        return _load_runs(name, results_dir, top, sequences, allow_longer, rule)
+    finally:
+        if opened is None:
+            top.close()
+
+
+def _load_runs(name, results_dir, top, sequences, allow_longer, rule):
+    """``load_results`` once the results are open."""
     names = [seq.name for seq in sequences]
-    frame_counts = [len(seq) if seq.length_known else None for seq in sequences]
-    located, problems = locate_runs(results_dir, names, ArchiveCaps.of(frame_counts, allow_longer))
+    located, problems = locate_runs(top, names)
     n_runs = max((len(runs) for runs in located), default=0)
     boxes = [[None] * len(names) for _ in range(n_runs)]
     times = [[None] * len(names) for _ in range(n_runs)]
+    time_tables = {}      # got10k's <seq>/<seq>_time.txt holds every run's column: read and parsed once
     for index, (seq, runs) in enumerate(zip(sequences, located)):
         expected = len(seq) if seq.length_known else None
         for run, files in enumerate(runs):  # every file found is checked, even when others are missing
             try:
                 boxes[run][index] = read_run(files, expected, allow_longer, rule)
-                times[run][index] = _run_times(files, expected, allow_longer)
+                times[run][index] = _run_times(files, expected, allow_longer, time_tables)
                 if expected is None:
                     expected = len(boxes[run][index])
             except ResultsError as error:
@@ -475,12 +495,17 @@ def read_run(files, expected_frames, allow_longer, lengths=None):
     return check_box_count(boxes, files.label, expected_frames, allow_longer, lengths)
 
 
-def _run_times(files, expected_frames, allow_longer):
+def _run_times(files, expected_frames, allow_longer, tables):
+    """The run's column of its time file; ``tables`` keeps each file parsed (by folder, name and cap),
+    since the runs of a got10k folder share one file."""
     if files.times is None:
         return None
-    label = files.times_node.file_label(files.times)
-    data = files.times_node.read(files.times, *file_cap(expected_frames, allow_longer))
-    table = box_tables.parse_table(data, None, label, ResultsError)
+    cap = file_cap(expected_frames, allow_longer)
+    key = (files.times_node, files.times, cap[0])
+    if key not in tables:
+        data = files.times_node.read(files.times, *cap)
+        tables[key] = box_tables.parse_table(data, None, files.times_node.file_label(files.times), ResultsError)
+    table = tables[key]
     if table.shape[1] > files.time_column:
         return table[:, files.time_column]
     return None

@@ -5,6 +5,7 @@ then turning its runs into numbers (``compute``). ``evaluation.score`` (one data
 """
 from collections.abc import Mapping
 from collections.abc import Sequence as SequenceList
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -15,7 +16,7 @@ from simtrack.data.sequence import Sequence
 from simtrack.errors import ResultsError, problem_list
 
 from . import metrics
-from .result_files import TrackerRuns, load_results
+from .result_files import ResultsFolder, TrackerRuns, load_results
 from .statistics import Statistics
 
 
@@ -53,6 +54,15 @@ class Evaluation:
         return [(rules, rules.lengths) for rules in (self.members or [self.protocol])]
 
 
+@contextmanager
+def named_refusals(tracker_runs: TrackerRuns):
+    """A ResultsError raised inside (a file the length rule refuses) names the tracker and its folder."""
+    try:
+        yield
+    except ResultsError as error:
+        raise ResultsError(f"{tracker_runs.name} ({tracker_runs.folder}): {error}") from None
+
+
 def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs: TrackerRuns) -> TrackerResult:
     """The ``TrackerResult`` of one tracker's loaded runs."""
     runs: list[metrics.RunStats] = []
@@ -60,18 +70,17 @@ def compute(protocol: metrics.Protocol, truth: metrics.GroundTruth, tracker_runs
     curves: list[dict[str, np.ndarray]] = []
     frame_values: dict[str, metrics.FrameErrors] = {}
     changes: list[list[metrics.LengthChange]] = []
+    fitted: list[np.ndarray] = []
     for boxes, times in zip(tracker_runs.boxes, tracker_runs.times):
         changes.append([])
-        try:
+        with named_refusals(tracker_runs):
             stats = metrics.evaluate_run(protocol, truth, boxes, times, frame_values if not runs else None,
-                                         changes[-1])
-        except ResultsError as error:
-            raise ResultsError(f"{tracker_runs.name} ({tracker_runs.folder}): {error}") from None
+                                         changes[-1], fitted if not runs else None)
         run_scores, run_curves = metrics.summarize(protocol, stats)
         runs.append(stats)
         scores.append(run_scores)
         curves.append(run_curves)
-    boxes = metrics.fitted_boxes(protocol, truth, tracker_runs.boxes[0]) if changes[0] else tracker_runs.boxes[0]
+    boxes = fitted if changes[0] else tracker_runs.boxes[0]
     return TrackerResult(tracker_runs.name, runs, scores, curves, boxes, frame_values, changes)
 
 
@@ -84,12 +93,14 @@ def load_all(protocol: metrics.Protocol, trackers: Mapping[str, Path],
     return loaded
 
 
-def load_each(protocol: metrics.Protocol, trackers: Mapping[str, Path],
-              sequences: SequenceList[Sequence]) -> "tuple[list, list[str]]":
-    """Every tracker's runs (None where a problem was found) and every problem, '<tracker>: <problem>'."""
+def load_each(protocol: metrics.Protocol, trackers: Mapping[str, Path], sequences: SequenceList[Sequence],
+              opened: Optional[Mapping[Path, ResultsFolder]] = None) -> "tuple[list, list[str]]":
+    """Every tracker's runs (None where a problem was found) and every problem, '<tracker>: <problem>';
+    ``opened`` holds results already open ({path: ResultsFolder}), read instead of opening them again."""
     loaded, problems = [], []
     for name, folder in trackers.items():
-        runs, found = load_results(name, folder, sequences, protocol.lengths)
+        runs, found = load_results(name, folder, sequences, protocol.lengths,
+                                   opened=(opened or {}).get(Path(folder)))
         problems += [f"{name}: {problem}" for problem in found]
         loaded.append(runs)
     return loaded, problems

@@ -105,9 +105,9 @@ def weighted_sums(weights, columns):
     return np.einsum("bs,sk->bk", weights, columns)
 
 
-def resample_counts(n_seq, resamples, seed, rng=None):
-    """(B, S) float matrix: how often each sequence is drawn in each resample (one bincount)."""
-    rng = np.random.default_rng(seed) if rng is None else rng
+def resample_counts(n_seq, resamples, rng):
+    """(B, S) float matrix: how often each sequence is drawn in each resample (one bincount); ``rng``
+    (a numpy Generator) also draws what follows, so it is the caller's."""
     index = rng.integers(0, n_seq, size=(resamples, n_seq))
     rows = np.arange(resamples)[:, None] * n_seq
     return np.bincount((index + rows).ravel(), minlength=resamples * n_seq).reshape(resamples, n_seq).astype(float)
@@ -154,7 +154,7 @@ def analyse(protocol, results, settings, n_seq=None):
     if not settings.resamples or not results or n_seq == 0:
         return out
     rng = np.random.default_rng(settings.seed)
-    weights = resample_counts(n_seq, settings.resamples, settings.seed, rng)
+    weights = resample_counts(n_seq, settings.resamples, rng)
     terms = {name: [metrics.score_terms(protocol, stats) for stats in runs] for name, runs in runs_of.items()}
     names_of_scores = [name for name in protocol.metrics if name != "FPS"]
     resampled = _resampled_scores(terms, names_of_scores, weights)     # {(tracker, score): (B,)}

@@ -22,7 +22,7 @@ from simtrack.formats.box_tables import format_boxes, format_seconds, strict_tab
 from simtrack.names import check_name
 
 from . import archives
-from .result_files import ArchiveCaps, file_cap, load_results
+from .result_files import ArchiveCaps, file_cap, frame_caps, load_results
 
 
 def server(dataset):
@@ -119,14 +119,15 @@ def _check_got10k(archive, files, sequences, problems):
             continue
         pattern = re.compile(re.escape(name) + r"_(\d{3})\.txt$")
         runs = sorted(f for f in by_sequence[name] if pattern.match(f))
-        frames = _frame_count(seq, archive, f"{name}/{runs[0]}" if runs else None)
+        tables = [(f"{name}/{run}", _read(archive, f"{name}/{run}", seq)) for run in runs]
+        frames = _frame_count(seq, tables[0][1] if tables else None)
         others = sorted(set(by_sequence[name]) - set(runs) - {f"{name}_time.txt"})
         if f"{name}_001.txt" not in runs:
             problems.append(f"{name}/: no {name}_001.txt box file")
         if others:
             problems.append(f"{name}/: unexpected file(s) {', '.join(others)}")
-        for run in runs:
-            problems += strict_table_problems(_read(archive, f"{name}/{run}", seq), f"{name}/{run}", frames, 4)
+        for member, data in tables:
+            problems += strict_table_problems(data, member, frames, 4)
         if f"{name}_time.txt" not in by_sequence[name]:
             problems.append(f"{name}/: no {name}_time.txt (per-frame seconds, one column per run)")
         else:
@@ -139,11 +140,12 @@ def _read(archive, member, seq):
     return archive.read(member, *file_cap(len(seq) if seq.length_known else None))
 
 
-def _frame_count(seq, archive, member):
-    """The sequence's length, or for a test sequence read without frames the line count of ``member``."""
-    if seq.length_known or member is None:
+def _frame_count(seq, data):
+    """The sequence's length, or for a test sequence read without frames the line count of ``data``
+    (its first run's member, as read for its own check)."""
+    if seq.length_known or data is None:
         return len(seq)
-    return sum(1 for line in _read(archive, member, seq).splitlines() if line.strip())
+    return sum(1 for line in data.splitlines() if line.strip())
 
 
 def unchecked_lengths(sequences):
@@ -165,7 +167,8 @@ def _check_trackingnet(archive, files, sequences, problems):
         problems.append(f"{len(extra)} file(s) that are not test sequences: {listed(extra)}")
     for name, seq in expected.items():
         if name in top:
-            problems += strict_table_problems(_read(archive, name, seq), name, _frame_count(seq, archive, name), 4)
+            data = _read(archive, name, seq)
+            problems += strict_table_problems(data, name, _frame_count(seq, data), 4)
 
 
 def validate_submission(zip_path, sequences):
@@ -177,7 +180,7 @@ def validate_submission(zip_path, sequences):
         raise SubmissionError("no sequences to validate against: load the test split first")
     dataset = sequences[0].dataset
     destination = server(dataset)
-    caps = ArchiveCaps.of([len(seq) if seq.length_known else None for seq in sequences])
+    caps = ArchiveCaps.of(frame_caps(sequences))
     with archives.open_archive(zip_path, caps.members, caps.total, caps.member, SubmissionError, "zip file",
                                suffix=".zip") as archive:
         files = archive.names

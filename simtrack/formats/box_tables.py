@@ -59,9 +59,7 @@ def parse_table(data, columns=None, source="table", error=ResultsError):
     ``columns`` fixes C (4 for boxes); None accepts any count that is the same on every line.
     A file with no numbers gives shape (0, columns or 1).
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if raw.startswith(_BOM):
-        raw = raw[len(_BOM):]
+    raw = _table_bytes(data)
     parsed = _parse_plain_decimals(raw)
     if parsed is not None:
         values, per_line = parsed
@@ -74,8 +72,7 @@ def parse_table(data, columns=None, source="table", error=ResultsError):
 
 def parse_numbers(data, source="list", error=ResultsError):
     """All numbers of a flat list file (one per line or all on one line), as a float64 array."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    raw = raw[len(_BOM):] if raw.startswith(_BOM) else raw
+    raw = _table_bytes(data)
     digits = _single_digits(raw)
     if digits is not None:
         return digits
@@ -90,6 +87,12 @@ def parse_numbers(data, source="list", error=ResultsError):
     return np.array(tokens, dtype=np.float64)
 
 
+def _table_bytes(data):
+    """The bytes of a table given as bytes or text, without the UTF-8 BOM some editors write first."""
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return raw[len(_BOM):] if raw.startswith(_BOM) else raw
+
+
 def read_bytes(path, what, error=ResultsError, cap=None, why=""):
     """The bytes of a table file of at most ``cap`` bytes (default: ground truth of the longest video);
     a missing, unreadable, oversized or non-regular file raises ``error`` naming ``what``."""
@@ -98,19 +101,14 @@ def read_bytes(path, what, error=ResultsError, cap=None, why=""):
     return read_regular(path, cap, what, error, why)
 
 
-def read_table(path, columns=None, what="table", error=ResultsError, cap=None):
-    """``parse_table`` of a file (of at most ``cap`` bytes, see ``read_bytes``)."""
-    return parse_table(read_bytes(path, what, error, cap), columns, str(path), error)
+def read_table(path, columns=None, what="table", error=ResultsError, cap=None, why=""):
+    """``parse_table`` of a file (of at most ``cap`` bytes, ``why`` that cap: see ``read_bytes``)."""
+    return parse_table(read_bytes(path, what, error, cap, why), columns, str(path), error)
 
 
-def read_boxes(path, what="box file", error=ResultsError, cap=None):
+def read_boxes(path, what="box file", error=ResultsError, cap=None, why=""):
     """The (K, 4) ``x, y, w, h`` rows of a ground-truth or result file."""
-    return read_table(path, 4, what, error, cap)
-
-
-def read_seconds(path, error=ResultsError, cap=None):
-    """The (K, C) per-frame seconds of a time file (C = 1, or one column per run as got10k writes)."""
-    return read_table(path, None, "time file", error, cap)
+    return read_table(path, 4, what, error, cap, why)
 
 
 def format_table(values, printf):

@@ -74,13 +74,15 @@ def count_curve(values, seq_id, n_seq, thresholds, test):
 
 
 def fit_boxes(protocol, truth, boxes, changes=None):
-    """(4, F) boxes of one run and the (F,) mask of rows added to short files (None: none added),
-    after the protocol's length rule (``protocol.lengths``): long files cut or refused, short ones
-    padded (zero boxes, or NaN rows that every rule scores as misses), refused, or padded with rows
-    that leave the scores (the ground truth is cut to the file). Each sequence touched is appended to
-    ``changes`` (a list) as a ``LengthChange``; a refused file raises ResultsError.
+    """Each sequence's (length, 4) boxes of one run and the (F,) mask of rows added to short files
+    (None: none added), after the protocol's length rule (``protocol.lengths``): long files cut or
+    refused, short ones padded (zero boxes, or NaN rows that every rule scores as misses), refused,
+    or padded with rows that leave the scores (the ground truth is cut to the file). Each sequence
+    touched is appended to ``changes`` (a list) as a ``LengthChange``; a refused file raises
+    ResultsError. The one place that cuts and pads.
     """
     rule = protocol.lengths
+    fill = 0.0 if rule.short == PAD_ZERO else np.nan
     parts, added = [], None
     for index, (name, box, length) in enumerate(zip(truth.names, boxes, truth.lengths)):
         box = np.asarray(box, float).reshape(-1, 4)
@@ -90,40 +92,33 @@ def fit_boxes(protocol, truth, boxes, changes=None):
             if changes is not None:
                 changes.append(LengthChange(name, rows, length, rule.action(rows, length)))
             if rows < length:
-                fill = 0.0 if rule.short == PAD_ZERO else np.nan
                 box = np.vstack([box, np.full((length - rows, 4), fill)])
                 if added is None:
                     added = np.zeros(int(truth.lengths.sum()), bool)
                 start = int(truth.lengths[:index].sum())
                 added[start + rows:start + length] = True
         parts.append(box[:length])
-    return box_columns(parts), added
+    return parts, added
 
 
 def fitted_boxes(protocol, truth, boxes):
     """Each sequence's (length, 4) boxes as the length rule scores them (cut, or padded with zero boxes
-    or NaN rows), for per-frame views; call after ``evaluate_run`` accepted them."""
-    fill = 0.0 if protocol.lengths.short == PAD_ZERO else np.nan
-    fitted = []
-    for box, length in zip(boxes, truth.lengths):
-        box = np.asarray(box, float).reshape(-1, 4)[:int(length)]
-        if len(box) < length:
-            box = np.vstack([box, np.full((int(length) - len(box), 4), fill)])
-        fitted.append(box)
-    return fitted
+    or NaN rows), for per-frame views (``fit_boxes``)."""
+    return fit_boxes(protocol, truth, boxes)[0]
 
 
-def evaluate_run(protocol, truth, boxes, times=None, frames=None, changes=None):
+def evaluate_run(protocol, truth, boxes, times=None, frames=None, changes=None, fitted=None):
     """RunStats of one run: ``boxes`` holds one (K, 4) array per sequence of ``truth``.
 
     ``times`` optionally holds one array of per-frame seconds per sequence (or None where unknown).
     Sequences are processed in groups of about CHUNK_FRAMES frames, which keeps the temporaries
     in cache (several times faster than whole-dataset arrays). A dict given as ``frames`` is filled
     with what ``frame_values`` returns, from the same pass over the frames; a list given as
-    ``changes`` receives the ``LengthChange`` of every sequence the length rule padded or cut.
+    ``changes`` receives the ``LengthChange`` of every sequence the length rule padded or cut, and a
+    list given as ``fitted`` each sequence's boxes as scored (``fit_boxes``).
     """
     parts = []
-    for part, errors in _chunk_errors(protocol, truth, boxes, changes):
+    for part, errors in _chunk_errors(protocol, truth, boxes, changes, fitted):
         parts.append(_count(protocol, part, errors))
         if frames is not None:
             frames.update(_split_errors(part, errors))
@@ -158,9 +153,12 @@ def _split_errors(part, errors):
             for index, name in enumerate(part.names)}
 
 
-def _chunk_errors(protocol, truth, boxes, changes=None):
+def _chunk_errors(protocol, truth, boxes, changes=None, fitted=None):
     """(GroundTruth, FrameErrors) of each group of sequences of ``truth`` (see evaluate_run)."""
-    pred, added = fit_boxes(protocol, truth, boxes, changes)
+    sequences, added = fit_boxes(protocol, truth, boxes, changes)
+    if fitted is not None:
+        fitted.extend(sequences)
+    pred = box_columns(sequences)
     short = protocol.lengths.short
     for frames, part in truth.chunks():
         with np.errstate(all="ignore"):

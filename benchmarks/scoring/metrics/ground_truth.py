@@ -8,7 +8,7 @@ from typing import Optional
 
 import numpy as np
 
-from simtrack.errors import DatasetError
+from simtrack.errors import DatasetError, listed
 
 CHUNK_FRAMES = 1 << 15  # frames per group of sequences processed together (cache-sized temporaries)
 
@@ -99,9 +99,8 @@ def _got10k_meta(sequences, lengths):
     if missing:
         raise DatasetError(
             f"GOT-10k rules need meta['cover'] (cover.label) and meta['image_size'] (meta_info.ini "
-            f"resolution) for every sequence; missing for {', '.join(missing[:10])}"
-            + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-            + " (pysot's GOT-10k.json has neither: read the GOT-10k folders, whose labels need no frame)")
+            f"resolution) for every sequence; missing for {listed(missing)}"
+            " (pysot's GOT-10k.json has neither: read the GOT-10k folders, whose labels need no frame)")
     _check_lengths(sequences, lengths, "GOT-10k cover labels", lambda seq: seq.meta["cover"])
     cover = np.concatenate([np.asarray(seq.meta["cover"], float)[:n] for seq, n in zip(sequences, lengths)])
     bound = np.repeat(np.array([seq.meta["image_size"] for seq in sequences], float).T, lengths, axis=1)

@@ -83,9 +83,6 @@ class LengthRule:
             raise ResultsError(self.refusal(label, rows, frames))
 
 
-EXACT = LengthRule(REFUSE, REFUSE, "this toolkit", "every frame needs one box", "every frame needs one box")
-
-
 @dataclass(frozen=True)
 class LengthChange:
     """A sequence whose result file a length rule padded or cut (one run of one tracker)."""
