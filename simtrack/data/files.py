@@ -101,6 +101,11 @@ def listed_frames(folder, boxes, gt_path, frames_required=True, allow_first_only
         if frames_required:
             raise
         frames = []
+    return checked_frames(frames, folder, boxes, gt_path, frames_required, allow_first_only)
+
+
+def checked_frames(frames, folder, boxes, gt_path, frames_required=True, allow_first_only=True):
+    """``listed_frames`` of the listing ``frames`` of ``folder`` already made by the caller."""
     if frames or frames_required:
         check_counts(frames, boxes, gt_path, allow_first_only)
         return frames
