@@ -39,9 +39,10 @@ def leaving(path, root):
     return None if real == base or real.startswith(base.rstrip(os.sep) + os.sep) else Path(real)
 
 
-def _open(path, what, error, follow):
-    """A descriptor of ``path`` opened for reading, refused unless ``fstat`` says it is a regular file
-    (``O_NONBLOCK``: opening a FIFO returns at once instead of waiting for a writer)."""
+def _open(path, what, error, follow, cap=None, why=""):
+    """A descriptor of ``path`` opened for reading and its size, refused unless ``fstat`` says it is a
+    regular file (``O_NONBLOCK``: opening a FIFO returns at once instead of waiting for a writer) of at
+    most ``cap`` bytes (None: any size)."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         handle = os.open(path, flags | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
@@ -55,13 +56,23 @@ def _open(path, what, error, follow):
     if not stat.S_ISREG(info.st_mode):
         os.close(handle)
         raise error(_refusal(path, what, info.st_mode))
+    if cap is not None and info.st_size > cap:
+        os.close(handle)
+        raise error(too_big(f"{what} {path}", info.st_size, cap, why))
     os.set_blocking(handle, True)
     return handle, info.st_size
 
 
 def open_regular(path, what, error=DatasetError, follow=True):
     """``path`` opened for reading (binary, blocking reads), refused unless it is a regular file."""
-    return os.fdopen(_open(path, what, error, follow)[0], "rb")
+    return open_sized(path, what, error, follow=follow)[0]
+
+
+def open_sized(path, what, error=DatasetError, cap=None, why="", follow=True):
+    """``open_regular`` and the file's size, for a reader that seeks: a file larger than ``cap`` bytes is
+    refused unopened, with ``read_regular``'s message (``why`` says where the cap comes from)."""
+    handle, size = _open(path, what, error, follow, cap, why)
+    return os.fdopen(handle, "rb"), size
 
 
 def read_regular(path, cap, what, error=DatasetError, why="", follow=True):
@@ -69,10 +80,8 @@ def read_regular(path, cap, what, error=DatasetError, why="", follow=True):
 
     ``why`` says where the cap comes from ("300 frames x 128 bytes per line"), for the message.
     """
-    handle, size = _open(path, what, error, follow)
+    handle, size = _open(path, what, error, follow, cap, why)
     try:
-        if size > cap:
-            raise error(too_big(f"{what} {path}", size, cap, why))
         chunks, total, wanted = [], 0, min(size, cap) + 1      # a buffer of the file's size, not the cap's
         while total < wanted:
             chunk = os.read(handle, wanted - total)
