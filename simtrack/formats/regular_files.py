@@ -33,10 +33,12 @@ def not_regular(path):
     return None if stat.S_ISREG(mode) else kind(mode)
 
 
-def leaving(path, root):
-    """The real path of ``path`` when it (through links) lies outside folder ``root``, else None."""
+def leaving(path, root, root_inside=True):
+    """The real path of ``path`` when it (through links) lies outside folder ``root``, else None;
+    ``root`` itself counts as outside unless ``root_inside`` (a file written there would replace it)."""
     real, base = os.path.realpath(path), os.path.realpath(root)
-    return None if real == base or real.startswith(base.rstrip(os.sep) + os.sep) else Path(real)
+    inside = real.startswith(base.rstrip(os.sep) + os.sep) or (root_inside and real == base)
+    return None if inside else Path(real)
 
 
 def _open(path, what, error, follow, cap=None, why=""):
