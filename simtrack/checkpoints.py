@@ -28,7 +28,7 @@ from .checkpoint_checks import check_safetensors_file, check_torch_file, checked
 from .errors import CheckpointError
 from .formats.atomic import replacing
 from .formats.json_data import parse_json
-from .formats.regular_files import not_regular
+from .formats.regular_files import file_problem
 from .model import VARIANTS, build_model, get_config
 from .model.simtrack import SimTrack
 
@@ -143,9 +143,9 @@ def _read_torch(path):
 def read_checkpoint(path):
     """Return ``(tensors, config)``: a flat name->tensor dict as stored, and our config dict or None."""
     path = Path(path)
-    if not path.is_file():
-        other = not_regular(path)
-        what = "is a folder, not a file" if path.is_dir() else f"is {other}, not a file" if other else "does not exist"
+    problem = file_problem(path)
+    if problem:
+        what = problem if problem == "does not exist" else f"{problem}, not a file"
         raise CheckpointError(f"checkpoint {path} {what} (pass the path of a .pth/.pth.tar/.pt/.safetensors file)")
     try:
         if path.suffix == ".safetensors":

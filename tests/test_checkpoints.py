@@ -246,3 +246,15 @@ def test_safetensors_files_larger_than_any_checkpoint_are_refused_before_reading
     monkeypatch.setattr(checkpoint_checks, "variant_limits", lambda: (largest, 1_000, size - 1))
     with pytest.raises(CheckpointError, match=f"is {size:,} bytes, more than a training checkpoint of the largest"):
         load_model(path)
+
+
+def test_a_checkpoint_path_that_is_a_fifo_is_named_as_one(tmp_path):
+    import os
+
+    from simtrack.weights import resolve_checkpoint
+    os.mkfifo(tmp_path / "weights.pth")
+    with pytest.raises(CheckpointError) as error:
+        resolve_checkpoint(tmp_path / "weights.pth")
+    assert str(error.value).startswith(f"--checkpoint {tmp_path / 'weights.pth'}: the file is a FIFO (named pipe); ")
+    with pytest.raises(CheckpointError, match=r"weights\.pth is a FIFO \(named pipe\), not a file \(pass"):
+        load_weights(build_model("tiny"), tmp_path / "weights.pth")

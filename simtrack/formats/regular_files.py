@@ -24,13 +24,15 @@ def kind(mode):
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def not_regular(path):
-    """What ``path`` (links followed) is when it exists and is not a regular file, else None."""
+def file_problem(path):
+    """Why ``path`` (links followed) is no regular file, from one ``stat``: ``"does not exist"`` (or
+    cannot be reached), ``"is a folder"``, ``"is a FIFO (named pipe)"``...; None for a regular file.
+    Callers word the rest of their message around it."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
-        return None
-    return None if stat.S_ISREG(mode) else kind(mode)
+        return "does not exist"
+    return None if stat.S_ISREG(mode) else f"is {kind(mode)}"
 
 
 def leaving(path, root, root_inside=True):
