@@ -74,7 +74,7 @@ def open_regular(path, what, error=DatasetError, follow=True):
 
 def open_sized(path, what, error=DatasetError, cap=None, why="", follow=True):
     """``open_regular`` and the file's size, for a reader that seeks: a file larger than ``cap`` bytes is
-    refused unopened, with ``read_regular``'s message (``why`` says where the cap comes from)."""
+    refused unread, with ``read_regular``'s message (``why`` says where the cap comes from)."""
     handle, size = _open(path, what, error, follow, cap, why)
     return os.fdopen(handle, "rb"), size
 
