@@ -18,18 +18,17 @@ import pickle
 import re
 import types
 import warnings
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import torch
 
-from .checkpoint_checks import check_torch_file, checked_config
+from .checkpoint_checks import check_safetensors_file, check_torch_file, checked_config
 from .errors import CheckpointError
 from .formats.atomic import replacing
 from .formats.json_data import parse_json
-from .formats.regular_files import not_regular
+from .formats.regular_files import file_problem
 from .model import VARIANTS, build_model, get_config
 from .model.simtrack import SimTrack
 
@@ -128,11 +127,9 @@ _restricted_pickle = types.SimpleNamespace(
     load=lambda f, **kw: _RestrictedUnpickler(f, **kw).load())
 
 
-def _is_torchscript(path):
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return any(n.split("/", 1)[-1].startswith("code/") or n.endswith("/constants.pkl") for n in archive.namelist())
+def _is_torchscript(members):
+    """Whether the zip members of a torch file (``check_torch_file``'s answer) make a TorchScript archive."""
+    return any(n.split("/", 1)[-1].startswith("code/") or n.endswith("/constants.pkl") for n in members)
 
 
 def _read_torch(path):
@@ -146,21 +143,19 @@ def _read_torch(path):
 def read_checkpoint(path):
     """Return ``(tensors, config)``: a flat name->tensor dict as stored, and our config dict or None."""
     path = Path(path)
-    if not path.is_file():
-        other = not_regular(path)
-        what = "is a folder, not a file" if path.is_dir() else f"is {other}, not a file" if other else "does not exist"
+    problem = file_problem(path)
+    if problem:
+        what = problem if problem == "does not exist" else f"{problem}, not a file"
         raise CheckpointError(f"checkpoint {path} {what} (pass the path of a .pth/.pth.tar/.pt/.safetensors file)")
     try:
         if path.suffix == ".safetensors":
             from safetensors import safe_open
             with safe_open(str(path), framework="pt") as f:
+                check_safetensors_file(path, f)
                 metadata = f.metadata() or {}
                 tensors = {k: f.get_tensor(k) for k in f.keys()}
-            config = parse_json(metadata["config"], f"{path} (its config)", CheckpointError) \
-                if "config" in metadata else None
-            return tensors, config
-        check_torch_file(path)
-        if _is_torchscript(path):
+            return tensors, _file_config(metadata, path)
+        if _is_torchscript(check_torch_file(path)):
             with warnings.catch_warnings():  # torch.jit is deprecated, but OpenAI ships CLIP that way
                 warnings.simplefilter("ignore", FutureWarning)
                 return dict(torch.jit.load(str(path), map_location="cpu").state_dict()), None
@@ -171,6 +166,17 @@ def read_checkpoint(path):
         raise CheckpointError(f"cannot read checkpoint {path} ({read_failure(error)}): the file is damaged or not a "
                               f"checkpoint; pass a .pth, .pth.tar, .pt or .safetensors file of SimTrack weights") from None
     return _unwrap(obj, path), None
+
+
+def _file_config(metadata, path):
+    """The model config dict in a safetensors file's metadata, or None; any other JSON value is refused."""
+    if "config" not in metadata:
+        return None
+    config = parse_json(metadata["config"], f"{path} (its config)", CheckpointError)
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: the model config it carries is {type(config).__name__}, not a mapping "
+                              "of ModelConfig fields")
+    return config
 
 
 def read_failure(error):
@@ -247,8 +253,6 @@ def _kind(state):
 def _check_config(model, file_config, path):
     if file_config is None:
         return
-    if not isinstance(file_config, dict):
-        raise CheckpointError(f"{path}: the model config it carries is {type(file_config).__name__}, not a mapping")
     expected = model.config.to_dict()
     diff = {k: (file_config.get(k), v) for k, v in expected.items() if file_config.get(k) != v}
     if diff:
@@ -284,6 +288,11 @@ def load_weights(model: SimTrack, path: PathLike, backbone_only: bool = False) -
     With ``backbone_only`` the template position MLP, bottleneck and head stay as they are.
     """
     tensors, file_config = read_checkpoint(path)
+    return _load_state(model, tensors, file_config, path, backbone_only)
+
+
+def _load_state(model, tensors, file_config, path, backbone_only=False):
+    """``load_weights`` of what ``read_checkpoint`` returned for ``path`` (read once by ``load_model``)."""
     _check_config(model, file_config, path)
     state, kind = to_our_names(tensors, source=str(path))
     if backbone_only:
@@ -324,7 +333,7 @@ def load_model(path: PathLike, variant: Optional[str] = None) -> SimTrack:
             model = build_model(guessed)
     else:
         model = build_model(get_config(variant))
-    return load_weights(model, path)
+    return _load_state(model, tensors, file_config, path)
 
 
 # --------------------------------------------------------------------------- writing

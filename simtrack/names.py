@@ -11,11 +11,11 @@ render every name as text). Attributes are text, not file names: ``text_problem`
 ``child_path`` is the last line of defence for every path we write: the joined path, links
 resolved, must stay in its folder.
 """
-import os
 import unicodedata
 from pathlib import Path
 
 from .errors import DatasetError
+from .formats.regular_files import leaving
 from .limits import MAX_NAME_BYTES
 
 RESERVED = '/\\<>:"|?*'      # separators, and what Windows forbids in a file name
@@ -83,8 +83,8 @@ def check_names(names, what, source, error=DatasetError):
 
 def check_inside(path, folder, error=DatasetError):
     """``path`` unless, links resolved, it lies outside ``folder`` (where a write would land elsewhere)."""
-    real, base = os.path.realpath(path), os.path.realpath(folder)
-    if not real.startswith(base.rstrip(os.sep) + os.sep):
+    real = leaving(path, folder, root_inside=False)
+    if real is not None:
         raise error(f"{path} resolves to {real}, outside {folder}; refused to write there (a link in the folder? "
                     "remove it)")
     return Path(path)

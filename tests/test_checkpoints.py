@@ -228,3 +228,33 @@ def test_convert_names_a_missing_input(tmp_path, capsys):
         run_cli(convert.main, ["--checkpoint", str(tmp_path / "missing.pth"), "--out", str(tmp_path / "x.pth")])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "missing.pth: the file does not exist" in err and "Traceback" not in err
+
+
+def test_safetensors_files_larger_than_any_checkpoint_are_refused_before_reading_tensors(tmp_path, monkeypatch):
+    from safetensors.torch import save_file
+
+    from simtrack import checkpoint_checks
+    largest, _, most = checkpoint_checks.variant_limits()
+    path = tmp_path / "wide.safetensors"
+    save_file({"wide": torch.zeros(1_000, dtype=torch.uint8), "narrow": torch.zeros(3)}, str(path))
+    monkeypatch.setattr(checkpoint_checks, "variant_limits", lambda: (largest, 999, most))
+    with pytest.raises(CheckpointError) as error:
+        load_weights(build_model("tiny"), path)
+    assert str(error.value) == (f"{path}: tensor wide has 1,000 elements, more than any parameter of any SimTrack "
+                                "variant (999); refused unread")
+    size = path.stat().st_size
+    monkeypatch.setattr(checkpoint_checks, "variant_limits", lambda: (largest, 1_000, size - 1))
+    with pytest.raises(CheckpointError, match=f"is {size:,} bytes, more than a training checkpoint of the largest"):
+        load_model(path)
+
+
+def test_a_checkpoint_path_that_is_a_fifo_is_named_as_one(tmp_path):
+    import os
+
+    from simtrack.weights import resolve_checkpoint
+    os.mkfifo(tmp_path / "weights.pth")
+    with pytest.raises(CheckpointError) as error:
+        resolve_checkpoint(tmp_path / "weights.pth")
+    assert str(error.value).startswith(f"--checkpoint {tmp_path / 'weights.pth'}: the file is a FIFO (named pipe); ")
+    with pytest.raises(CheckpointError, match=r"weights\.pth is a FIFO \(named pipe\), not a file \(pass"):
+        load_weights(build_model("tiny"), tmp_path / "weights.pth")

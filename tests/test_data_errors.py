@@ -1,13 +1,26 @@
 """Bad dataset input gives a DatasetError that names the path and says what was expected."""
+import os
 import re
 import shutil
+import threading
 
 import numpy as np
 import pytest
-from fabricate import make_folder, make_got10k, make_lasot, make_tnl2k, make_trackingnet, write_frames, write_rows
+from fabricate import (
+    make_folder,
+    make_got10k,
+    make_lasot,
+    make_nfs,
+    make_tnl2k,
+    make_trackingnet,
+    write_frames,
+    write_rows,
+)
 
 from simtrack.data import load_dataset, resolve_root
 from simtrack.data.files import read_boxes
+from simtrack.data.synthetic.demo_root import MARKER, demo_marker
+from simtrack.data.synthetic.generator import ensure_demo_dataset
 from simtrack.errors import DatasetError
 
 
@@ -114,3 +127,42 @@ def test_empty_frame_folder(tmp_path):
     write_rows(tmp_path / "clip" / "groundtruth.txt", [[1, 1, 2, 2]])
     raises(re.escape(str(tmp_path / "clip" / "groundtruth.txt")) + ": the sequence has no frames", "folder",
            root=tmp_path)
+
+
+def outcome_within(seconds, fifo, call):
+    """What ``call()`` raised (None if nothing), failing the test if it is still blocked on ``fifo``
+    after ``seconds``: the FIFO is then opened for writing and closed, so the reader gets EOF and returns."""
+    outcome = {}
+
+    def target():
+        try:
+            call()
+        except Exception as error:          # handed to the test
+            outcome["error"] = error
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(seconds)
+        pytest.fail(f"reading {fifo} blocked for {seconds} s")
+    return outcome.get("error")
+
+
+def test_an_nfs_annotation_that_is_a_fifo_is_refused_unread(tmp_path):
+    make_nfs(tmp_path)
+    annotation = tmp_path / "Bee" / "30" / "Bee.txt"
+    annotation.unlink()
+    os.mkfifo(annotation)
+    error = outcome_within(10, annotation, lambda: load_dataset("nfs", root=tmp_path, frames_required=False))
+    assert isinstance(error, DatasetError)
+    assert str(error) == f"NfS annotation {annotation} is a FIFO (named pipe), not a regular file; refused unread"
+
+
+def test_a_demo_marker_that_is_a_fifo_is_no_marker(tmp_path):
+    os.mkfifo(tmp_path / MARKER)
+    assert outcome_within(10, tmp_path / MARKER, lambda: demo_marker(tmp_path)) is None
+    assert demo_marker(tmp_path) is None
+    error = outcome_within(10, tmp_path / MARKER, lambda: ensure_demo_dataset(tmp_path, num_sequences=1,
+                                                                               num_frames=1, size=(32, 24)))
+    assert isinstance(error, DatasetError) and f"no {MARKER}" in str(error)

@@ -42,3 +42,12 @@ def test_uav123_frame_ranges_match_the_got10k_toolkit():
               for name, entry in table.items() if entry["folder_name"] != name}
     assert shared == SHARED_FOLDERS
     assert len(table) == 123
+
+
+def test_a_dataset_family_must_be_one_that_scoring_knows():
+    from dataclasses import replace
+
+    from simtrack.data.catalog import CATALOG, FAMILIES
+    assert {dataset.family for dataset in CATALOG.values()} - {None} <= set(FAMILIES)
+    with pytest.raises(ValueError, match="family 'lasott' is not one of lasot, otb"):
+        replace(CATALOG["lasot"], family="lasott")

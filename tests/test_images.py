@@ -36,6 +36,35 @@ def test_whole_frames_pass_and_decode_as_opencv_does(tmp_path, name):
     np.testing.assert_array_equal(read_image(path), expected)
 
 
+def photo(channels, depth=np.uint8):
+    """A noisy frame (every pixel value differs from its neighbours) with ``channels`` channels."""
+    colour = cv2.cvtColor(render_sequence(seed=5, num_frames=1, size=SIZE).frames[0], cv2.COLOR_RGB2BGR)
+    noisy = np.clip(colour + np.random.default_rng(5).integers(-40, 40, colour.shape), 0, 255).astype(np.uint8)
+    image = {1: cv2.cvtColor(noisy, cv2.COLOR_BGR2GRAY), 3: noisy, 4: cv2.cvtColor(noisy, cv2.COLOR_BGR2BGRA)}[channels]
+    if channels == 4:
+        image[..., 3] = np.arange(image.shape[1], dtype=np.uint8)[None, :] * 2       # a varying alpha
+    return image.astype(np.uint16) * 257 if depth == np.uint16 else image
+
+
+FORMATS = [(suffix, channels) for suffix in (".jpg", ".png", ".bmp", ".webp", ".tif") for channels in (1, 3, 4)
+           if (suffix, channels) != (".jpg", 4)] + [(".png16", 3), (".png16", 1), (".tif16", 4)]
+
+
+@pytest.mark.parametrize("suffix, channels", FORMATS)
+def test_frames_decode_to_the_same_pixels_as_bgr_then_conversion(tmp_path, suffix, channels):
+    """read_image decodes straight to RGB where OpenCV can; the pixels must be those of decoding BGR and
+    converting, bit for bit, whatever the format, channel count (grey, RGBA) or depth."""
+    image = photo(channels, np.uint16 if suffix.endswith("16") else np.uint8)
+    ok, data = cv2.imencode(suffix.removesuffix("16"), image)
+    assert ok
+    path = tmp_path / f"f{suffix.removesuffix('16')}"
+    path.write_bytes(data.tobytes())
+    expected = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    decoded = read_image(path)
+    assert decoded.dtype == np.uint8 and decoded.shape == (*image.shape[:2], 3) and decoded.flags.c_contiguous
+    np.testing.assert_array_equal(decoded, expected)
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
 def test_a_frame_cut_anywhere_is_refused(name):
     data = ENCODINGS[name]

@@ -111,10 +111,16 @@ def environment_name(dest):
     return ENV_PREFIX + dest.upper()
 
 
+def _env_text(dest, env):
+    """The stripped value of the option's SIMTRACK_* variable; empty when unset or when the command
+    reads no environment (``env`` false)."""
+    return os.environ.get(environment_name(dest), "").strip() if env else ""
+
+
 def _from_env(dest, default, env, choices=None):
     """The option's default from its SIMTRACK_* variable (unset or empty: ``default``); a value
     outside ``choices`` is a ConfigError naming the variable (argparse never checks defaults)."""
-    value = os.environ.get(environment_name(dest), "").strip() if env else ""
+    value = _env_text(dest, env)
     if not value:
         return default
     if choices is not None and value not in choices:
@@ -128,9 +134,7 @@ def _env_help(dest, text, env):
 
 def env_flag(dest, env):
     """A boolean option's default from its environment variable (``1``/``0``, ``true``/``false``...)."""
-    if not env:
-        return False
-    value = os.environ.get(environment_name(dest), "").strip().lower()
+    value = _env_text(dest, env).lower()          # empty without env: False
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -193,7 +197,7 @@ def add_speed(parser, batching=False, env=False, batch_default=1):
 
 def _compile_env(env):
     """``SIMTRACK_COMPILE``: unset/0 off, 1 inductor, any other value a backend name."""
-    value = os.environ.get(environment_name("compile"), "").strip() if env else ""
+    value = _env_text("compile", env)
     if value.lower() in _FALSE:
         return False
     return True if value.lower() in _TRUE else value
@@ -205,7 +209,7 @@ def add_threads(parser, default_help=None, env=False, note=None):
 
 
 def _threads_env(env):
-    value = os.environ.get(environment_name("threads"), "").strip() if env else ""
+    value = _env_text("threads", env)
     try:
         return positive_int(environment_name("threads"))(value) if value else None
     except argparse.ArgumentTypeError as error:
@@ -278,13 +282,19 @@ def confidence_level(text):
 
 def non_negative_int(option):
     """An argparse type for integers >= 0 that names ``option`` in its error."""
+    return _int_at_least(option, 0, "0 or more")
+
+
+def _int_at_least(option, minimum, bound):
+    """An argparse type for integers >= ``minimum`` naming ``option``; ``bound`` words the minimum in
+    the refusal of a smaller number ("0 or more", "at least 1")."""
     def convert(text):
         try:
             value = int(text)
         except (TypeError, ValueError):
-            raise argparse.ArgumentTypeError(f"{option} expects a whole number >= 0, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{option} must be 0 or more, got {value}")
+            raise argparse.ArgumentTypeError(f"{option} expects a whole number >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{option} must be {bound}, got {value}")
         return value
     return convert
 
@@ -305,7 +315,7 @@ def add_tracker(parser, env=False):
 
 def _tracker_options_env(env):
     """``SIMTRACK_TRACKER_OPTION``: ``KEY=VALUE`` items split as a shell splits words."""
-    value = os.environ.get(environment_name("tracker_option"), "").strip() if env else ""
+    value = _env_text("tracker_option", env)
     if not value:
         return None
     import shlex
@@ -360,15 +370,7 @@ def sequence_names(text):
 
 def positive_int(option):
     """An argparse type for integers >= 1 that names ``option`` in its error."""
-    def convert(text):
-        try:
-            value = int(text)
-        except (TypeError, ValueError):
-            raise argparse.ArgumentTypeError(f"{option} expects a whole number >= 1, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{option} must be at least 1, got {value}")
-        return value
-    return convert
+    return _int_at_least(option, 1, "at least 1")
 
 
 class Deprecated(argparse.Action):

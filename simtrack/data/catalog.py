@@ -65,6 +65,12 @@ class Dataset:
     servers: dict[str, str] = field(default_factory=dict)
     generated: Optional[Generated] = None  # written on first use instead of downloaded (the demo set)
 
+    def __post_init__(self):
+        """A family outside ``FAMILIES`` has no scoring rules (``benchmarks.scoring.metrics.protocols``
+        branches on these names): a typo in the catalogue fails at import, not when scoring."""
+        if self.family is not None and self.family not in FAMILIES:
+            raise ValueError(f"dataset {self.name!r}: family {self.family!r} is not one of {', '.join(FAMILIES)}")
+
     @property
     def layouts(self) -> tuple[Layout, ...]:
         """Every layout this dataset is read from, in the order they are recognised."""

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import DatasetError
 from ..formats import box_tables
 from ..formats.frame_files import image_names, natural_key
-from ..formats.regular_files import not_regular
+from ..formats.regular_files import file_problem
 from ..limits import BYTES_PER_NUMBER, MAX_LIST_NAMES, MAX_NAME_BYTES, list_bytes, number_list_bytes
 
 
@@ -68,11 +68,11 @@ def shipped_split(filename):
 
 def require_file(path, what):
     """Raise a DatasetError naming ``path`` unless it is a regular file; returns ``path`` as given, or as a Path."""
-    if not os.path.isfile(path):
-        other = not_regular(path)
-        if other:
-            raise DatasetError(f"{what} {path} is {other}, not a regular file; refused unread")
+    problem = file_problem(path)
+    if problem == "does not exist":
         raise DatasetError(f"missing {what}: {path} does not exist")
+    if problem:
+        raise DatasetError(f"{what} {path} {problem}, not a regular file; refused unread")
     return path if isinstance(path, str) else Path(path)
 
 
@@ -101,6 +101,11 @@ def listed_frames(folder, boxes, gt_path, frames_required=True, allow_first_only
         if frames_required:
             raise
         frames = []
+    return checked_frames(frames, folder, boxes, gt_path, frames_required, allow_first_only)
+
+
+def checked_frames(frames, folder, boxes, gt_path, frames_required=True, allow_first_only=True):
+    """``listed_frames`` of the listing ``frames`` of ``folder`` already made by the caller."""
     if frames or frames_required:
         check_counts(frames, boxes, gt_path, allow_first_only)
         return frames

@@ -30,6 +30,9 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SCAN_END = re.compile(rb"\xff[^\x00\xff\xd0-\xd7]")
 _END_OF_IMAGE, _START_OF_SCAN, _TEM = 0xD9, 0xDA, 0x01
 _FIX = "re-extract or re-download the frame"
+# Decoding straight to RGB saves a full pass over every frame; None in older OpenCV (4.8: then BGR is
+# decoded and converted). The pixels are the same both ways (tests/test_images.py, every format).
+_IMREAD_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)
 
 
 def jpeg_problem(data):
@@ -182,10 +185,17 @@ def pixel_problem(data, max_pixels):
 
 
 def read_frame_bytes(path, error=TrackerInputError):
-    """The encoded bytes of frame ``path``: a regular file of at most ``MAX_FRAME_BYTES``."""
-    if not os.path.lexists(path):
-        raise error(f"frame {path} does not exist")
-    return read_regular(path, MAX_FRAME_BYTES, "frame", error, "an 8K frame as a PNG is ~50 MB")
+    """The encoded bytes of frame ``path``: a regular file of at most ``MAX_FRAME_BYTES``.
+
+    A path that is not there at all is named the short way; the check is made only once reading
+    failed, not for every frame.
+    """
+    try:
+        return read_regular(path, MAX_FRAME_BYTES, "frame", error, "an 8K frame as a PNG is ~50 MB")
+    except error:
+        if not os.path.lexists(path):
+            raise error(f"frame {path} does not exist") from None
+        raise
 
 
 def read_image(path, max_pixels=MAX_FRAME_PIXELS):
@@ -198,10 +208,11 @@ def read_image(path, max_pixels=MAX_FRAME_PIXELS):
     problem = pixel_problem(data, max_pixels)
     if problem is not None:
         raise TrackerInputError(f"frame {path} {problem}")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    encoded = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(encoded, cv2.IMREAD_COLOR if _IMREAD_RGB is None else _IMREAD_RGB)
     if image is None:
         raise TrackerInputError(f"frame {path} cannot be decoded as an image; {_FIX}")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if _IMREAD_RGB is None else image
 
 
 class FrameSize:

@@ -11,7 +11,7 @@ import os
 
 from ..errors import CheckpointError
 from ..limits import MAX_ONNX_BYTES, MAX_ONNX_FIELDS, MAX_ONNX_METADATA_BYTES
-from .regular_files import open_regular, too_big
+from .regular_files import open_sized
 
 _IR_VERSION, _GRAPH, _METADATA = 1, 7, 14
 
@@ -82,11 +82,9 @@ def read_metadata(path):
     """The ``metadata_props`` of the ONNX model at ``path`` as a dict; a CheckpointError when the file is
     not an ONNX model (or is damaged)."""
     try:
-        with open_regular(path, "exported model", CheckpointError) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_ONNX_BYTES:
-                raise CheckpointError(too_big(f"exported model {path}", size, MAX_ONNX_BYTES,
-                                              "one ONNX protobuf message without external data"))
+        handle, size = open_sized(path, "exported model", CheckpointError, MAX_ONNX_BYTES,
+                                  "one ONNX protobuf message without external data")
+        with handle:
             return _walk(_Reader(handle, size), path)
     except OSError as error:
         raise CheckpointError(f"cannot read {path} ({error.strerror or error})") from None

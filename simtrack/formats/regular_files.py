@@ -24,24 +24,29 @@ def kind(mode):
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def not_regular(path):
-    """What ``path`` (links followed) is when it exists and is not a regular file, else None."""
+def file_problem(path):
+    """Why ``path`` (links followed) is no regular file, from one ``stat``: ``"does not exist"`` (or
+    cannot be reached), ``"is a folder"``, ``"is a FIFO (named pipe)"``...; None for a regular file.
+    Callers word the rest of their message around it."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
-        return None
-    return None if stat.S_ISREG(mode) else kind(mode)
+        return "does not exist"
+    return None if stat.S_ISREG(mode) else f"is {kind(mode)}"
 
 
-def leaving(path, root):
-    """The real path of ``path`` when it (through links) lies outside folder ``root``, else None."""
+def leaving(path, root, root_inside=True):
+    """The real path of ``path`` when it (through links) lies outside folder ``root``, else None;
+    ``root`` itself counts as outside unless ``root_inside`` (a file written there would replace it)."""
     real, base = os.path.realpath(path), os.path.realpath(root)
-    return None if real == base or real.startswith(base.rstrip(os.sep) + os.sep) else Path(real)
+    inside = real.startswith(base.rstrip(os.sep) + os.sep) or (root_inside and real == base)
+    return None if inside else Path(real)
 
 
-def _open(path, what, error, follow):
-    """A descriptor of ``path`` opened for reading, refused unless ``fstat`` says it is a regular file
-    (``O_NONBLOCK``: opening a FIFO returns at once instead of waiting for a writer)."""
+def _open(path, what, error, follow, cap=None, why=""):
+    """A descriptor of ``path`` opened for reading and its size, refused unless ``fstat`` says it is a
+    regular file (``O_NONBLOCK``: opening a FIFO returns at once instead of waiting for a writer) of at
+    most ``cap`` bytes (None: any size)."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         handle = os.open(path, flags | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
@@ -55,13 +60,23 @@ def _open(path, what, error, follow):
     if not stat.S_ISREG(info.st_mode):
         os.close(handle)
         raise error(_refusal(path, what, info.st_mode))
+    if cap is not None and info.st_size > cap:
+        os.close(handle)
+        raise error(too_big(f"{what} {path}", info.st_size, cap, why))
     os.set_blocking(handle, True)
     return handle, info.st_size
 
 
 def open_regular(path, what, error=DatasetError, follow=True):
     """``path`` opened for reading (binary, blocking reads), refused unless it is a regular file."""
-    return os.fdopen(_open(path, what, error, follow)[0], "rb")
+    return open_sized(path, what, error, follow=follow)[0]
+
+
+def open_sized(path, what, error=DatasetError, cap=None, why="", follow=True):
+    """``open_regular`` and the file's size, for a reader that seeks: a file larger than ``cap`` bytes is
+    refused unread, with ``read_regular``'s message (``why`` says where the cap comes from)."""
+    handle, size = _open(path, what, error, follow, cap, why)
+    return os.fdopen(handle, "rb"), size
 
 
 def read_regular(path, cap, what, error=DatasetError, why="", follow=True):
@@ -69,10 +84,8 @@ def read_regular(path, cap, what, error=DatasetError, why="", follow=True):
 
     ``why`` says where the cap comes from ("300 frames x 128 bytes per line"), for the message.
     """
-    handle, size = _open(path, what, error, follow)
+    handle, size = _open(path, what, error, follow, cap, why)
     try:
-        if size > cap:
-            raise error(too_big(f"{what} {path}", size, cap, why))
         chunks, total, wanted = [], 0, min(size, cap) + 1      # a buffer of the file's size, not the cap's
         while total < wanted:
             chunk = os.read(handle, wanted - total)

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ConfigError, TrackerInputError
 from .frame_files import IMAGE_EXTENSIONS, image_names
 from .images import FrameSize, read_image
-from .regular_files import not_regular
+from .regular_files import file_problem
 
 # FFmpeg's own log lines ("marker does not match f_code" per damaged block) would bury our one-line
 # errors; the failures they describe are reported by FrameSource instead. Read when a capture opens.
@@ -46,16 +46,16 @@ class FrameSource:
         self.spec = str(spec)
         self.frames, self.capture, self.fps = None, None, None
         path = Path(self.spec).expanduser()
-        if path.is_dir():
+        problem = file_problem(path)
+        if problem == "is a folder":
             self.frames = [path / name for name in image_names(path)]
             if not self.frames:
                 raise TrackerInputError(f"{self.spec}: the folder holds no frames; expected image files "
                                         f"({', '.join(IMAGE_EXTENSIONS)}) named in frame order")
             self.kind = "folder"
-        elif path.exists():
-            other = not_regular(path)
-            if other:
-                raise TrackerInputError(f"{self.spec} is {other}, not a video file or a folder of frames; refused "
+        elif problem != "does not exist":
+            if problem:
+                raise TrackerInputError(f"{self.spec} {problem}, not a video file or a folder of frames; refused "
                                         "unread")
             if not os.access(path, os.R_OK):
                 raise TrackerInputError(f"{self.spec}: cannot be read (check its permissions)")

@@ -6,6 +6,7 @@ Every command takes ``--checkpoint FILE``; without one it runs the tiny demo mod
 from pathlib import Path
 
 from ..errors import CheckpointError
+from ..formats.regular_files import file_problem
 
 EMBEDDED_CHECKPOINT = Path(__file__).resolve().parent / "tiny_synthetic.safetensors"
 DEMO_NOTICE = ("note: no --checkpoint given, using the embedded tiny demo model; it is only meant for "
@@ -23,9 +24,9 @@ def resolve_checkpoint(path=None, option="--checkpoint"):
                                   f"({EMBEDDED_CHECKPOINT}); pass {option} with a SimTrack checkpoint")
         return EMBEDDED_CHECKPOINT
     resolved = Path(path).expanduser()
-    if not resolved.is_file():
-        what = "is a folder" if resolved.is_dir() else "does not exist"
-        raise CheckpointError(f"{option} {path}: the file {what}; pass a .pth, .pth.tar, .pt or "
+    problem = file_problem(resolved)         # a FIFO is named as one, not as missing
+    if problem:
+        raise CheckpointError(f"{option} {path}: the file {problem}; pass a .pth, .pth.tar, .pt or "
                               f".safetensors SimTrack checkpoint")
     return resolved
 

@@ -4,7 +4,7 @@ Frames are the image files of the sequence folder (or of its ``img/`` subfolder 
 itself holds none), in natural order (``2.jpg`` before ``10.jpg``). The ground truth has one
 ``x,y,w,h`` row per frame (any separator), or a single row when only the initial box is known.
 """
-from ..files import list_images, list_subfolders, listed_frames, read_boxes, require_file
+from ..files import checked_frames, list_images, list_subfolders, listed_frames, read_boxes, require_file
 from ..sequence import Sequence
 
 LAYOUT = ("<root>/<seq>/00001.jpg ...          (or <root>/<seq>/img/00001.jpg ...)\n"
@@ -20,6 +20,9 @@ def load(root, split, name, dataset, frames_required=True):
     folder = root / name
     gt_path = require_file(folder / "groundtruth.txt", "ground truth (groundtruth.txt)")
     boxes = read_boxes(gt_path)
-    images = folder if list_images(folder) or not (folder / "img").is_dir() else folder / "img"
-    frames = listed_frames(images, boxes, gt_path, frames_required)
+    own = list_images(folder)         # one listing, used for the frames unless they are in img/
+    if own or not (folder / "img").is_dir():
+        frames = checked_frames(own, folder, boxes, gt_path, frames_required)
+    else:
+        frames = listed_frames(folder / "img", boxes, gt_path, frames_required)
     return Sequence(name=name, dataset=dataset, frames=frames, boxes=boxes)

@@ -6,9 +6,12 @@ the file has about 8 rows per frame, then trim a one-frame length difference. Re
 a 30 fps file counts as labelled at 240 fps when the 240 fps file beside it has as many rows; the
 one-frame trim needs the frames, so the frame count may then be one more than with them.
 """
+import io
+
 import numpy as np
 
 from ...errors import DatasetError
+from ...formats.box_tables import read_bytes
 from ...formats.frame_files import natural_key
 from ..files import MissingFrames, list_images, require_file
 from ..sequence import Sequence
@@ -69,9 +72,14 @@ def _find_annotation(root, name, rate):
 
 
 def _read_corners(path):
-    """Columns 1-4 (xmin, ymin, xmax, ymax) of every line, as x, y, w, h."""
+    """Columns 1-4 (xmin, ymin, xmax, ymax) of every line, as x, y, w, h.
+
+    The file is a download: read only when regular and no larger than the longest video's ground
+    truth; its lines are split as ``open()`` in text mode splits them, so line numbers match an editor's.
+    """
     rows = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
+    data = read_bytes(path, "NfS annotation", DatasetError)
+    with io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             fields = line.split()
             if not fields:

@@ -3,18 +3,27 @@
 The generator (``simtrack.data.synthetic.generator``) needs OpenCV; locating and recognising a demo set
 written earlier does not, so scoring the demo set works where OpenCV is not installed.
 """
-import json
 from pathlib import Path
+
+from ...errors import DatasetError
+from ...formats.json_data import parse_json
+from ...formats.regular_files import read_regular
+from ...limits import MAX_RECORD_BYTES
 
 MARKER = ".demo_complete.json"
 FOLDER = "demo"        # its usual folder under $SIMTRACK_DATA or ./data
 
 
 def demo_marker(root):
-    """The parameters a complete demo set under ``root`` was written with, or None."""
+    """The parameters a complete demo set under ``root`` was written with, or None.
+
+    The folder may be anyone's (``--data-root``): the marker is read only when it is a regular file of
+    record size, so a FIFO or a huge file in its place is no demo set instead of a hang.
+    """
+    path = Path(root) / MARKER
     try:
-        return json.loads((Path(root) / MARKER).read_text())
-    except (OSError, ValueError):
+        return parse_json(read_regular(path, MAX_RECORD_BYTES, "demo set marker"), str(path))
+    except DatasetError:
         return None
 
 

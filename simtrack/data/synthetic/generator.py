@@ -113,9 +113,10 @@ def ensure_demo_dataset(root=None, num_sequences=10, num_frames=120, seed=DEMO_S
                            f"seeds 0..{DEMO_SEED_BASE - 1:,}; got seed={seed}")
     params = {"version": GENERATOR_VERSION, "num_sequences": num_sequences, "num_frames": num_frames,
               "seed": seed, "size": list(size)}
-    if demo_marker(root) == params:
+    found = demo_marker(root)
+    if found == params:
         return root
-    if root.is_dir() and any(root.iterdir()) and demo_marker(root) is None:
+    if found is None and root.is_dir() and any(root.iterdir()):
         raise DatasetError(f"{root} exists and is not a demo set written by simtrack (no {MARKER}); "
                            f"refusing to overwrite it: choose an empty or new folder")
     root.parent.mkdir(parents=True, exist_ok=True)
