@@ -134,7 +134,7 @@ def export_model(model, out, checkpoint_sha256, source="", check=True):
 def check_export(model, path):
     """The largest absolute differences between the file at ``path`` (run by ONNX Runtime on the CPU)
     and ``model`` on random inputs, batch 1 and 2; a ``CheckpointError`` above ``CHECK_TOLERANCE``."""
-    from .runners import ort_session, template_where
+    from .sessions import ort_session, template_where
     exported = read_exported(path)
     search, template = ort_session(str(path), path), ort_session(exported.template_onnx(), template_where(exported))
     worst = {"template_tokens": 0.0, "boxes": 0.0, "confidence": 0.0}

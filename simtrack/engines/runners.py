@@ -14,15 +14,11 @@ from ..cores import chosen_threads
 from ..errors import CheckpointError, ConfigError
 from ..speed import install_hint, package_version
 from .exported import INPUTS, OUTPUTS, TEMPLATE_INPUTS, TEMPLATE_OUTPUTS
+from .sessions import first_line, ort_session, template_where
 
 # Largest batch a TensorRT engine is built for (BatchTracker capacity); ONNX Runtime and OpenVINO take any.
 TENSORRT_MAX_BATCH = 64
 OPENVINO_PRECISIONS = {"fp32": "f32", "bf16": "bf16", "fp16": "f16"}
-
-
-def _first_line(error):
-    text = str(error).strip().splitlines()
-    return text[0][:300] if text else type(error).__name__
 
 
 class HostRunner:
@@ -104,25 +100,6 @@ def ort_providers(engine, device, precision="fp32", cache=None):
     if cache is not None:
         options.update(trt_engine_cache_path=str(cache), trt_timing_cache_path=str(cache))
     return [("TensorrtExecutionProvider", options), cuda, "CPUExecutionProvider"]
-
-
-def ort_session(model, where, options=None, providers=("CPUExecutionProvider",)):
-    """An ONNX Runtime session of ``model`` (a path as text, or ONNX bytes: the template step); by
-    default on the CPU provider with errors only in the log. A graph ONNX Runtime cannot load is a
-    ``CheckpointError`` naming ``where``."""
-    import onnxruntime
-    if options is None:
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3                                  # errors only
-    try:
-        return onnxruntime.InferenceSession(model, options, providers=list(providers))
-    except Exception as error:   # onnxruntime raises its own types for graphs it cannot load
-        raise CheckpointError(f"onnxruntime cannot load {where}: {_first_line(error)}") from None
-
-
-def template_where(exported):
-    """How messages name the template step of ``exported`` (it travels inside the file)."""
-    return f"the template step of {exported.path}"
 
 
 def _provider_names(providers):
@@ -209,7 +186,7 @@ class OpenVinoRunner(HostRunner):
             return self.core.compile_model(self.core.read_model(model), "CPU", self.plugin_config(precision))
         except Exception as error:   # OpenVINO raises RuntimeError with multi-line reports
             where = self.exported.path if isinstance(model, str) else template_where(self.exported)
-            raise CheckpointError(f"openvino cannot load {where}: {_first_line(error)}") from None
+            raise CheckpointError(f"openvino cannot load {where}: {first_line(error)}") from None
 
     def _template(self, template, anno):
         result = self._template_model({"template": template, "template_anno": anno})
