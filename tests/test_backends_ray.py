@@ -7,15 +7,14 @@ result must equal tracking in this process. Each run is bounded by ``deadline``.
 """
 import json
 import os
-import signal
 import socket
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from loopback_ray import LoopbackCluster, unshare_prefix
+from timeouts import within
 
 import simtrack
 from benchmarks import run
@@ -30,18 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 RUN_SECONDS = 180
 
 
-@contextmanager
 def deadline(seconds=RUN_SECONDS):
-    """Fail instead of hanging: SIGALRM raises in the test after ``seconds``."""
-    def expire(*_):
-        raise TimeoutError(f"the run did not finish within {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    """Fail instead of hanging: the run must finish within ``seconds``."""
+    return within(seconds, "the run")
 
 
 @pytest.fixture(scope="module")

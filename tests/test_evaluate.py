@@ -371,9 +371,9 @@ def test_merged_benchmark_scores_each_dataset_under_its_own_rules(tmp_path, caps
     assert official == 0 and "| NP" not in capsys.readouterr().out
 
 
-def test_merged_names_shared_by_two_datasets_are_qualified(tmp_path):
-    from benchmarks.scoring.evaluation import score
-    from benchmarks.scoring.statistics import StatisticsSettings
+def merged_tc128_dtb70(tmp_path):
+    """TC128 and two DTB70 sequences (David is in both) under ``tmp_path/data``, their ground truth as
+    results under ``tmp_path/r/<dataset>/``; the sequences of both."""
     from simtrack.data import load_dataset
     data = tmp_path / "data"
     fabricate.make_tc128(data / "TC128")
@@ -382,6 +382,13 @@ def test_merged_names_shared_by_two_datasets_are_qualified(tmp_path):
         load_dataset("dtb70", root=data, frames_required=False)
     for seq in sequences:
         write(tmp_path / "r" / seq.dataset / f"{seq.name}.txt", seq.boxes)
+    return sequences
+
+
+def test_merged_names_shared_by_two_datasets_are_qualified(tmp_path):
+    from benchmarks.scoring.evaluation import score
+    from benchmarks.scoring.statistics import StatisticsSettings
+    sequences = merged_tc128_dtb70(tmp_path)
     evaluation = score("tc128+dtb70", {"t": tmp_path / "r"}, sequences, "stark", StatisticsSettings(20))
     names = [seq.name for seq in evaluation.sequences]
     assert "tc128/David" in names and "dtb70/David" in names and "Car6" in names
@@ -399,14 +406,7 @@ def test_a_merged_evaluation_opens_an_archive_once_and_closes_it(tmp_path, monke
     from benchmarks.scoring import archives
     from benchmarks.scoring.evaluation import score
     from benchmarks.scoring.statistics import StatisticsSettings
-    from simtrack.data import load_dataset
-    data = tmp_path / "data"
-    fabricate.make_tc128(data / "TC128")
-    fabricate.make_dtb70(data / "DTB70", names=("David", "Car6"))
-    sequences = load_dataset("tc128", root=data, frames_required=False) + \
-        load_dataset("dtb70", root=data, frames_required=False)
-    for seq in sequences:
-        write(tmp_path / "r" / seq.dataset / f"{seq.name}.txt", seq.boxes)
+    sequences = merged_tc128_dtb70(tmp_path)
     with tarfile.open(tmp_path / "r.tar.gz", "w:gz") as archive:
         archive.add(tmp_path / "r", "r")
     opened, closed = [], []

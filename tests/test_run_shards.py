@@ -2,17 +2,16 @@
 import errno
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from timeouts import within
 
 import simtrack
 from benchmarks import run
@@ -73,20 +72,6 @@ def test_without_flock_a_lock_file_records_its_owner_and_is_never_mistaken_for_o
     lock.release()
     assert not (tmp_path / ".runner-1-of-1.lock.excl").exists()
     assert LockFile(tmp_path / ".runner-1-of-1.lock").probe() is None
-
-
-@contextmanager
-def within(seconds):
-    """Fail instead of hanging: SIGALRM interrupts a blocking open or read after ``seconds``."""
-    def expire(signum, frame):
-        raise TimeoutError(f"still blocked after {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize("planted", ["link", "fifo", "excl-link"])
