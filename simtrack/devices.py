@@ -75,17 +75,22 @@ def list_gpus():
     return parse_gpu_listing(listing.stdout) if listing.returncode == 0 else []
 
 
+def visible_entries(cuda_count, environ=None):
+    """What this process's ``cuda:0``, ``cuda:1``... are in CUDA_VISIBLE_DEVICES terms (index or UUID)."""
+    environ = os.environ if environ is None else environ
+    value = environ.get("CUDA_VISIBLE_DEVICES")
+    if value is None:
+        return [str(index) for index in range(cuda_count)]
+    return [entry.strip() for entry in value.split(",") if entry.strip()][:cuda_count]
+
+
 def cuda_count():
     """GPUs visible to this process (0 without CUDA). Without torch: the GPUs of ``nvidia-smi -L``,
     as many as CUDA_VISIBLE_DEVICES lets through."""
     try:
         import torch
     except ImportError:
-        gpus = len(list_gpus())
-        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-        if visible is None or not gpus:
-            return gpus
-        return min(gpus, len([entry for entry in visible.split(",") if entry.strip()]))
+        return len(visible_entries(len(list_gpus())))
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 

@@ -14,7 +14,7 @@ from typing import Optional
 
 from simtrack.cores import longest_first, usable_cores
 from simtrack.data.sequence import Sequence
-from simtrack.devices import is_uuid, parse_device, present_devices
+from simtrack.devices import is_uuid, parse_device, present_devices, visible_entries
 from simtrack.errors import ConfigError
 
 # Auto worker count on the CPU: one single-threaded worker per core (two 1-thread processes gave
@@ -55,15 +55,6 @@ def parse_device_list(spec, option="--devices"):
     if not counts:
         raise ConfigError(f"{option} {spec!r} names no device (e.g. {option} cpu or cuda:0,cuda:1)")
     return list(counts.items())
-
-
-def visible_entries(cuda_count, environ=None):
-    """What this process's ``cuda:0``, ``cuda:1``... are in CUDA_VISIBLE_DEVICES terms (index or UUID)."""
-    environ = os.environ if environ is None else environ
-    value = environ.get("CUDA_VISIBLE_DEVICES")
-    if value is None:
-        return [str(index) for index in range(cuda_count)]
-    return [entry.strip() for entry in value.split(",") if entry.strip()][:cuda_count]
 
 
 def parse_devices(spec, cuda_count, gpus=None, environ=None):
